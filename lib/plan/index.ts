@@ -1,0 +1,4 @@
+export * from './address-plan';
+export * from './cidr';
+export * from './problems';
+export { formatTable } from './describe';
