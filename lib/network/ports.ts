@@ -63,3 +63,6 @@ export function formatPortRule(rule: Pick<PortRule, 'protocol' | 'fromPort' | 't
   }
   return rule.fromPort === rule.toPort ? `${rule.protocol}/${rule.fromPort}` : `${rule.protocol}/${rule.fromPort}-${rule.toPort}`;
 }
+
+/** SSH, opened only from CIDRs the user lists (SSM Session Manager is the default way in). */
+export const SSH_PORT = 22;

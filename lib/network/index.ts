@@ -1,0 +1,11 @@
+export * from './ports';
+export * from './cluster-name';
+export * from './tags';
+export * from './nat-gateways';
+export type { ExistingVpcOptions } from './existing-vpc';
+export * from './network-source';
+export * from './cluster-network';
+export * from './security-group-rules';
+export * from './security-groups';
+export * from './node-identity';
+export * from './instance-hardening';

@@ -1,0 +1,110 @@
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
+import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { Construct } from 'constructs';
+import { ProblemList } from '../plan/problems';
+import { checkClusterName } from './cluster-name';
+import { ALL_NODE_ROLES, NodeRole } from './ports';
+import { ownedResourceTags } from './tags';
+
+/**
+ * The one policy nodes get: what the SSM agent needs for Session Manager, so that nodes are
+ * reachable without opening SSH.
+ */
+export const SSM_MANAGED_INSTANCE_CORE_POLICY = 'AmazonSSMManagedInstanceCore';
+
+/** The trust policy that lets EC2 instances take the role. */
+export const EC2_ASSUME_ROLE_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
+
+/** ARN of an AWS-managed policy in `partition` (aws, aws-cn, aws-us-gov, ...). */
+export function awsManagedPolicyArn(partition: string, policyName: string): string {
+  return `arn:${partition}:iam::aws:policy/${policyName}`;
+}
+
+export interface NodeIdentityProps {
+  /** Name of the cluster, in the role's and instance profile's names. */
+  readonly clusterName: string;
+  /** The nodes this identity is for. */
+  readonly nodeRole: NodeRole;
+  /**
+   * The AWS partition (for example from an `aws_partition` data source), for the policy ARN.
+   * @default - looked up with an `aws_partition` data source of this construct
+   */
+  readonly partition?: string;
+}
+
+/**
+ * The IAM role and instance profile of one kind of node, with only the SSM core policy attached.
+ * Attach more to `role` when the nodes run something that calls AWS (for example a cloud provider).
+ */
+export class NodeIdentity extends Construct {
+  public readonly role: IamRole;
+  public readonly instanceProfile: IamInstanceProfile;
+
+  constructor(scope: Construct, id: string, props: NodeIdentityProps) {
+    super(scope, id);
+    const problems = new ProblemList();
+    checkClusterName(problems, props.clusterName);
+    if (!ALL_NODE_ROLES.includes(props.nodeRole)) {
+      problems.add('nodeRole', props.nodeRole, 'is not a node role', `use one of ${ALL_NODE_ROLES.join(', ')}`);
+    }
+    problems.throwIfAny();
+
+    const name = `${props.clusterName}-${props.nodeRole}`;
+    const partition = props.partition ?? new DataAwsPartition(this, 'partition').partition;
+    this.role = new IamRole(this, 'role', {
+      name,
+      description: `Nodes (${props.nodeRole}) of cluster ${props.clusterName}`,
+      assumeRolePolicy: EC2_ASSUME_ROLE_POLICY,
+      tags: ownedResourceTags(props.clusterName, name),
+    });
+    new IamRolePolicyAttachment(this, 'ssm-managed-instance-core', {
+      role: this.role.name,
+      policyArn: awsManagedPolicyArn(partition, SSM_MANAGED_INSTANCE_CORE_POLICY),
+    });
+    this.instanceProfile = new IamInstanceProfile(this, 'instance-profile', {
+      name,
+      role: this.role.name,
+      tags: ownedResourceTags(props.clusterName, name),
+    });
+  }
+
+  /** Name of the instance profile, for `aws_instance.iam_instance_profile` and launch templates. */
+  public get instanceProfileName(): string {
+    return this.instanceProfile.name;
+  }
+
+  public get instanceProfileArn(): string {
+    return this.instanceProfile.arn;
+  }
+}
+
+export interface ClusterNodeIdentitiesProps {
+  /** Name of the cluster, in the roles' and instance profiles' names. */
+  readonly clusterName: string;
+}
+
+/** A `NodeIdentity` for the control plane and one for the workers, sharing one partition lookup. */
+export class ClusterNodeIdentities extends Construct {
+  public readonly controlPlane: NodeIdentity;
+  public readonly worker: NodeIdentity;
+
+  constructor(scope: Construct, id: string, props: ClusterNodeIdentitiesProps) {
+    super(scope, id);
+    const problems = new ProblemList();
+    checkClusterName(problems, props.clusterName);
+    problems.throwIfAny();
+    const partition = new DataAwsPartition(this, 'partition').partition;
+    this.controlPlane = new NodeIdentity(this, 'control-plane', { clusterName: props.clusterName, nodeRole: 'control-plane', partition });
+    this.worker = new NodeIdentity(this, 'worker', { clusterName: props.clusterName, nodeRole: 'worker', partition });
+  }
+
+  /** The identity of nodes with `role`. */
+  public identity(role: NodeRole): NodeIdentity {
+    return role === 'control-plane' ? this.controlPlane : this.worker;
+  }
+}

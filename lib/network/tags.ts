@@ -1,0 +1,30 @@
+/**
+ * Value of the `kubernetes.io/cluster/<name>` tag. `owned` tells Kubernetes' AWS integrations that
+ * the resource lives and dies with the cluster; `shared` that others use it too, so it must survive
+ * the cluster.
+ */
+export type ClusterOwnership = 'owned' | 'shared';
+
+/** Key of the tag by which Kubernetes' AWS integrations find the cluster's resources. */
+export function clusterTagKey(clusterName: string): string {
+  return `kubernetes.io/cluster/${clusterName}`;
+}
+
+/**
+ * The tag to put on subnets of an existing VPC so that the AWS load-balancer integrations use them.
+ * The library does not tag resources it does not own, so this is for the VPC's owner to apply.
+ */
+export function sharedClusterTag(clusterName: string): Record<string, string> {
+  return { [clusterTagKey(clusterName)]: 'shared' };
+}
+
+/** Tags for a resource this library creates: its Name and the cluster's ownership tag. */
+export function ownedResourceTags(clusterName: string, name: string): Record<string, string> {
+  return { Name: name, [clusterTagKey(clusterName)]: 'owned' };
+}
+
+/** Tag a public subnet carries so that internet-facing load balancers are placed in it. */
+export const PUBLIC_ELB_SUBNET_TAG: Readonly<Record<string, string>> = { 'kubernetes.io/role/elb': '1' };
+
+/** Tag a private subnet carries so that internal load balancers are placed in it. */
+export const INTERNAL_ELB_SUBNET_TAG: Readonly<Record<string, string>> = { 'kubernetes.io/role/internal-elb': '1' };

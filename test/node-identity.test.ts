@@ -1,0 +1,96 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { TerraformStack, Testing } from 'cdktf';
+import { ClusterNodeIdentities, NodeIdentity } from '../lib/network/node-identity';
+import { NodeRole } from '../lib/network/ports';
+import { ClusterConfigError } from '../lib/plan/problems';
+
+type Json = Record<string, any>;
+
+function synth(build: (stack: TerraformStack) => void): Json {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, 'test');
+  new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
+  build(stack);
+  return JSON.parse(Testing.synth(stack, true));
+}
+
+const refOf = (json: Json, type: string, name: string, attribute: string) => {
+  const keys = Object.entries<Json>(json.resource[type]).filter(([, r]) => r.name === name).map(([key]) => key);
+  expect(keys).toHaveLength(1);
+  return `\${${type}.${keys[0]}.${attribute}}`;
+};
+
+describe('ClusterNodeIdentities', () => {
+  let identities!: ClusterNodeIdentities;
+  const json = synth((stack) => {
+    identities = new ClusterNodeIdentities(stack, 'identity', { clusterName: 'demo' });
+  });
+
+  test('one role per node role, trusted by EC2 only', () => {
+    const roles = Object.values<Json>(json.resource.aws_iam_role);
+    expect(roles.map((r) => r.name).sort()).toEqual(['demo-control-plane', 'demo-worker']);
+    for (const role of roles) {
+      expect(JSON.parse(role.assume_role_policy)).toEqual({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      });
+      expect(role).not.toHaveProperty('inline_policy');
+      expect(role).not.toHaveProperty('managed_policy_arns');
+      expect(role.tags['kubernetes.io/cluster/demo']).toBe('owned');
+    }
+  });
+
+  test('each role has exactly the SSM core policy, named in the looked-up partition', () => {
+    const partitions = Object.keys(json.data.aws_partition);
+    expect(partitions).toHaveLength(1);
+    const attachments = Object.values<Json>(json.resource.aws_iam_role_policy_attachment);
+    expect(attachments).toHaveLength(2);
+    for (const role of ['demo-control-plane', 'demo-worker']) {
+      expect(attachments.filter((a) => a.role === refOf(json, 'aws_iam_role', role, 'name')).map((a) => a.policy_arn)).toEqual([
+        `arn:\${data.aws_partition.${partitions[0]}.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+      ]);
+    }
+    // Nothing else grants the nodes anything.
+    for (const type of ['aws_iam_role_policy', 'aws_iam_policy', 'aws_iam_policy_attachment', 'aws_iam_role_policies_exclusive']) {
+      expect(json.resource[type]).toBeUndefined();
+    }
+  });
+
+  test('an instance profile per role, wrapping that role', () => {
+    const profiles = Object.values<Json>(json.resource.aws_iam_instance_profile);
+    expect(profiles.map((p) => [p.name, p.role]).sort()).toEqual([
+      ['demo-control-plane', refOf(json, 'aws_iam_role', 'demo-control-plane', 'name')],
+      ['demo-worker', refOf(json, 'aws_iam_role', 'demo-worker', 'name')],
+    ]);
+    const roles: NodeRole[] = ['control-plane', 'worker'];
+    expect(roles.map((r) => identities.identity(r))).toEqual([identities.controlPlane, identities.worker]);
+  });
+
+  test('two clusters in one stack do not clash', () => {
+    const both = synth((stack) => {
+      new ClusterNodeIdentities(stack, 'blue', { clusterName: 'blue' });
+      new ClusterNodeIdentities(stack, 'green', { clusterName: 'green' });
+    });
+    expect(Object.values<Json>(both.resource.aws_iam_role).map((r) => r.name).sort()).toEqual(['blue-control-plane', 'blue-worker', 'green-control-plane', 'green-worker']);
+  });
+});
+
+describe('NodeIdentity', () => {
+  test('alone, it looks up its own partition unless given one', () => {
+    const own = synth((stack) => new NodeIdentity(stack, 'worker', { clusterName: 'demo', nodeRole: 'worker' }));
+    expect(Object.keys(own.data.aws_partition)).toHaveLength(1);
+    const given = synth((stack) => new NodeIdentity(stack, 'worker', { clusterName: 'demo', nodeRole: 'worker', partition: 'aws-us-gov' }));
+    expect(given.data).toBeUndefined();
+    expect(Object.values<Json>(given.resource.aws_iam_role_policy_attachment)[0].policy_arn).toBe('arn:aws-us-gov:iam::aws:policy/AmazonSSMManagedInstanceCore');
+  });
+
+  test('bad input is refused with every problem', () => {
+    try {
+      synth((stack) => new NodeIdentity(stack, 'x', { clusterName: '-x', nodeRole: 'etcd' as NodeRole }));
+      throw new Error('expected a ClusterConfigError');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ClusterConfigError);
+      expect((e as ClusterConfigError).problems.map((p) => p.property)).toEqual(['clusterName', 'nodeRole']);
+    }
+  });
+});
