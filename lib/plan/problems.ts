@@ -39,6 +39,11 @@ export class ProblemList {
     this.items.push({ property, value: renderValue(value), message, fix });
   }
 
+  /** Adds problems already reported elsewhere (for example by a nested check that threw). */
+  public addAll(problems: readonly Problem[]): void {
+    this.items.push(...problems);
+  }
+
   public get problems(): readonly Problem[] {
     return this.items;
   }
