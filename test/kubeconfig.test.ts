@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
-import { renderKubeconfig } from '../lib/kubernetes/kubeconfig';
+import { renderAdminKubeconfig } from '../lib/kubernetes/kubeconfig';
 
-describe('renderKubeconfig', () => {
+describe('renderAdminKubeconfig', () => {
   const input = {
     clusterName: 'demo',
     server: 'https://203.0.113.10:6443',
@@ -12,7 +12,7 @@ describe('renderKubeconfig', () => {
   };
 
   test('has one cluster, user and current context wired together', () => {
-    const config = parse(renderKubeconfig(input));
+    const config = parse(renderAdminKubeconfig(input));
     expect(config.kind).toBe('Config');
     expect(config['current-context']).toBe('kubernetes-admin@demo');
     expect(config.contexts[0].context).toEqual({ cluster: 'demo', user: 'kubernetes-admin' });
@@ -21,7 +21,7 @@ describe('renderKubeconfig', () => {
   });
 
   test('never wraps a long value (a Terraform token must stay on one line)', () => {
-    const text = renderKubeconfig({ ...input, certificateAuthorityData: '${TfToken[TOKEN.1234]}' + 'x'.repeat(500) });
+    const text = renderAdminKubeconfig({ ...input, certificateAuthorityData: '${TfToken[TOKEN.1234]}' + 'x'.repeat(500) });
     expect(text.split('\n').find((l) => l.includes('certificate-authority-data'))).toContain('x'.repeat(500));
   });
 });

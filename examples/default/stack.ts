@@ -1,16 +1,19 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { TerraformOutput, TerraformStack } from 'cdktf';
+import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { AddressPlan } from '../../lib';
+import { Cni, KubeadmCluster } from '../../lib';
 
-/** The default example: the address plan of a Weave Net cluster with one control plane and two workers. */
+/** The default example: Weave Net, one control-plane node and two workers in a new VPC. */
 export class DefaultExampleStack extends TerraformStack {
-  public readonly plan: AddressPlan;
+  public readonly cluster: KubeadmCluster;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
     new AwsProvider(this, 'aws', { region: 'eu-west-1' });
-    this.plan = AddressPlan.create({ controlPlaneCount: 1, workerCount: 2 });
-    new TerraformOutput(this, 'address_plan', { value: this.plan.toJSON(), description: 'The address plan of the cluster' });
+    this.cluster = new KubeadmCluster(this, 'cluster', {
+      clusterName: 'demo',
+      cni: Cni.weave(),
+      workerPools: [{ name: 'workers', desiredSize: 2 }],
+    });
   }
 }

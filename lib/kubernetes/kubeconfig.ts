@@ -18,7 +18,7 @@ export interface KubeconfigInput {
  * A kubeconfig with one cluster, one user and one context, as kubectl and kubeadm write it. Values
  * may be Terraform tokens: the document never wraps lines, so a token is never split.
  */
-export function renderKubeconfig(input: KubeconfigInput): string {
+export function renderAdminKubeconfig(input: KubeconfigInput): string {
   const context = `${input.userName}@${input.clusterName}`;
   const doc = {
     apiVersion: 'v1',

@@ -1,0 +1,3 @@
+export * from './cluster-access';
+export * from './connectivity-check';
+export * from './kubeconfig';

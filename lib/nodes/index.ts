@@ -1,0 +1,5 @@
+export * from './ami';
+export * from './architecture';
+export * from './control-plane';
+export * from './worker-pool';
+export * from './worker-pool-options';

@@ -1,0 +1,81 @@
+import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group';
+import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
+import { Fn } from 'cdktf';
+import { Construct } from 'constructs';
+import { launchTemplateRootBlockDevice, NODE_METADATA_OPTIONS } from '../network/instance-hardening';
+import { clusterTagKey, ownedResourceTags } from '../network/tags';
+import { architectureOf } from './architecture';
+import type { ResolvedWorkerPool } from './worker-pool-options';
+
+export interface WorkerPoolProps {
+  readonly clusterName: string;
+  readonly pool: ResolvedWorkerPool;
+  readonly subnetIds: readonly string[];
+  readonly securityGroupIds: readonly string[];
+  readonly instanceProfileArn: string;
+  /** The workers' cloud-init user-data (kubeadm join). */
+  readonly userData: string;
+}
+
+/**
+ * Worker nodes as a launch template and an auto scaling group. Workers only need the bootstrap
+ * token and the CA, which exist before the control plane, so the pool boots alongside it and each
+ * node retries its join until the API answers.
+ */
+export class WorkerPool extends Construct {
+  public readonly launchTemplate: LaunchTemplate;
+  public readonly autoScalingGroup: AutoscalingGroup;
+
+  constructor(scope: Construct, id: string, props: WorkerPoolProps) {
+    super(scope, id);
+    const { pool, clusterName } = props;
+    const name = `${clusterName}-${pool.name}`;
+    const tags = ownedResourceTags(clusterName, name);
+
+    this.launchTemplate = new LaunchTemplate(this, 'launch-template', {
+      name,
+      imageId: pool.machineImage.amiId(this, architectureOf(pool.instanceTypes[0])),
+      instanceType: pool.spot || pool.instanceTypes.length > 1 ? undefined : pool.instanceTypes[0],
+      iamInstanceProfile: { arn: props.instanceProfileArn },
+      vpcSecurityGroupIds: [...props.securityGroupIds],
+      metadataOptions: { ...NODE_METADATA_OPTIONS },
+      blockDeviceMappings: [launchTemplateRootBlockDevice(pool.machineImage.rootDeviceName, pool.rootVolume)],
+      userData: Fn.base64encode(props.userData),
+      updateDefaultVersion: true,
+      tagSpecifications: [
+        { resourceType: 'instance', tags },
+        { resourceType: 'volume', tags },
+      ],
+      tags,
+    });
+
+    const launchTemplate = { id: this.launchTemplate.id, version: this.launchTemplate.latestVersion.toString() };
+    const mixed = pool.spot || pool.instanceTypes.length > 1;
+    this.autoScalingGroup = new AutoscalingGroup(this, 'group', {
+      name,
+      minSize: pool.minSize,
+      maxSize: pool.maxSize,
+      desiredCapacity: pool.desiredSize,
+      vpcZoneIdentifier: [...props.subnetIds],
+      ...(mixed
+        ? {
+            mixedInstancesPolicy: {
+              launchTemplate: {
+                launchTemplateSpecification: { launchTemplateId: launchTemplate.id, version: launchTemplate.version },
+                override: pool.instanceTypes.map((instanceType) => ({ instanceType })),
+              },
+              instancesDistribution: pool.spot
+                ? { onDemandBaseCapacity: 0, onDemandPercentageAboveBaseCapacity: 0, spotAllocationStrategy: 'price-capacity-optimized' }
+                : { onDemandPercentageAboveBaseCapacity: 100 },
+            },
+          }
+        : { launchTemplate }),
+      // A new launch template version rolls the pool, so workers pick up new settings.
+      instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 50 } },
+      tag: [
+        { key: 'Name', value: name, propagateAtLaunch: true },
+        { key: clusterTagKey(clusterName), value: 'owned', propagateAtLaunch: true },
+      ],
+    });
+  }
+}
