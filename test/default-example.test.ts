@@ -32,7 +32,8 @@ describe('default example', () => {
     const first = synthToDisk();
     const second = synthToDisk();
     expect(first.stdout).toContain('Address plan');
-    expect(first.stdout).toContain('10.244.0.0/16');
+    expect(first.stdout).toContain('pods              10.32.0.0/12');
+    expect(first.stdout).toContain('udp/6783-6784');
     expect(first.json.equals(second.json)).toBe(true);
   });
 
