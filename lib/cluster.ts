@@ -2,7 +2,7 @@ import { DataHttp } from '@cdktf/provider-http/lib/data-http';
 import { HttpProvider } from '@cdktf/provider-http/lib/provider';
 import { Fn, ITerraformDependable, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { ControlPlanePki, firstControlPlaneUserData, workerUserData } from './bootstrap/cloud-init';
+import { ControlPlanePki, controlPlaneUserData, workerUserData } from './bootstrap/cloud-init';
 import { KubernetesVersion } from './bootstrap/kubernetes-version';
 import { ClusterPki } from './bootstrap/pki';
 import { Cni } from './cni/cni';
@@ -204,11 +204,10 @@ export class KubeadmCluster extends Construct {
       serviceAccountKey: Fn.base64encode(this.pki.serviceAccountKeyPem),
       serviceAccountPublicKey: Fn.base64encode(this.pki.serviceAccountPublicKeyPem),
     };
-    // Nodes reach the API at the first control-plane node's fixed private IP, which stays inside
-    // the VPC and the node security groups; users and Terraform use the Elastic IP.
-    const apiServerHost = this.plan.controlPlaneNodes[0].privateIp;
-    const endpointProps = { apiServerHost, bootstrapToken: this.pki.bootstrapToken, clusterName: this.clusterName, kubernetesVersion: this.kubernetesVersion };
-
+    // Nodes reach the API inside the VPC (the first control-plane node's fixed private IP, or the
+    // internal load balancer), keeping the node security groups as the source; users and
+    // Terraform use the public address.
+    const clusterProps = { bootstrapToken: this.pki.bootstrapToken, clusterName: this.clusterName, kubernetesVersion: this.kubernetesVersion };
     this.controlPlane = new ControlPlane(this, 'control-plane', {
       clusterName: this.clusterName,
       nodes: this.plan.controlPlaneNodes,
@@ -218,11 +217,21 @@ export class KubeadmCluster extends Construct {
       instanceType: cpOptions.instanceType,
       machineImage: cpOptions.machineImage,
       rootVolume: cpOptions.rootVolume,
-      userData: (_node, endpoint) =>
-        firstControlPlaneUserData({ ...endpointProps, plan: this.plan, pki: controlPlanePki, extraCertSans: [endpoint.publicHost] }),
+      loadBalancing: {
+        vpcId: this.network.vpcId,
+        subnetIds: this.network.publicSubnetIds.length > 0 ? this.network.publicSubnetIds : this.network.privateSubnetIds,
+        nodeSecurityGroupIds: [this.securityGroups.controlPlaneSecurityGroupId, this.securityGroups.workerSecurityGroupId],
+        apiAccessCidrs,
+      },
+      userData: (node, endpoint) =>
+        controlPlaneUserData(
+          { ...clusterProps, apiServerHost: endpoint.privateHost, plan: this.plan, pki: controlPlanePki, extraCertSans: [endpoint.publicHost] },
+          node.index,
+        ),
     });
+    const apiServerHost = this.controlPlane.endpoint.privateHost;
 
-    const workerData = workerUserData({ ...endpointProps, caCertificate });
+    const workerData = workerUserData({ ...clusterProps, apiServerHost, caCertificate });
     this.workerPools = this.pools.map(
       (pool) =>
         new WorkerPool(this, `pool-${pool.name}`, {
@@ -352,8 +361,8 @@ function validate(props: KubeadmClusterProps): Validated {
   const cni = props.cni ?? Cni.weave();
   const cp = props.controlPlane ?? {};
   const count = cp.count ?? 1;
-  if (count !== 1) {
-    problems.add('controlPlane.count', count, 'this release builds a single control-plane node', 'set controlPlane.count to 1');
+  if (count !== 1 && count !== 3) {
+    problems.add('controlPlane.count', count, 'a control plane has 1 node, or 3 for etcd quorum with one node lost', 'set controlPlane.count to 1 or 3');
   }
   const instanceType = cp.instanceType ?? DEFAULT_NODE_INSTANCE_TYPE;
   if (!isInstanceType(instanceType)) {
@@ -373,7 +382,7 @@ function validate(props: KubeadmClusterProps): Validated {
       podCidr: props.podCidr ?? cni.defaultPodCidr,
       serviceCidr: props.serviceCidr,
       nodeCidrMaskSize: props.nodeCidrMaskSize,
-      controlPlaneCount: count === 1 || count === 3 ? count : 1,
+      controlPlaneCount: count === 3 ? 3 : 1,
       workerCount: pools.reduce((sum, p) => sum + Math.max(0, p.maxSize), 0),
     }),
   );

@@ -1,8 +1,3 @@
-import { App } from 'cdktf';
-import { DefaultExampleStack } from './stack';
+import { synthExample } from '../synth';
 
-const app = new App();
-const stack = new DefaultExampleStack(app, 'kubeadm-cluster');
-app.synth();
-console.log(stack.cluster.describe());
-console.log(`\nSynthesised to ${app.outdir}/stacks/kubeadm-cluster/cdk.tf.json`);
+synthExample('default');

@@ -7,14 +7,23 @@ import { instanceRootBlockDevice, NODE_METADATA_OPTIONS, RootVolumeOptions } fro
 import { ownedResourceTags } from '../network/tags';
 import type { ControlPlaneNodePlan } from '../plan/address-plan';
 import { MachineImage } from './ami';
+import { ApiLoadBalancers } from './api-load-balancers';
 import { architectureOf } from './architecture';
 
 /** Where the API server can be reached, known before any control-plane instance exists. */
 export interface ControlPlaneEndpoint {
-  /** Address users and Terraform reach the API on (the Elastic IP). */
+  /** Address users and Terraform reach the API on (Elastic IP, or the public load balancer). */
   readonly publicHost: string;
-  /** Address nodes reach the API on from inside the VPC. */
+  /** Address nodes reach the API on from inside the VPC (kubeadm's controlPlaneEndpoint). */
   readonly privateHost: string;
+}
+
+/** What the load balancers of a highly available control plane need. */
+export interface ControlPlaneLoadBalancing {
+  readonly vpcId: string;
+  readonly subnetIds: readonly string[];
+  readonly nodeSecurityGroupIds: readonly string[];
+  readonly apiAccessCidrs: readonly string[];
 }
 
 export interface ControlPlaneProps {
@@ -23,8 +32,14 @@ export interface ControlPlaneProps {
   readonly nodes: readonly ControlPlaneNodePlan[];
   /** Subnet id for each plan subnet name. */
   readonly subnetId: (subnetName: string) => string;
+  /** The control-plane security group (first) and any others. */
   readonly securityGroupIds: readonly string[];
   readonly instanceProfileName: string;
+  /**
+   * Required with more than one node.
+   * @default - none: a single node with an Elastic IP
+   */
+  readonly loadBalancing?: ControlPlaneLoadBalancing;
   /**
    * @default 't3.medium' (2 vCPU and 4 GiB, above kubeadm's minimum of 2 vCPU and 2 GiB)
    */
@@ -44,13 +59,18 @@ export interface ControlPlaneProps {
 export const DEFAULT_NODE_INSTANCE_TYPE = 't3.medium';
 
 /**
- * A single control-plane node at its fixed private IP, with an Elastic IP allocated before the
- * instance so that the public address is in the API server certificate from the first boot.
+ * The control-plane nodes at their fixed private IPs. A single node gets an Elastic IP, allocated
+ * before the instance so that the public address is in the API server certificate from the first
+ * boot, and nodes reach it at its private IP. Three nodes sit behind two network load balancers
+ * (see `ApiLoadBalancers`), whose names are known before the instances for the same reason.
  */
 export class ControlPlane extends Construct {
   public readonly endpoint: ControlPlaneEndpoint;
   public readonly instances: readonly Instance[];
-  public readonly elasticIp: Eip;
+  /** The Elastic IP of a single-node control plane. */
+  public readonly elasticIp?: Eip;
+  /** The load balancers of a highly available control plane. */
+  public readonly loadBalancers?: ApiLoadBalancers;
   /** What must exist before the API can answer. */
   public readonly ready: readonly ITerraformDependable[];
 
@@ -59,8 +79,25 @@ export class ControlPlane extends Construct {
     const instanceType = props.instanceType ?? DEFAULT_NODE_INSTANCE_TYPE;
     const image = props.machineImage ?? MachineImage.ubuntu2404();
 
-    this.elasticIp = new Eip(this, 'endpoint', { domain: 'vpc', tags: ownedResourceTags(props.clusterName, `${props.clusterName}-api`) });
-    this.endpoint = { publicHost: this.elasticIp.publicIp, privateHost: props.nodes[0].privateIp };
+    const highlyAvailable = props.nodes.length > 1;
+    const balancing = props.loadBalancing;
+    if (highlyAvailable && !balancing) {
+      throw new Error('ControlPlane: loadBalancing is required with more than one control-plane node');
+    }
+    if (highlyAvailable) {
+      this.loadBalancers = new ApiLoadBalancers(this, 'api', {
+        clusterName: props.clusterName,
+        vpcId: balancing!.vpcId,
+        subnetIds: balancing!.subnetIds,
+        controlPlaneSecurityGroupId: props.securityGroupIds[0],
+        nodeSecurityGroupIds: balancing!.nodeSecurityGroupIds,
+        apiAccessCidrs: balancing!.apiAccessCidrs,
+      });
+      this.endpoint = { publicHost: this.loadBalancers.publicHost, privateHost: this.loadBalancers.internalHost };
+    } else {
+      this.elasticIp = new Eip(this, 'endpoint', { domain: 'vpc', tags: ownedResourceTags(props.clusterName, `${props.clusterName}-api`) });
+      this.endpoint = { publicHost: this.elasticIp.publicIp, privateHost: props.nodes[0].privateIp };
+    }
 
     this.instances = props.nodes.map(
       (node) =>
@@ -82,10 +119,15 @@ export class ControlPlane extends Construct {
           lifecycle: { ignoreChanges: ['ami'] },
         }),
     );
-    const association = new EipAssociation(this, 'endpoint-association', {
-      allocationId: this.elasticIp.allocationId,
-      instanceId: this.instances[0].id,
-    });
-    this.ready = [...this.instances, association];
+    this.instances.forEach((instance) => this.loadBalancers?.addTarget(instance.id));
+    if (this.elasticIp) {
+      const association = new EipAssociation(this, 'endpoint-association', {
+        allocationId: this.elasticIp.allocationId,
+        instanceId: this.instances[0].id,
+      });
+      this.ready = [...this.instances, association];
+    } else {
+      this.ready = [...this.instances, ...this.loadBalancers!.listeners];
+    }
   }
 }
