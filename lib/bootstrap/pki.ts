@@ -1,0 +1,116 @@
+import { RandomProvider } from '@cdktf/provider-random/lib/provider';
+import { StringResource } from '@cdktf/provider-random/lib/string-resource';
+import { CertRequest } from '@cdktf/provider-tls/lib/cert-request';
+import { LocallySignedCert } from '@cdktf/provider-tls/lib/locally-signed-cert';
+import { PrivateKey } from '@cdktf/provider-tls/lib/private-key';
+import { TlsProvider } from '@cdktf/provider-tls/lib/provider';
+import { SelfSignedCert } from '@cdktf/provider-tls/lib/self-signed-cert';
+import { Construct } from 'constructs';
+import { stackProvider } from '../util/providers';
+
+/** A certificate authority: its certificate and key as Terraform attributes (PEM). */
+export interface CertificateAuthority {
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+export interface ClusterPkiProps {
+  /** Name of the cluster, in the certificates' subjects. */
+  readonly clusterName: string;
+  /**
+   * Lifetime of the CAs. kubeadm gives its own CAs ten years.
+   * @default 87600 (ten years)
+   */
+  readonly caValidityHours?: number;
+  /**
+   * Lifetime of the admin client certificate in the kubeconfig output.
+   * @default 8760 (one year)
+   */
+  readonly adminValidityHours?: number;
+  /**
+   * Terraform replaces the admin certificate on the first apply this close to its expiry.
+   * @default 720 (30 days)
+   */
+  readonly adminEarlyRenewalHours?: number;
+}
+
+// kubeadm binds this group to cluster-admin at init; unlike system:masters it can be unbound, so a
+// leaked admin certificate can be disarmed by deleting a binding.
+export const ADMIN_GROUP = 'kubeadm:cluster-admins';
+export const ADMIN_USER = 'kubernetes-admin';
+
+/**
+ * The cluster's PKI and bootstrap token, made by Terraform before any node exists so that every
+ * node can boot in parallel: the control plane starts kubeadm with these CAs, workers pin the same
+ * CA when they join, and Terraform's Kubernetes provider authenticates with the admin certificate.
+ * Everything secret stays a Terraform attribute; nothing is written into the synthesised JSON.
+ */
+export class ClusterPki extends Construct {
+  /** The cluster CA (kubeadm's ca.crt / ca.key). */
+  public readonly clusterCa: CertificateAuthority;
+  /** The front-proxy CA (front-proxy-ca.crt / .key). */
+  public readonly frontProxyCa: CertificateAuthority;
+  /** The etcd CA (etcd/ca.crt / .key). */
+  public readonly etcdCa: CertificateAuthority;
+  /** Service-account signing key pair (sa.key / sa.pub). */
+  public readonly serviceAccountKeyPem: string;
+  public readonly serviceAccountPublicKeyPem: string;
+  /** Admin client certificate and key, in the group kubeadm binds to cluster-admin. */
+  public readonly adminCertPem: string;
+  public readonly adminKeyPem: string;
+  /** Bootstrap token in kubeadm's format `[a-z0-9]{6}.[a-z0-9]{16}`. */
+  public readonly bootstrapToken: string;
+
+  constructor(scope: Construct, id: string, props: ClusterPkiProps) {
+    super(scope, id);
+    stackProvider(this, TlsProvider, 'tls');
+    stackProvider(this, RandomProvider, 'random');
+    const caHours = props.caValidityHours ?? 87600;
+
+    const ca = (name: string, commonName: string): CertificateAuthority => {
+      const key = ecdsaKey(this, `${name}-key`);
+      const cert = new SelfSignedCert(this, `${name}-cert`, {
+        privateKeyPem: key.privateKeyPem,
+        subject: [{ commonName, organization: props.clusterName }],
+        isCaCertificate: true,
+        setSubjectKeyId: true,
+        validityPeriodHours: caHours,
+        allowedUses: ['cert_signing', 'crl_signing', 'digital_signature', 'key_encipherment'],
+      });
+      return { certPem: cert.certPem, keyPem: key.privateKeyPem };
+    };
+    this.clusterCa = ca('cluster-ca', 'kubernetes');
+    this.frontProxyCa = ca('front-proxy-ca', 'front-proxy-ca');
+    this.etcdCa = ca('etcd-ca', 'etcd-ca');
+
+    const sa = ecdsaKey(this, 'service-account-key');
+    this.serviceAccountKeyPem = sa.privateKeyPem;
+    this.serviceAccountPublicKeyPem = sa.publicKeyPem;
+
+    const adminKey = ecdsaKey(this, 'admin-key');
+    const adminRequest = new CertRequest(this, 'admin-csr', {
+      privateKeyPem: adminKey.privateKeyPem,
+      subject: [{ commonName: ADMIN_USER, organization: ADMIN_GROUP }],
+    });
+    const adminCert = new LocallySignedCert(this, 'admin-cert', {
+      certRequestPem: adminRequest.certRequestPem,
+      caCertPem: this.clusterCa.certPem,
+      caPrivateKeyPem: this.clusterCa.keyPem,
+      validityPeriodHours: props.adminValidityHours ?? 8760,
+      earlyRenewalHours: props.adminEarlyRenewalHours ?? 720,
+      allowedUses: ['client_auth', 'digital_signature', 'key_encipherment'],
+    });
+    this.adminCertPem = adminCert.certPem;
+    this.adminKeyPem = adminKey.privateKeyPem;
+
+    const tokenPart = (name: string, length: number) =>
+      new StringResource(this, name, { length, lower: true, numeric: true, upper: false, special: false });
+    this.bootstrapToken = `${tokenPart('bootstrap-token-id', 6).result}.${tokenPart('bootstrap-token-secret', 16).result}`;
+  }
+}
+
+// ECDSA P-256 keeps every PEM a few hundred bytes, which keeps the control plane's user-data (it
+// carries four keys and three certificates) well under EC2's 16 KB limit.
+function ecdsaKey(scope: Construct, id: string): PrivateKey {
+  return new PrivateKey(scope, id, { algorithm: 'ECDSA', ecdsaCurve: 'P256' });
+}

@@ -1,0 +1,253 @@
+import { parse, parseAllDocuments } from 'yaml';
+import {
+  clusterConfiguration,
+  CONTAINERD_CRI_SOCKET,
+  discoveryKubeconfig,
+  initConfiguration,
+  initDocuments,
+  joinConfiguration,
+  KeyAlgorithm,
+  KubeadmConfigProps,
+  kubeletConfiguration,
+  kubeProxyConfiguration,
+  NODE_BOOTSTRAP_GROUP,
+  renderKubeadmConfig,
+  renderDiscoveryKubeconfig,
+} from '../lib/bootstrap/kubeadm-config';
+import { KubernetesVersion } from '../lib/bootstrap/kubernetes-version';
+import { AddressPlan, ClusterConfigError, Problem } from '../lib/plan';
+
+// A plan that differs from every default, so that a value copied from a default would show.
+const plan = AddressPlan.create({
+  vpcCidr: '172.20.0.0/16',
+  zoneCount: 3,
+  controlPlaneCount: 3,
+  workerCount: 40,
+  podCidr: '10.32.0.0/12',
+  serviceCidr: '10.100.0.0/16',
+  nodeCidrMaskSize: 22,
+});
+
+const props: KubeadmConfigProps = {
+  kubernetesVersion: KubernetesVersion.of('1.35.3'),
+  plan,
+  apiServerHost: 'api.example.com',
+  bootstrapToken: 'abcdef.0123456789abcdef',
+  clusterName: 'prod-eu',
+};
+
+function parsedStream(text: string): Array<Record<string, unknown>> {
+  const docs = parseAllDocuments(text);
+  for (const doc of docs) {
+    expect(doc.errors).toEqual([]);
+  }
+  return docs.map((d) => d.toJS() as Record<string, unknown>);
+}
+
+function problemsOf(build: () => unknown): readonly Problem[] {
+  try {
+    build();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ClusterConfigError);
+    return (e as ClusterConfigError).problems;
+  }
+  return [];
+}
+
+describe('kubeadm init documents', () => {
+  const text = renderKubeadmConfig(initDocuments(props));
+  const docs = parsedStream(text);
+  const byKind = Object.fromEntries(docs.map((d) => [d.kind, d])) as Record<string, any>;
+
+  test('four documents of the right API versions, separated by ---', () => {
+    expect(docs.map((d) => [d.apiVersion, d.kind])).toEqual([
+      ['kubeadm.k8s.io/v1beta4', 'InitConfiguration'],
+      ['kubeadm.k8s.io/v1beta4', 'ClusterConfiguration'],
+      ['kubelet.config.k8s.io/v1beta1', 'KubeletConfiguration'],
+      ['kubeproxy.config.k8s.io/v1alpha1', 'KubeProxyConfiguration'],
+    ]);
+    expect(text.match(/^---$/gm)).toHaveLength(3);
+  });
+
+  test('the parsed YAML is exactly the typed objects', () => {
+    expect(docs).toEqual(JSON.parse(JSON.stringify(initDocuments(props))));
+  });
+
+  test('ClusterConfiguration carries the plan: pod and service ranges, node mask', () => {
+    const cluster = byKind.ClusterConfiguration;
+    expect(cluster.networking).toEqual({ podSubnet: '10.32.0.0/12', serviceSubnet: '10.100.0.0/16', dnsDomain: 'cluster.local' });
+    expect(cluster.controllerManager.extraArgs).toEqual([
+      { name: 'allocate-node-cidrs', value: 'true' },
+      { name: 'node-cidr-mask-size', value: '22' },
+    ]);
+    expect(cluster.kubernetesVersion).toBe('v1.35.3');
+    expect(cluster.clusterName).toBe('prod-eu');
+    expect(cluster.controlPlaneEndpoint).toBe('api.example.com:6443');
+    expect(cluster.encryptionAlgorithm).toBe('ECDSA-P256');
+    expect(cluster.proxy).toBeUndefined();
+  });
+
+  test('the API server certificate names the endpoint and every control-plane IP', () => {
+    const ips = plan.controlPlaneNodes.map((n) => n.privateIp);
+    expect(ips).toHaveLength(3);
+    expect(byKind.ClusterConfiguration.apiServer.certSANs).toEqual(['api.example.com', ...ips]);
+  });
+
+  test('KubeProxyConfiguration: clusterCIDR is the pod range', () => {
+    expect(byKind.KubeProxyConfiguration).toEqual({
+      apiVersion: 'kubeproxy.config.k8s.io/v1alpha1',
+      kind: 'KubeProxyConfiguration',
+      mode: 'iptables',
+      clusterCIDR: '10.32.0.0/12',
+    });
+  });
+
+  test('KubeletConfiguration: systemd cgroups, the plan\'s DNS IP and pod capacity', () => {
+    expect(byKind.KubeletConfiguration).toMatchObject({ cgroupDriver: 'systemd', clusterDNS: ['10.100.0.10'], clusterDomain: 'cluster.local', maxPods: 110 });
+    const small = AddressPlan.create({ nodeCidrMaskSize: 26, podCidr: '10.244.0.0/16' });
+    expect(kubeletConfiguration({ plan: small }).maxPods).toBe(small.podsPerNode);
+    expect(small.podsPerNode).toBeLessThan(110);
+  });
+
+  test('InitConfiguration: the given token for node joins, the fixed IP, containerd', () => {
+    const init = byKind.InitConfiguration;
+    expect(init.bootstrapTokens).toEqual([
+      expect.objectContaining({ token: 'abcdef.0123456789abcdef', ttl: '0s', usages: ['signing', 'authentication'], groups: [NODE_BOOTSTRAP_GROUP] }),
+    ]);
+    expect(NODE_BOOTSTRAP_GROUP).toBe('system:bootstrappers:kubeadm:default-node-token');
+    expect(init.localAPIEndpoint).toEqual({ advertiseAddress: plan.controlPlaneNodes[0].privateIp, bindPort: 6443 });
+    expect(init.nodeRegistration).toEqual({ criSocket: 'unix:///var/run/containerd/containerd.sock', kubeletExtraArgs: [{ name: 'node-ip', value: plan.controlPlaneNodes[0].privateIp }] });
+  });
+
+  test('no unsafe CA skip, no certificate upload', () => {
+    expect(text).not.toMatch(/unsafeSkipCAVerification/i);
+    expect(text).not.toMatch(/certificateKey|upload-certs/);
+  });
+});
+
+describe('kubeadm init options', () => {
+  test('token lifetime, port, key algorithm and extra SANs', () => {
+    const custom = { ...props, bootstrapTokenTtl: '24h', apiServerPort: 8443, keyAlgorithm: KeyAlgorithm.RSA_2048, extraCertSans: ['k8s.internal', '203.0.113.7', 'api.example.com'] };
+    expect(initConfiguration(custom).bootstrapTokens[0].ttl).toBe('24h');
+    expect(initConfiguration(custom).localAPIEndpoint.bindPort).toBe(8443);
+    const cluster = clusterConfiguration(custom);
+    expect(cluster.controlPlaneEndpoint).toBe('api.example.com:8443');
+    expect(cluster.encryptionAlgorithm).toBe('RSA-2048');
+    // Each name once, in a stable order.
+    expect(cluster.apiServer.certSANs).toEqual(['api.example.com', ...plan.controlPlaneNodes.map((n) => n.privateIp), 'k8s.internal', '203.0.113.7']);
+  });
+
+  test('without kube-proxy (for a plugin that replaces it)', () => {
+    const docs = initDocuments({ ...props, kubeProxy: false });
+    expect(docs.map((d) => d.kind)).toEqual(['InitConfiguration', 'ClusterConfiguration', 'KubeletConfiguration']);
+    expect(clusterConfiguration({ ...props, kubeProxy: false }).proxy).toEqual({ disabled: true });
+  });
+
+  test('kubeProxyConfiguration alone', () => {
+    expect(kubeProxyConfiguration({ plan }).clusterCIDR).toBe(plan.podCidr);
+  });
+});
+
+describe('kubeadm join documents', () => {
+  test('a worker discovers the cluster by file, pinned to the CA, and joins with the token', () => {
+    const join = parsedStream(renderKubeadmConfig([joinConfiguration(props)]))[0] as any;
+    expect(join).toEqual({
+      apiVersion: 'kubeadm.k8s.io/v1beta4',
+      kind: 'JoinConfiguration',
+      nodeRegistration: { criSocket: CONTAINERD_CRI_SOCKET },
+      discovery: { file: { kubeConfigPath: '/etc/kubeadm-bootstrap/discovery.conf' }, tlsBootstrapToken: 'abcdef.0123456789abcdef' },
+    });
+    expect(join.discovery.bootstrapToken).toBeUndefined();
+    expect(join.controlPlane).toBeUndefined();
+  });
+
+  test('a control-plane node advertises its own fixed IP', () => {
+    const address = plan.controlPlaneNodes[2].privateIp;
+    const join = joinConfiguration(props, { controlPlaneAddress: address, discoveryKubeconfigPath: '/tmp/d.conf' });
+    expect(join.controlPlane).toEqual({ localAPIEndpoint: { advertiseAddress: address, bindPort: 6443 } });
+    expect(join.nodeRegistration.kubeletExtraArgs).toEqual([{ name: 'node-ip', value: address }]);
+    expect(join.discovery.file.kubeConfigPath).toBe('/tmp/d.conf');
+  });
+
+  test('the discovery kubeconfig names the server and pins the CA file, with no credentials', () => {
+    const text = renderDiscoveryKubeconfig(discoveryKubeconfig(props, '/etc/kubeadm-bootstrap/ca.crt'));
+    const kubeconfig = parse(text);
+    expect(kubeconfig.clusters).toEqual([{ name: 'prod-eu', cluster: { server: 'https://api.example.com:6443', 'certificate-authority': '/etc/kubeadm-bootstrap/ca.crt' } }]);
+    // kubeconfig validation wants the context's user to exist; it is empty.
+    expect(kubeconfig.contexts).toEqual([{ name: 'kubeadm-discovery', context: { cluster: 'prod-eu', user: 'kubeadm-discovery' } }]);
+    expect(kubeconfig['current-context']).toBe('kubeadm-discovery');
+    expect(kubeconfig.users).toEqual([{ name: 'kubeadm-discovery', user: {} }]);
+    expect(text).not.toMatch(/insecure-skip-tls-verify|unsafeSkipCAVerification|token/i);
+  });
+
+  test('nothing a joining node reads skips CA verification', () => {
+    const texts = [
+      renderKubeadmConfig([joinConfiguration(props)]),
+      renderKubeadmConfig([joinConfiguration(props, { controlPlaneAddress: '10.0.0.10' })]),
+      renderDiscoveryKubeconfig(discoveryKubeconfig(props, '/x')),
+    ];
+    for (const text of texts) {
+      expect(text).not.toMatch(/unsafeSkipCAVerification|insecure/i);
+    }
+  });
+});
+
+describe('serialisation', () => {
+  test('deterministic', () => {
+    expect(renderKubeadmConfig(initDocuments(props))).toBe(renderKubeadmConfig(initDocuments(props)));
+  });
+
+  test('Terraform tokens stay single-quoted on one line, and stay strings whatever replaces them', () => {
+    const tokenProps = { ...props, apiServerHost: '${TfToken[TOKEN.12]}', bootstrapToken: '${TfToken[TOKEN.13]}' };
+    const text = renderKubeadmConfig(initDocuments(tokenProps));
+    expect(text).toContain("token: '${TfToken[TOKEN.13]}'");
+    expect(text).toContain("controlPlaneEndpoint: '${TfToken[TOKEN.12]}:6443'");
+    expect(text).not.toContain('"');
+    // A token of digits would read as a number if it were not quoted.
+    const filled = text.split('${TfToken[TOKEN.13]}').join('123456.1234567890123456').split('${TfToken[TOKEN.12]}').join('10.1.2.3');
+    const [init, cluster] = parsedStream(filled) as any[];
+    expect(init.bootstrapTokens[0].token).toBe('123456.1234567890123456');
+    expect(cluster.apiServer.certSANs[0]).toBe('10.1.2.3');
+  });
+
+  test('long values are never folded', () => {
+    const longHost = `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.example.com`;
+    const text = renderKubeadmConfig([clusterConfiguration({ ...props, apiServerHost: longHost })]);
+    expect(text).toContain(`controlPlaneEndpoint: '${longHost}:6443'`);
+  });
+});
+
+describe('kubeadm input validation', () => {
+  test('every bad input is reported at once, each with its property and a fix', () => {
+    const problems = problemsOf(() =>
+      initDocuments({
+        ...props,
+        apiServerHost: 'https://api.example.com:6443',
+        apiServerPort: 70000,
+        bootstrapToken: 'not-a-token',
+        clusterName: 'Prod EU',
+        bootstrapTokenTtl: 'forever',
+        extraCertSans: ['bad name'],
+      }),
+    );
+    expect(problems.map((p) => p.property)).toEqual(['apiServerHost', 'apiServerPort', 'bootstrapToken', 'clusterName', 'bootstrapTokenTtl', 'extraCertSans']);
+    for (const problem of problems) {
+      expect(problem.fix.length).toBeGreaterThan(10);
+    }
+    // The token is a secret: its problem does not repeat it.
+    expect(problems[2].value).not.toContain('not-a-token');
+  });
+
+  test('tokens are accepted as they are', () => {
+    expect(problemsOf(() => initDocuments({ ...props, apiServerHost: '${TfToken[TOKEN.1]}', bootstrapToken: '${TfToken[TOKEN.2]}', clusterName: '${TfToken[TOKEN.3]}' }))).toEqual([]);
+  });
+
+  test('an IP address endpoint and a bad one', () => {
+    expect(clusterConfiguration({ ...props, apiServerHost: '203.0.113.10' }).controlPlaneEndpoint).toBe('203.0.113.10:6443');
+    expect(problemsOf(() => clusterConfiguration({ ...props, apiServerHost: '203.0.113.300' })).map((p) => p.property)).toEqual(['apiServerHost']);
+  });
+
+  test('join documents validate their inputs too', () => {
+    expect(problemsOf(() => joinConfiguration({ ...props, bootstrapToken: 'ABCDEF.0123456789ABCDEF' })).map((p) => p.property)).toEqual(['bootstrapToken']);
+  });
+});
