@@ -1,0 +1,186 @@
+import { ClusterConfigError, Cni, KubeadmCluster, KubeadmClusterProps } from '../lib';
+import { synthStack } from './support/synth';
+
+const base: KubeadmClusterProps = { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] };
+
+function problemsOf(props: KubeadmClusterProps) {
+  try {
+    synthStack((stack) => new KubeadmCluster(stack, 'cluster', props));
+  } catch (e) {
+    expect(e).toBeInstanceOf(ClusterConfigError);
+    return (e as ClusterConfigError).problems;
+  }
+  throw new Error('expected a ClusterConfigError');
+}
+
+describe('KubeadmCluster with defaults', () => {
+  const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { clusterName: 'demo' }));
+
+  test('creates one control-plane instance with an Elastic IP and one worker pool', () => {
+    expect(synth.resources('aws_instance')).toHaveLength(1);
+    expect(synth.resources('aws_eip').map(([, e]) => e.tags.Name).sort()).toEqual(['demo-api', 'demo-nat-0']);
+    expect(synth.resources('aws_eip_association')).toHaveLength(1);
+    expect(synth.resources('aws_autoscaling_group').map(([, g]) => [g.min_size, g.max_size, g.desired_capacity])).toEqual([[2, 2, 2]]);
+    expect(synth.resources('aws_lb')).toHaveLength(0);
+  });
+
+  test('the control plane has its fixed IP, IMDSv2 and an encrypted volume', () => {
+    const [, instance] = synth.resources('aws_instance')[0];
+    expect(instance.private_ip).toBe('10.0.128.10');
+    expect(instance.metadata_options).toEqual({ http_endpoint: 'enabled', http_put_response_hop_limit: 2, http_tokens: 'required' });
+    expect(instance.root_block_device).toMatchObject({ encrypted: true, volume_type: 'gp3' });
+    expect(instance.lifecycle.ignore_changes).toEqual(['ami']);
+  });
+
+  test('API access defaults to the deploying machine, looked up at deploy time', () => {
+    const [, lookup] = synth.data('http').find(([id]) => id.includes('deployer'))!;
+    expect(lookup.url).toBe('https://checkip.amazonaws.com');
+    const api = synth.resources('aws_vpc_security_group_ingress_rule').filter(([, r]) => r.cidr_ipv4);
+    expect(api).toHaveLength(1);
+    expect(api[0][1]).toMatchObject({ from_port: 6443, to_port: 6443 });
+    expect(api[0][1].cidr_ipv4).toMatch(/^\$\{chomp\(data\.http\..*deployer.*\.response_body\)\}\/32$/);
+  });
+
+  test('workers do not wait for the control-plane instance', () => {
+    const [, template] = synth.resources('aws_launch_template')[0];
+    const [, group] = synth.resources('aws_autoscaling_group')[0];
+    for (const resource of [template, group]) {
+      const text = JSON.stringify(resource);
+      expect(text).not.toMatch(/aws_instance\.|aws_eip\.|aws_eip_association\./);
+      expect(resource.depends_on ?? []).toEqual([]);
+    }
+    // The worker's user-data reaches the API at the control plane's fixed private IP, known at synth.
+    expect(template.user_data).toContain('10.0.128.10');
+  });
+
+  test('every Kubernetes resource uses the cluster provider and waits for the API', () => {
+    const kubernetes = Object.entries(synth.json.resource).filter(([type]) => type.startsWith('kubernetes_'));
+    expect(kubernetes.length).toBeGreaterThan(5);
+    for (const [, resources] of kubernetes) {
+      for (const resource of Object.values(resources as Record<string, any>)) {
+        expect(resource.provider).toBe('kubernetes.demo');
+      }
+    }
+    const [, readiness] = synth.data('http').find(([id]) => id.includes('readyz'))!;
+    expect(readiness.depends_on.join()).toMatch(/aws_instance\..*aws_eip_association\./);
+    expect(readiness.url).toMatch(/^https:\/\/\$\{aws_eip\..*\.public_ip\}:6443\/readyz$/);
+    expect(readiness.ca_cert_pem).toMatch(/tls_self_signed_cert/);
+    expect(Object.keys(synth.json.resource)).not.toContain('kubernetes_manifest');
+  });
+
+  test('the connectivity check runs after the plugin and the workers', () => {
+    const [, job] = synth.resources('kubernetes_job_v1')[0];
+    expect(job.wait_for_completion).toBe(true);
+    const [, deployment] = synth.resources('kubernetes_deployment_v1')[0];
+    const anti = deployment.spec.template.spec.affinity.pod_anti_affinity.required_during_scheduling_ignored_during_execution[0];
+    expect(anti.topology_key).toBe('kubernetes.io/hostname');
+    const [, namespace] = synth.resources('kubernetes_namespace_v1')[0];
+    expect(namespace.depends_on.join()).toMatch(/kubernetes_daemon_set_v1\..*aws_autoscaling_group\./);
+  });
+
+  test('outputs: endpoint, sensitive kubeconfig, CA, groups, plan and network description', () => {
+    const outputs = synth.json.output;
+    expect(Object.keys(outputs).sort()).toEqual([
+      'demo_address_plan',
+      'demo_api_endpoint',
+      'demo_cluster_ca_certificate',
+      'demo_control_plane_security_group_id',
+      'demo_kubeconfig',
+      'demo_network_description',
+      'demo_vpc_id',
+      'demo_worker_security_group_id',
+    ]);
+    expect(outputs.demo_kubeconfig.sensitive).toBe(true);
+    expect(outputs.demo_kubeconfig.value).toContain('client-key-data: ${base64encode(tls_private_key.');
+    expect(outputs.demo_network_description.value).toMatchObject({
+      kind: 'cdktf-kubeadm-cluster/network-description',
+      plugin: { name: 'weave-net', datapath: { encapsulation: 'vxlan', port: 6784 } },
+    });
+  });
+
+  test('nothing secret is written into the synthesised JSON', () => {
+    expect(synth.text).not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE/);
+    expect(synth.text).not.toMatch(/"[a-z0-9]{6}\.[a-z0-9]{16}"/);
+  });
+});
+
+describe('KubeadmCluster variants', () => {
+  test('three control-plane nodes sit behind an internal and a public load balancer', () => {
+    const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { ...base, controlPlane: { count: 3 }, zoneCount: 3 }));
+    expect(synth.resources('aws_instance').map(([, i]) => i.private_ip)).toEqual(['10.0.96.10', '10.0.128.10', '10.0.160.10']);
+    const lbs = synth.resources('aws_lb').map(([, lb]) => lb.internal);
+    expect(lbs.sort()).toEqual([false, true]);
+    expect(synth.resources('aws_lb_target_group_attachment')).toHaveLength(6);
+    expect(synth.resources('aws_eip').map(([, e]) => e.tags.Name)).toEqual(['demo-nat-0']);
+    const [, worker] = synth.resources('aws_launch_template')[0];
+    expect(worker.user_data).toMatch(/aws_lb\.[^.]*internal[^.]*\.dns_name/);
+    // The public balancer admits only apiAccessCidrs.
+    const publicIngress = synth.resources('aws_vpc_security_group_ingress_rule').filter(([, r]) => r.cidr_ipv4 === '198.51.100.0/24');
+    expect(publicIngress.length).toBeGreaterThanOrEqual(1);
+  });
+
+  test('switching plugin switches only the plugin ports', () => {
+    const ports = (cni: ReturnType<typeof Cni.weave> | ReturnType<typeof Cni.flannel>) => {
+      const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { ...base, cni }));
+      return synth.resources('aws_vpc_security_group_ingress_rule').map(([, r]) => `${r.ip_protocol}/${r.from_port}-${r.to_port}`);
+    };
+    const weave = ports(Cni.weave());
+    const flannel = ports(Cni.flannel());
+    const onlyWeave = [...new Set(weave.filter((p) => !flannel.includes(p)))].sort();
+    const onlyFlannel = [...new Set(flannel.filter((p) => !weave.includes(p)))].sort();
+    expect(onlyWeave).toEqual(['tcp/6783-6783', 'udp/6783-6784']);
+    expect(onlyFlannel).toEqual(['udp/8472-8472']);
+  });
+
+  test('the plugin default pod range applies unless podCidr is given', () => {
+    const weave = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { ...base }));
+    expect(weave.json.output.demo_address_plan.value.podCidr).toBe('10.32.0.0/12');
+    const calico = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { ...base, cni: Cni.calico() }));
+    expect(calico.json.output.demo_address_plan.value.podCidr).toBe('192.168.0.0/16');
+    const custom = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { ...base, podCidr: '10.200.0.0/16' }));
+    expect(custom.json.output.demo_address_plan.value.podCidr).toBe('10.200.0.0/16');
+    expect(custom.text).toContain('10.200.0.0/16');
+  });
+
+  test('two clusters in one stack do not clash', () => {
+    const synth = synthStack((stack) => {
+      new KubeadmCluster(stack, 'blue', { clusterName: 'blue', vpcCidr: '10.10.0.0/16' });
+      new KubeadmCluster(stack, 'green', { clusterName: 'green', vpcCidr: '10.20.0.0/16', cni: Cni.flannel() });
+    });
+    expect(synth.resources('aws_vpc')).toHaveLength(2);
+    expect(synth.resources('aws_instance')).toHaveLength(2);
+    expect(synth.json.provider.kubernetes.map((p: any) => p.alias).sort()).toEqual(['blue', 'green']);
+    expect(synth.json.provider.tls).toHaveLength(1);
+    const names = synth.resources('aws_iam_role').map(([, r]) => r.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(Object.keys(synth.json.output).filter((o) => o.endsWith('_kubeconfig')).sort()).toEqual(['blue_kubeconfig', 'green_kubeconfig']);
+  });
+});
+
+describe('KubeadmCluster validation', () => {
+  test('reports every problem at once, across plan, version, pools and cluster', () => {
+    const problems = problemsOf({
+      clusterName: 'Bad_Name',
+      kubernetesVersion: '1.2',
+      podCidr: '10.0.0.0/8',
+      controlPlane: { count: 2, instanceType: 'large' },
+      workerPools: [{ name: 'w', desiredSize: 5, maxSize: 2 }],
+    });
+    const properties = problems.map((p) => p.property);
+    for (const property of ['clusterName', 'kubernetesVersion', 'podCidr', 'controlPlane.count', 'controlPlane.instanceType', 'workerPools[0].desiredSize']) {
+      expect(properties).toContain(property);
+    }
+  });
+
+  test('the connectivity check needs a worker that is always there', () => {
+    const problems = problemsOf({ ...base, workerPools: [{ name: 'w', desiredSize: 0, minSize: 0, maxSize: 3 }] });
+    expect(problems.map((p) => p.property)).toEqual(['connectivityCheck']);
+    expect(() => synthStack((stack) => new KubeadmCluster(stack, 'c', { ...base, connectivityCheck: false, workerPools: [{ name: 'w', desiredSize: 0, minSize: 0, maxSize: 3 }] }))).not.toThrow();
+  });
+
+  test('pool sizes feed the address plan capacity', () => {
+    const problems = problemsOf({ ...base, podCidr: '10.200.0.0/22', workerPools: [{ name: 'w', desiredSize: 2, maxSize: 4 }] });
+    expect(problems.map((p) => p.property)).toEqual(['nodeCidrMaskSize']);
+    expect(problems[0].message).toMatch(/fits 4 nodes, but 5 are planned/);
+  });
+});
