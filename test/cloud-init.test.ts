@@ -1,4 +1,3 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Fn, TerraformOutput, TerraformStack, TerraformVariable, Testing } from 'cdktf';
 import { parse } from 'yaml';
@@ -14,46 +13,9 @@ import {
 import { KubernetesVersion } from '../lib/bootstrap/kubernetes-version';
 import { AddressPlan, ClusterConfigError, Problem } from '../lib/plan';
 import { cloudInitSchema, hasTool, shellcheck } from './support/validators';
+import { KeyKind, realisticPki } from './support/realistic-pki';
 
 // ---- Realistic inputs -----------------------------------------------------------------------------
-
-type KeyKind = 'ecdsa' | 'rsa';
-
-function pem(label: string, der: Buffer): string {
-  return `-----BEGIN ${label}-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END ${label}-----\n`;
-}
-
-function keyPair(kind: KeyKind) {
-  return kind === 'ecdsa' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
-}
-
-/** A private key PEM as the tls provider gives it: SEC1 for ECDSA, PKCS#1 for RSA. */
-function privateKeyPem(kind: KeyKind): string {
-  return keyPair(kind).privateKey.export({ type: kind === 'ecdsa' ? 'sec1' : 'pkcs1', format: 'pem' }) as string;
-}
-
-/**
- * A CA certificate PEM of realistic length. Node cannot sign certificates, so the body is random;
- * the lengths are a little above real CA certificates with subject, key usage, basic constraints and
- * key identifiers (openssl: about 690 bytes of PEM for P-256, 1,220 for RSA-2048).
- */
-function certificatePem(kind: KeyKind): string {
-  return pem('CERTIFICATE', randomBytes(kind === 'ecdsa' ? 520 : 920));
-}
-
-function realisticPki(kind: KeyKind): Record<keyof ControlPlanePki, string> {
-  const serviceAccount = keyPair(kind);
-  return {
-    caCertificate: certificatePem(kind),
-    caKey: privateKeyPem(kind),
-    frontProxyCaCertificate: certificatePem(kind),
-    frontProxyCaKey: privateKeyPem(kind),
-    etcdCaCertificate: certificatePem(kind),
-    etcdCaKey: privateKeyPem(kind),
-    serviceAccountKey: serviceAccount.privateKey.export({ type: kind === 'ecdsa' ? 'sec1' : 'pkcs1', format: 'pem' }) as string,
-    serviceAccountPublicKey: serviceAccount.publicKey.export({ type: 'spki', format: 'pem' }) as string,
-  };
-}
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 

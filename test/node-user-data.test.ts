@@ -1,0 +1,77 @@
+import { App } from 'cdktf';
+import { parse } from 'yaml';
+import { EXAMPLES, stackName } from '../examples/synth';
+import { synthExisting } from './support/synth';
+import { TerraformFiller } from './support/terraform-fill';
+import { cloudInitSchema, hasTool, shellcheck } from './support/validators';
+
+// Every node's user-data as EC2 would receive it: taken from the synthesised stack of each example,
+// with realistic values filled in for the Terraform attributes, then checked by cloud-init's own
+// schema validator and shellcheck, and measured against EC2's 16 KB limit.
+
+interface NodeUserData {
+  readonly example: string;
+  readonly node: string;
+  readonly text: string;
+}
+
+function userDataOf(example: string): NodeUserData[] {
+  const synth = synthExisting(EXAMPLES[example](new App({ outdir: '/tmp/unused', skipValidation: true }), stackName(example)));
+  const filler = new TerraformFiller();
+  return [
+    ...synth.resources('aws_instance').map(([id, r]) => ({ example, node: id, text: filler.decodeBase64Expression(r.user_data_base64) })),
+    ...synth.resources('aws_launch_template').map(([id, r]) => ({ example, node: id, text: filler.decodeBase64Expression(r.user_data) })),
+  ];
+}
+
+const all = Object.keys(EXAMPLES).flatMap(userDataOf);
+
+function scripts(userData: string): string[] {
+  const config = parse(userData) as { write_files: Array<{ content: string; encoding?: string }> };
+  return config.write_files
+    .map((f) => (f.encoding === 'b64' ? Buffer.from(f.content, 'base64').toString('utf8') : f.content))
+    .filter((content) => content.startsWith('#!'));
+}
+
+describe('node user-data from the synthesised examples', () => {
+  test('covers every node kind of every example', () => {
+    expect(all.length).toBeGreaterThanOrEqual(12);
+    expect(all.some((u) => u.text.includes('--control-plane') || /controlPlane:/.test(u.text))).toBe(true);
+  });
+
+  test.each(all.map((u) => [`${u.example} ${u.node}`, u]))('%s is under 16 KB with values filled in', (_, u) => {
+    expect(Buffer.byteLength((u as NodeUserData).text)).toBeLessThan(16384);
+    expect((u as NodeUserData).text).not.toContain('${');
+  });
+
+  test.each(all.map((u) => [`${u.example} ${u.node}`, u]))('%s passes cloud-init schema', (_, u) => {
+    if (!hasTool('cloud-init', 'cloud-init')) {
+      return;
+    }
+    const result = cloudInitSchema((u as NodeUserData).text);
+    expect(result.output).toMatch(/^Valid cloud-config/m);
+    expect(result.valid).toBe(true);
+  });
+
+  test.each(all.map((u) => [`${u.example} ${u.node}`, u]))('%s carries shellcheck-clean scripts', (_, u) => {
+    if (!hasTool('shellcheck', 'shellcheck')) {
+      return;
+    }
+    const found = scripts((u as NodeUserData).text);
+    expect(found.length).toBeGreaterThan(0);
+    for (const script of found) {
+      expect(shellcheck(script)).toBe('');
+    }
+  });
+
+  test('the PEMs arrive intact in the files the node writes', () => {
+    const filler = new TerraformFiller();
+    const synth = synthExisting(EXAMPLES.default(new App({ outdir: '/tmp/unused', skipValidation: true }), 'kubeadm-cluster'));
+    const [, instance] = synth.resources('aws_instance')[0];
+    const config = parse(filler.decodeBase64Expression(instance.user_data_base64)) as { write_files: Array<{ path: string; content: string }> };
+    const caKey = config.write_files.find((f) => f.path.endsWith('/ca.key'))!;
+    const reference = /tls_private_key\.[\w-]*cluster-ca-key[\w-]*\.private_key_pem/.exec(instance.user_data_base64)![0];
+    expect(Buffer.from(caKey.content, 'base64').toString()).toBe(filler.valueOf(reference));
+    expect(Buffer.from(caKey.content, 'base64').toString()).toMatch(/^-----BEGIN EC PRIVATE KEY-----\n[\s\S]+\n-----END EC PRIVATE KEY-----\n$/);
+  });
+});
