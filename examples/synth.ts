@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { KubeadmCluster } from '../lib';
@@ -32,8 +34,12 @@ export function synthExample(example: string): void {
   const app = new App();
   const stack = make(app, stackName(example));
   app.synth();
+  const stackDir = join(app.outdir, 'stacks', stackName(example));
   for (const cluster of stack.node.findAll().filter((c): c is KubeadmCluster => c instanceof KubeadmCluster)) {
+    const diagram = join(stackDir, `${cluster.clusterName}-network.mmd`);
+    writeFileSync(diagram, cluster.diagram());
     console.log(cluster.describe());
+    console.log(`Network diagram (Mermaid): ${diagram}`);
     console.log('');
   }
   console.log(`Synthesised to ${app.outdir}/stacks/${stackName(example)}/cdk.tf.json`);

@@ -24,6 +24,7 @@ import { DEFAULT_WORKER_POOL, ResolvedWorkerPool, resolveWorkerPools, WorkerPool
 import { AddressPlan, DeclaredSubnet } from './plan/address-plan';
 import { ClusterConfigError, ProblemList } from './plan/problems';
 import type { RootVolumeOptions } from './network/instance-hardening';
+import { renderClusterDiagram } from './cluster-diagram';
 import { describeCluster } from './cluster-summary';
 import { stackProvider } from './util/providers';
 import { NETWORK_DESCRIPTION_KIND, NetworkDescription } from './network-description';
@@ -167,6 +168,7 @@ export class KubeadmCluster extends Construct {
   public readonly kubeconfig: string;
   private readonly pools: readonly ResolvedWorkerPool[];
   private readonly apiAccessFromDeployer: boolean;
+  private readonly workersInPrivateSubnets: boolean;
 
   constructor(scope: Construct, id: string, props: KubeadmClusterProps) {
     super(scope, id);
@@ -231,6 +233,8 @@ export class KubeadmCluster extends Construct {
     });
     const apiServerHost = this.controlPlane.endpoint.privateHost;
 
+    // Without a route to the internet from the private subnets, workers go in the public ones.
+    this.workersInPrivateSubnets = this.network.workerSubnetIds === this.network.privateSubnetIds;
     const workerData = workerUserData({ ...clusterProps, apiServerHost, caCertificate });
     this.workerPools = this.pools.map(
       (pool) =>
@@ -295,6 +299,21 @@ export class KubeadmCluster extends Construct {
       createsVpc: this.network.createsVpc,
       apiAccessFromDeployer: this.apiAccessFromDeployer,
       connectivityCheck: this.connectivityCheck !== undefined,
+    });
+  }
+
+  /**
+   * A Mermaid flowchart of the network: zones, subnets, nodes, pod and service ranges, and the
+   * traffic each security group admits from which.
+   */
+  public diagram(): string {
+    return renderClusterDiagram({
+      clusterName: this.clusterName,
+      plan: this.plan,
+      cni: this.cni,
+      rules: this.securityGroups.rules,
+      pools: this.pools,
+      workersInPrivateSubnets: this.workersInPrivateSubnets,
     });
   }
 

@@ -9,7 +9,7 @@ const root = join(__dirname, '..');
 function synthToDisk(): { json: Buffer; stdout: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'kubeadm-example-'));
   try {
-    const env = { ...process.env, CDKTF_OUTDIR: outdir };
+    const env: NodeJS.ProcessEnv = { ...process.env, CDKTF_OUTDIR: outdir };
     for (const name of Object.keys(env).filter((k) => k.startsWith('AWS_'))) {
       delete env[name];
     }
