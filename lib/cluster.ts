@@ -4,141 +4,24 @@ import { Fn, ITerraformDependable, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { ControlPlanePki, controlPlaneUserData, workerUserData } from './bootstrap/cloud-init';
 import { KubernetesVersion } from './bootstrap/kubernetes-version';
-import { ClusterPki } from './bootstrap/pki';
-import { Cni } from './cni/cni';
+import { ADMIN_USER, ClusterPki } from './bootstrap/pki';
+import { renderClusterDiagram } from './cluster-diagram';
+import { KubeadmClusterProps } from './cluster-props';
+import { describeCluster } from './cluster-summary';
+import { validateCluster } from './cluster-validation';
 import { CniInstallation, CniPlugin } from './cni/cni-plugin';
 import { ClusterAccess } from './kubernetes/cluster-access';
 import { ConnectivityCheck } from './kubernetes/connectivity-check';
 import { renderAdminKubeconfig } from './kubernetes/kubeconfig';
 import { ClusterNetwork } from './network/cluster-network';
-import { checkClusterName } from './network/cluster-name';
-import { ClusterNetworkSource } from './network/network-source';
 import { ClusterNodeIdentities } from './network/node-identity';
 import { ClusterSecurityGroups } from './network/security-groups';
-import { ADMIN_USER } from './bootstrap/pki';
-import { MachineImage } from './nodes/ami';
-import { isInstanceType } from './nodes/architecture';
-import { ControlPlane, DEFAULT_NODE_INSTANCE_TYPE } from './nodes/control-plane';
-import { WorkerPool } from './nodes/worker-pool';
-import { DEFAULT_WORKER_POOL, ResolvedWorkerPool, resolveWorkerPools, WorkerPoolOptions } from './nodes/worker-pool-options';
-import { AddressPlan, DeclaredSubnet } from './plan/address-plan';
-import { ClusterConfigError, ProblemList } from './plan/problems';
-import type { RootVolumeOptions } from './network/instance-hardening';
-import { renderClusterDiagram } from './cluster-diagram';
-import { describeCluster } from './cluster-summary';
-import { stackProvider } from './util/providers';
 import { NETWORK_DESCRIPTION_KIND, NetworkDescription } from './network-description';
-
-export interface ControlPlaneOptions {
-  /**
-   * Number of control-plane nodes.
-   * @default 1
-   */
-  readonly count?: number;
-  /**
-   * @default 't3.medium'
-   */
-  readonly instanceType?: string;
-  /**
-   * @default MachineImage.ubuntu2404()
-   */
-  readonly machineImage?: MachineImage;
-  /**
-   * @default - 30 GiB gp3, encrypted
-   */
-  readonly rootVolume?: RootVolumeOptions;
-}
-
-export interface KubeadmClusterProps {
-  /** Name of the cluster: a lower-case DNS label, unique in the AWS account and region. */
-  readonly clusterName: string;
-  /**
-   * Kubernetes version, `1.MINOR.PATCH`.
-   * @default DEFAULT_KUBERNETES_VERSION
-   */
-  readonly kubernetesVersion?: string;
-  /**
-   * Where the VPC comes from.
-   * @default ClusterNetworkSource.newVpc() - a new VPC with one NAT gateway
-   */
-  readonly network?: ClusterNetworkSource;
-  /**
-   * The VPC's range (for an existing VPC, its range as AWS reports it).
-   * @default '10.0.0.0/16'
-   */
-  readonly vpcCidr?: string;
-  /**
-   * Availability zones to spread the subnets over.
-   * @default - two zones, chosen at deploy time
-   */
-  readonly availabilityZones?: readonly string[];
-  /**
-   * Number of availability zones when their names are left to deploy time.
-   * @default 2
-   */
-  readonly zoneCount?: number;
-  /**
-   * The subnets of an existing VPC (with `ClusterNetworkSource.existingVpc`).
-   * @default - subnets are created
-   */
-  readonly existingSubnets?: readonly DeclaredSubnet[];
-  /**
-   * The pod range, shared by kubeadm, kube-proxy and the network plugin.
-   * @default - the network plugin's default range
-   */
-  readonly podCidr?: string;
-  /**
-   * The service range.
-   * @default '10.96.0.0/12'
-   */
-  readonly serviceCidr?: string;
-  /**
-   * Prefix length of each node's share of the pod range.
-   * @default 24
-   */
-  readonly nodeCidrMaskSize?: number;
-  /**
-   * @default - one t3.medium node
-   */
-  readonly controlPlane?: ControlPlaneOptions;
-  /**
-   * @default - one pool named `workers` of two t3.medium nodes
-   */
-  readonly workerPools?: readonly WorkerPoolOptions[];
-  /**
-   * The network plugin.
-   * @default Cni.weave()
-   */
-  readonly cni?: CniPlugin;
-  /**
-   * Ranges allowed to reach the API server from outside the VPC. Terraform itself talks to the API
-   * during the deploy, so the machine running `cdktf deploy` must be inside one of them.
-   * @default - the public address of the machine running the deploy, looked up when it runs
-   */
-  readonly apiAccessCidrs?: readonly string[];
-  /**
-   * Ranges allowed to reach SSH on the nodes. Nodes are reachable through SSM Session Manager
-   * without it.
-   * @default - none: SSH is closed
-   */
-  readonly sshAccessCidrs?: readonly string[];
-  /**
-   * Ranges allowed to reach NodePort services on the workers.
-   * @default - none
-   */
-  readonly nodePortAccessCidrs?: readonly string[];
-  /**
-   * Run the pod network check (two nginx pods on two nodes, a Service and a Job reaching them) as
-   * part of the deploy.
-   * @default true
-   */
-  readonly connectivityCheck?: boolean;
-  /**
-   * How long the deploy waits for the API server to answer.
-   * @default 15
-   */
-  readonly readinessTimeoutMinutes?: number;
-}
+import { ControlPlane } from './nodes/control-plane';
+import { WorkerPool } from './nodes/worker-pool';
+import { ResolvedWorkerPool } from './nodes/worker-pool-options';
+import { AddressPlan } from './plan/address-plan';
+import { stackProvider } from './util/providers';
 
 // A lookup of the deploying machine's public address; AWS serves it for exactly this purpose.
 const CHECKIP_URL = 'https://checkip.amazonaws.com';
@@ -172,7 +55,7 @@ export class KubeadmCluster extends Construct {
 
   constructor(scope: Construct, id: string, props: KubeadmClusterProps) {
     super(scope, id);
-    const validated = validate(props);
+    const validated = validateCluster(props);
     this.clusterName = props.clusterName;
     this.plan = validated.plan;
     this.kubernetesVersion = validated.version;
@@ -363,60 +246,5 @@ export class KubeadmCluster extends Construct {
     output('vpc_id', this.network.vpcId, 'VPC of the cluster');
     output('address_plan', this.plan.toJSON(), 'The address plan');
     output('network_description', this.networkDescription(), 'Address plan, network plugin and security groups, for `cdktf-kubeadm-cluster rehearse`');
-  }
-}
-
-interface Validated {
-  readonly plan: AddressPlan;
-  readonly version: KubernetesVersion;
-  readonly pools: readonly ResolvedWorkerPool[];
-  readonly cni: CniPlugin;
-}
-
-/** Checks every input together so that one synth reports every problem. */
-function validate(props: KubeadmClusterProps): Validated {
-  const problems = new ProblemList();
-  checkClusterName(problems, props.clusterName);
-  const cni = props.cni ?? Cni.weave();
-  const cp = props.controlPlane ?? {};
-  const count = cp.count ?? 1;
-  if (count !== 1 && count !== 3) {
-    problems.add('controlPlane.count', count, 'a control plane has 1 node, or 3 for etcd quorum with one node lost', 'set controlPlane.count to 1 or 3');
-  }
-  const instanceType = cp.instanceType ?? DEFAULT_NODE_INSTANCE_TYPE;
-  if (!isInstanceType(instanceType)) {
-    problems.add('controlPlane.instanceType', instanceType, 'is not an EC2 instance type', "write types as family.size, for example 't3.medium'");
-  }
-  const pools = resolveWorkerPools(problems, props.workerPools ?? [DEFAULT_WORKER_POOL]);
-  if (props.connectivityCheck !== false && !pools.some((p) => p.minSize > 0)) {
-    problems.add('connectivityCheck', String(props.connectivityCheck ?? true), 'the pod network check needs at least one worker that is always there (a pool with minSize > 0)', 'give a pool a minSize of 1 or more, or set connectivityCheck to false');
-  }
-  const version = collect(problems, () => KubernetesVersion.of(props.kubernetesVersion));
-  const plan = collect(problems, () =>
-    AddressPlan.create({
-      vpcCidr: props.vpcCidr,
-      availabilityZones: props.availabilityZones,
-      zoneCount: props.zoneCount,
-      existingSubnets: props.existingSubnets,
-      podCidr: props.podCidr ?? cni.defaultPodCidr,
-      serviceCidr: props.serviceCidr,
-      nodeCidrMaskSize: props.nodeCidrMaskSize,
-      controlPlaneCount: count === 3 ? 3 : 1,
-      workerCount: pools.reduce((sum, p) => sum + Math.max(0, p.maxSize), 0),
-    }),
-  );
-  problems.throwIfAny();
-  return { plan: plan!, version: version!, pools, cni };
-}
-
-function collect<T>(problems: ProblemList, make: () => T): T | undefined {
-  try {
-    return make();
-  } catch (e) {
-    if (e instanceof ClusterConfigError) {
-      problems.addAll(e.problems);
-      return undefined;
-    }
-    throw e;
   }
 }

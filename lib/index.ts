@@ -5,4 +5,6 @@ export * from './bootstrap';
 export * from './nodes';
 export * from './kubernetes';
 export * from './cluster';
+export * from './cluster-props';
+export { validateCluster, ValidatedCluster } from './cluster-validation';
 export * from './network-description';

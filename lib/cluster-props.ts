@@ -1,0 +1,117 @@
+import type { MachineImage } from './nodes/ami';
+import type { CniPlugin } from './cni/cni-plugin';
+import type { ClusterNetworkSource } from './network/network-source';
+import type { RootVolumeOptions } from './network/instance-hardening';
+import type { WorkerPoolOptions } from './nodes/worker-pool-options';
+import type { DeclaredSubnet } from './plan/address-plan';
+
+export interface ControlPlaneOptions {
+  /**
+   * Number of control-plane nodes.
+   * @default 1
+   */
+  readonly count?: number;
+  /**
+   * @default 't3.medium'
+   */
+  readonly instanceType?: string;
+  /**
+   * @default MachineImage.ubuntu2404()
+   */
+  readonly machineImage?: MachineImage;
+  /**
+   * @default - 30 GiB gp3, encrypted
+   */
+  readonly rootVolume?: RootVolumeOptions;
+}
+
+export interface KubeadmClusterProps {
+  /** Name of the cluster: a lower-case DNS label, unique in the AWS account and region. */
+  readonly clusterName: string;
+  /**
+   * Kubernetes version, `1.MINOR.PATCH`.
+   * @default DEFAULT_KUBERNETES_VERSION
+   */
+  readonly kubernetesVersion?: string;
+  /**
+   * Where the VPC comes from.
+   * @default ClusterNetworkSource.newVpc() - a new VPC with one NAT gateway
+   */
+  readonly network?: ClusterNetworkSource;
+  /**
+   * The VPC's range (for an existing VPC, its range as AWS reports it).
+   * @default '10.0.0.0/16'
+   */
+  readonly vpcCidr?: string;
+  /**
+   * Availability zones to spread the subnets over.
+   * @default - two zones, chosen at deploy time
+   */
+  readonly availabilityZones?: readonly string[];
+  /**
+   * Number of availability zones when their names are left to deploy time.
+   * @default 2
+   */
+  readonly zoneCount?: number;
+  /**
+   * The subnets of an existing VPC (with `ClusterNetworkSource.existingVpc`).
+   * @default - subnets are created
+   */
+  readonly existingSubnets?: readonly DeclaredSubnet[];
+  /**
+   * The pod range, shared by kubeadm, kube-proxy and the network plugin.
+   * @default - the network plugin's default range
+   */
+  readonly podCidr?: string;
+  /**
+   * The service range.
+   * @default '10.96.0.0/12'
+   */
+  readonly serviceCidr?: string;
+  /**
+   * Prefix length of each node's share of the pod range.
+   * @default 24
+   */
+  readonly nodeCidrMaskSize?: number;
+  /**
+   * @default - one t3.medium node
+   */
+  readonly controlPlane?: ControlPlaneOptions;
+  /**
+   * @default - one pool named `workers` of two t3.medium nodes
+   */
+  readonly workerPools?: readonly WorkerPoolOptions[];
+  /**
+   * The network plugin.
+   * @default Cni.weave()
+   */
+  readonly cni?: CniPlugin;
+  /**
+   * Ranges allowed to reach the API server from outside the VPC. Terraform itself talks to the API
+   * during the deploy, so the machine running `cdktf deploy` must be inside one of them.
+   * @default - the public address of the machine running the deploy, looked up when it runs
+   */
+  readonly apiAccessCidrs?: readonly string[];
+  /**
+   * Ranges allowed to reach SSH on the nodes. Nodes are reachable through SSM Session Manager
+   * without it.
+   * @default - none: SSH is closed
+   */
+  readonly sshAccessCidrs?: readonly string[];
+  /**
+   * Ranges allowed to reach NodePort services on the workers.
+   * @default - none
+   */
+  readonly nodePortAccessCidrs?: readonly string[];
+  /**
+   * Run the pod network check (two nginx pods on two nodes, a Service and a Job reaching them) as
+   * part of the deploy.
+   * @default true
+   */
+  readonly connectivityCheck?: boolean;
+  /**
+   * How long the deploy waits for the API server to answer.
+   * @default 15
+   */
+  readonly readinessTimeoutMinutes?: number;
+}
