@@ -2,16 +2,18 @@ import type { Datapath } from '../cni/cni-plugin';
 import type { NodeRole } from '../network/ports';
 import { Cidr, parseIp } from '../plan/cidr';
 import type { AddressPlanData } from '../plan/address-plan';
+import { NETWORK_DESCRIPTION_KIND } from '../network-description';
 import { RehearsalInputError } from './errors';
 import { isRecord, securityGroupIdOf, TerraformJson } from './terraform-json';
 
-/** The `kind` marking a stack output as a cluster's network description. */
-export const NETWORK_DESCRIPTION_KIND = 'cdktf-kubeadm-cluster/network-description';
 /** The description format this reader understands. */
 export const NETWORK_DESCRIPTION_VERSION = 1;
 
-/** A cluster's network as `KubeadmCluster` describes it in a stack output. */
-export interface NetworkDescription {
+/**
+ * A cluster's network as read back from a stack output (`DescribedCluster`, written by
+ * `KubeadmCluster`), with the security groups as the logical ids of their resources.
+ */
+export interface DescribedCluster {
   /** Name of the stack output that carries it. */
   readonly outputName: string;
   readonly clusterName: string;
@@ -29,8 +31,8 @@ export interface NetworkDescription {
  * `RehearsalInputError` naming the output and field when one is malformed, since a half-read
  * description would rehearse a network other than the one synthesised.
  */
-export function readNetworkDescriptions(stack: TerraformJson): NetworkDescription[] {
-  const found: NetworkDescription[] = [];
+export function readNetworkDescriptions(stack: TerraformJson): DescribedCluster[] {
+  const found: DescribedCluster[] = [];
   for (const [outputName, output] of Object.entries(stack.output ?? {})) {
     const value = output?.value;
     if (isRecord(value) && value.kind === NETWORK_DESCRIPTION_KIND) {
@@ -44,7 +46,7 @@ export function readNetworkDescriptions(stack: TerraformJson): NetworkDescriptio
  * The descriptions to rehearse: the one named `clusterName`, or all of them. Throws when there is
  * none, or the name matches none (listing the names there are).
  */
-export function selectDescriptions(all: readonly NetworkDescription[], clusterName?: string): NetworkDescription[] {
+export function selectDescriptions(all: readonly DescribedCluster[], clusterName?: string): DescribedCluster[] {
   if (all.length === 0) {
     throw new RehearsalInputError(
       `the stack has no output of kind "${NETWORK_DESCRIPTION_KIND}"; synthesise a stack with a KubeadmCluster in it (cdktf synth)`,
@@ -60,7 +62,7 @@ export function selectDescriptions(all: readonly NetworkDescription[], clusterNa
   return matching;
 }
 
-function parseDescription(outputName: string, value: Record<string, unknown>): NetworkDescription {
+function parseDescription(outputName: string, value: Record<string, unknown>): DescribedCluster {
   const where = `output "${outputName}"`;
   const fail = (field: string, why: string): never => {
     throw new RehearsalInputError(`${where}: ${field} ${why}`);

@@ -4,7 +4,7 @@ import { PHASES, PlannedCheck, listeners, planChecks } from './check-plan';
 import { CheckResult, formatResults, judgeCheck, JudgeContext, ProbeOutcome, skippedCheck, summarise } from './check-results';
 import { EXIT_CODES, InterruptedError, RehearsalError } from './errors';
 import { buildNetworkSteps, datapathBlock, LINKS, Namespaces } from './network-commands';
-import { NetworkDescription, readNetworkDescriptions, selectDescriptions } from './network-description';
+import { DescribedCluster, readNetworkDescriptions, selectDescriptions } from './network-description';
 import { BlockedTraffic, compileNodeFirewall, replaceTable } from './nftables';
 import { checkPrerequisites, Environment, Tools } from './prerequisites';
 import { runPrefix, tableName } from './run-prefix';
@@ -62,7 +62,8 @@ export interface RehearseOptions {
    */
   readonly handleSignals?: boolean;
   /**
-   * Stops the rehearsal (cleaning up) when aborted.
+   * Stops the rehearsal when aborted, as SIGTERM would: it cleans up, then throws
+   * `InterruptedError` (exit code 143).
    * @default - only signals stop it
    */
   readonly signal?: AbortSignal;
@@ -155,7 +156,7 @@ export async function rehearse(options: RehearseOptions = {}): Promise<Rehearsal
 }
 
 async function rehearseCluster(
-  description: NetworkDescription,
+  description: DescribedCluster,
   topology: Topology,
   rules: readonly SecurityGroupRule[],
   stackWarnings: readonly string[],

@@ -2,7 +2,7 @@ import type { Datapath } from '../cni/cni-plugin';
 import type { NodeRole } from '../network/ports';
 import { Cidr, numberToIp, parseIp } from '../plan/cidr';
 import { RehearsalInputError } from './errors';
-import type { NetworkDescription } from './network-description';
+import type { DescribedCluster } from './network-description';
 
 export interface TopologyOptions {
   /**
@@ -83,7 +83,7 @@ export const SERVICE_IP_OFFSET = 11;
 const FIRST_USABLE_OFFSET = 4;
 
 /** Plans nodes, pods and the Service for a described cluster. Pure: same input, same addresses. */
-export function planTopology(description: NetworkDescription, options: TopologyOptions = {}): Topology {
+export function planTopology(description: DescribedCluster, options: TopologyOptions = {}): Topology {
   const { plan } = description;
   const perRole = options.nodesPerRole ?? 2;
   const podsPerNode = options.podsPerNode ?? 2;
@@ -162,7 +162,7 @@ export function planTopology(description: NetworkDescription, options: TopologyO
  * Workers go round the private subnets (all subnets if there are none), each at the lowest address
  * AWS would hand out that no control-plane node holds.
  */
-function placeWorkers(description: NetworkDescription, count: number, taken: readonly string[]) {
+function placeWorkers(description: DescribedCluster, count: number, taken: readonly string[]) {
   const { plan } = description;
   const privates = plan.subnets.filter((s) => s.role === 'private');
   const candidates = privates.length > 0 ? privates : plan.subnets;
