@@ -8,3 +8,4 @@ export * from './cluster';
 export * from './cluster-props';
 export { validateCluster, ValidatedCluster } from './cluster-validation';
 export * from './network-description';
+export * from './rehearsal';
