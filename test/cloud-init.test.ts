@@ -11,7 +11,8 @@ import {
   workerUserData,
 } from '../lib/bootstrap/cloud-init';
 import { KubernetesVersion } from '../lib/bootstrap/kubernetes-version';
-import { AddressPlan, ClusterConfigError, Problem } from '../lib/plan';
+import { AddressPlan } from '../lib/plan';
+import { problemsThrownBy } from './support/problems';
 import { cloudInitSchema, hasTool, shellcheck } from './support/validators';
 import { KeyKind, realisticPki } from './support/realistic-pki';
 
@@ -98,15 +99,7 @@ function scriptsOf(userData: string): string[] {
   return cloudConfig(userData).write_files.map(fileContent).filter((c) => c.startsWith('#!'));
 }
 
-function problemsOf(build: () => unknown): readonly Problem[] {
-  try {
-    build();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ClusterConfigError);
-    return (e as ClusterConfigError).problems;
-  }
-  return [];
-}
+const problemsOf = problemsThrownBy;
 
 // ---- Tests ----------------------------------------------------------------------------------------
 

@@ -1,18 +1,14 @@
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { TerraformStack, Testing } from 'cdktf';
+import { TerraformStack } from 'cdktf';
 import { DEFAULT_ROOT_VOLUME_SIZE_GIB, instanceRootBlockDevice, launchTemplateRootBlockDevice, NODE_METADATA_OPTIONS } from '../lib/network/instance-hardening';
 import { ClusterConfigError } from '../lib/plan/problems';
+import { synthStack } from './support/synth';
 
 type Json = Record<string, any>;
 
 function synth(build: (stack: TerraformStack) => void): Json {
-  const app = Testing.app();
-  const stack = new TerraformStack(app, 'test');
-  new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
-  build(stack);
-  return JSON.parse(Testing.synth(stack, true));
+  return synthStack(build).json;
 }
 
 describe('instance hardening', () => {

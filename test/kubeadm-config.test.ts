@@ -15,7 +15,8 @@ import {
   renderDiscoveryKubeconfig,
 } from '../lib/bootstrap/kubeadm-config';
 import { KubernetesVersion } from '../lib/bootstrap/kubernetes-version';
-import { AddressPlan, ClusterConfigError, Problem } from '../lib/plan';
+import { AddressPlan } from '../lib/plan';
+import { problemsThrownBy } from './support/problems';
 
 // A plan that differs from every default, so that a value copied from a default would show.
 const plan = AddressPlan.create({
@@ -44,15 +45,7 @@ function parsedStream(text: string): Array<Record<string, unknown>> {
   return docs.map((d) => d.toJS() as Record<string, unknown>);
 }
 
-function problemsOf(build: () => unknown): readonly Problem[] {
-  try {
-    build();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ClusterConfigError);
-    return (e as ClusterConfigError).problems;
-  }
-  return [];
-}
+const problemsOf = problemsThrownBy;
 
 describe('kubeadm init documents', () => {
   const text = renderKubeadmConfig(initDocuments(props));

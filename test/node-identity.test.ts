@@ -1,17 +1,13 @@
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { TerraformStack, Testing } from 'cdktf';
+import { TerraformStack } from 'cdktf';
 import { ClusterNodeIdentities, NodeIdentity } from '../lib/network/node-identity';
 import { NodeRole } from '../lib/network/ports';
 import { ClusterConfigError } from '../lib/plan/problems';
+import { synthStack } from './support/synth';
 
 type Json = Record<string, any>;
 
 function synth(build: (stack: TerraformStack) => void): Json {
-  const app = Testing.app();
-  const stack = new TerraformStack(app, 'test');
-  new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
-  build(stack);
-  return JSON.parse(Testing.synth(stack, true));
+  return synthStack(build).json;
 }
 
 const refOf = (json: Json, type: string, name: string, attribute: string) => {

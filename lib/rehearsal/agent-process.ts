@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { IcmpTool } from './prerequisites';
+import { stopByClosingInput } from './process-runner';
 
 /** What an agent reports for one probe. */
 export interface AgentAnswer {
@@ -79,20 +80,7 @@ export class AgentProcess {
 
   /** Closes its stdin (it exits on that), and kills it if it has not gone within a second. */
   public stop(): Promise<void> {
-    if (this.exited) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.child.kill('SIGKILL');
-        resolve();
-      }, 1000);
-      this.child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.child.stdin.end();
-    });
+    return stopByClosingInput(this.child, this.exited);
   }
 
   private ready(timeoutMs: number): Promise<void> {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { stopByClosingInput } from './process-runner';
 
 /**
  * IP-in-IP without the kernel's ipip module, which many kernels (small VM kernels among them) lack:
@@ -83,19 +84,6 @@ export class IpipTunnelProcess {
 
   /** Closes its standard input (it exits on that), and kills it if it has not gone within a second. */
   public stop(): Promise<void> {
-    if (this.exited) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.child.kill('SIGKILL');
-        resolve();
-      }, 1000);
-      this.child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.child.stdin?.end();
-    });
+    return stopByClosingInput(this.child, this.exited);
   }
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 
 export interface RunOptions {
   /** Standard input. @default - none */
@@ -50,4 +50,25 @@ export function runProgram(file: string, args: readonly string[], options: RunOp
 /** `ip -n x link add ...` as one line, for messages. */
 export function commandLine(file: string, args: readonly string[]): string {
   return [file, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+}
+
+/**
+ * Stops a helper process that exits when its standard input closes: closes it, and kills the
+ * process if it has not gone within a second, so a stuck helper never holds up the cleanup.
+ */
+export function stopByClosingInput(child: ChildProcess, exited: boolean): Promise<void> {
+  if (exited) {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, 1000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.stdin?.end();
+  });
 }
