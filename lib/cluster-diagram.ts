@@ -1,18 +1,10 @@
-import type { CniPlugin } from './cni/cni-plugin';
+import type { ClusterSummaryInput } from './cluster-summary';
 import { formatPortRule, NodeRole } from './network/ports';
-import type { SecurityGroupRuleSpec } from './network/security-group-rules';
-import type { ResolvedWorkerPool } from './nodes/worker-pool-options';
-import type { AddressPlan } from './plan/address-plan';
 
-export interface ClusterDiagramInput {
-  readonly clusterName: string;
-  readonly plan: AddressPlan;
-  readonly cni: CniPlugin;
-  readonly rules: readonly SecurityGroupRuleSpec[];
-  readonly pools: readonly ResolvedWorkerPool[];
+export type ClusterDiagramInput = Pick<ClusterSummaryInput, 'clusterName' | 'plan' | 'cni' | 'rules' | 'pools'> & {
   /** Whether workers sit in the private subnets (NAT) or the public ones. */
   readonly workersInPrivateSubnets: boolean;
-}
+};
 
 const ROLE_NODE: Readonly<Record<NodeRole, string>> = { 'control-plane': 'cp', worker: 'wk' };
 
