@@ -51,7 +51,6 @@ export class KubeadmCluster extends Construct {
   public readonly kubeconfig: string;
   private readonly pools: readonly ResolvedWorkerPool[];
   private readonly apiAccessFromDeployer: boolean;
-  private readonly workersInPrivateSubnets: boolean;
 
   constructor(scope: Construct, id: string, props: KubeadmClusterProps) {
     super(scope, id);
@@ -116,8 +115,6 @@ export class KubeadmCluster extends Construct {
     });
     const apiServerHost = this.controlPlane.endpoint.privateHost;
 
-    // Without a route to the internet from the private subnets, workers go in the public ones.
-    this.workersInPrivateSubnets = this.network.workerSubnetIds === this.network.privateSubnetIds;
     const workerData = workerUserData({ ...clusterProps, apiServerHost, caCertificate });
     this.workerPools = this.pools.map(
       (pool) =>
@@ -196,7 +193,7 @@ export class KubeadmCluster extends Construct {
       cni: this.cni,
       rules: this.securityGroups.rules,
       pools: this.pools,
-      workersInPrivateSubnets: this.workersInPrivateSubnets,
+      workersInPrivateSubnets: this.network.workersInPrivateSubnets,
     });
   }
 

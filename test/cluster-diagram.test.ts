@@ -1,4 +1,4 @@
-import { Cni, KubeadmCluster } from '../lib';
+import { ClusterNetworkSource, Cni, KubeadmCluster, NatGateways } from '../lib';
 import { synthStack } from './support/synth';
 
 function diagramOf(props: Partial<ConstructorParameters<typeof KubeadmCluster>[2]> = {}): string {
@@ -29,5 +29,13 @@ describe('cluster diagram', () => {
 
   test('is stable for the same input', () => {
     expect(diagramOf()).toBe(diagramOf());
+  });
+});
+
+describe('cluster diagram without NAT', () => {
+  test('places the workers in the public subnets', () => {
+    const diagram = diagramOf({ network: ClusterNetworkSource.newVpc({ natGateways: NatGateways.none() }) });
+    expect(diagram).toContain('public 10.0.192.0/18<br/>worker pool workers');
+    expect(diagram).not.toContain('private 10.0.0.0/18<br/>worker pool');
   });
 });

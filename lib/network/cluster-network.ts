@@ -42,6 +42,8 @@ export class ClusterNetwork extends Construct {
    * ones. Without NAT gateways, nodes in private subnets could not pull packages or images.
    */
   public readonly workerSubnetIds: string[];
+  /** Whether `workerSubnetIds` are the private subnets. */
+  public readonly workersInPrivateSubnets: boolean;
 
   constructor(scope: Construct, id: string, props: ClusterNetworkProps) {
     super(scope, id);
@@ -65,7 +67,8 @@ export class ClusterNetwork extends Construct {
     this.subnetIdByName = network.subnetIdByName;
     this.publicSubnetIds = idsOf('public');
     this.privateSubnetIds = idsOf('private');
-    this.workerSubnetIds = network.privateSubnetsHaveEgress && this.privateSubnetIds.length > 0 ? this.privateSubnetIds : this.publicSubnetIds;
+    this.workersInPrivateSubnets = network.privateSubnetsHaveEgress && this.privateSubnetIds.length > 0;
+    this.workerSubnetIds = this.workersInPrivateSubnets ? this.privateSubnetIds : this.publicSubnetIds;
   }
 
   /** Id of the plan's subnet `name`; throws naming the known subnets if there is none. */
