@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { DaemonSet } from 'kubernetes-models/apps/v1';
+import { DaemonSet, Deployment } from 'kubernetes-models/apps/v1';
+import { Job } from 'kubernetes-models/batch/v1';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { ConfigMap, Namespace, Secret, ServiceAccount } from 'kubernetes-models/v1';
+import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 
 // Turns the synthesised `kubernetes_*_v1` resources back into the Kubernetes objects the provider
 // would send to the API server, so that they can be held against upstream manifests field by
@@ -74,13 +75,16 @@ const RESOURCE_KINDS: Readonly<Record<string, ResourceKind>> = {
   kubernetes_cluster_role_binding_v1: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', fields: { role_ref: 'roleRef', subject: 'subjects' } },
   kubernetes_role_binding_v1: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', fields: { role_ref: 'roleRef', subject: 'subjects' } },
   kubernetes_daemon_set_v1: { apiVersion: 'apps/v1', kind: 'DaemonSet', fields: { spec: 'spec' } },
+  kubernetes_deployment_v1: { apiVersion: 'apps/v1', kind: 'Deployment', fields: { spec: 'spec' } },
+  kubernetes_service_v1: { apiVersion: 'v1', kind: 'Service', fields: { spec: 'spec' } },
+  kubernetes_job_v1: { apiVersion: 'batch/v1', kind: 'Job', fields: { spec: 'spec' } },
 };
 
 /**
  * Top-level attributes that steer Terraform or the provider and are not part of the object:
  * meta-arguments, cdktf's metadata, and the provider's wait switches.
  */
-const TERRAFORM_ONLY = new Set(['//', 'provider', 'depends_on', 'lifecycle', 'count', 'for_each', 'timeouts', 'wait_for_rollout', 'wait_for_default_service_account']);
+const TERRAFORM_ONLY = new Set(['//', 'provider', 'depends_on', 'lifecycle', 'count', 'for_each', 'timeouts', 'wait_for_rollout', 'wait_for_default_service_account', 'wait_for_completion']);
 
 /**
  * Every nested attribute the converter knows, and its Kubernetes name. The provider names
@@ -121,7 +125,15 @@ const FIELD_NAMES: Readonly<Record<string, string>> = {
   allow_privilege_escalation: 'allowPrivilegeEscalation', read_only_root_filesystem: 'readOnlyRootFilesystem', run_as_non_root: 'runAsNonRoot',
   volume_mount: 'volumeMounts', mount_path: 'mountPath', read_only: 'readOnly', sub_path: 'subPath', mount_propagation: 'mountPropagation',
   host_path: 'hostPath', config_map: 'configMap', empty_dir: 'emptyDir',
+  // deployments, jobs, services
+  replicas: 'replicas', backoff_limit: 'backoffLimit', active_deadline_seconds: 'activeDeadlineSeconds',
+  pod_anti_affinity: 'podAntiAffinity', topology_key: 'topologyKey', label_selector: 'labelSelector',
+  termination_message_policy: 'terminationMessagePolicy',
+  target_port: 'targetPort', cluster_ip: 'clusterIP',
 };
+
+/** Blocks the provider types as a list of one that Kubernetes holds as a single object. */
+const SINGLE_BLOCKS = new Set(['label_selector']);
 
 /** Attributes whose value is a map of free keys (copied as is, keys untouched). */
 const MAPS = new Set(['labels', 'annotations', 'match_labels', 'node_selector', 'requests', 'limits']);
@@ -132,6 +144,19 @@ const STRING_LISTS = new Set(['api_groups', 'resources', 'resource_names', 'verb
 function convertValue(key: string, value: Json, path: string): Json {
   if (MAPS.has(key) || STRING_LISTS.has(key)) {
     return value;
+  }
+  // A Service's selector is a plain label map; a workload's is a block with match_labels.
+  if (key === 'selector' && value !== null && typeof value === 'object' && !Array.isArray(value) && !('match_labels' in value) && !('match_expressions' in value)) {
+    return value;
+  }
+  if (SINGLE_BLOCKS.has(key) && Array.isArray(value) && value.length === 1) {
+    return convertBlock(value[0], `${path}[0]`);
+  }
+  if (key === 'replicas' && typeof value === 'string') {
+    return Number(value);
+  }
+  if (key === 'target_port' && typeof value === 'string') {
+    return /^\d+$/.test(value) ? Number(value) : value;
   }
   if (Array.isArray(value)) {
     // A repeated block: `port` as a list is a container's ports (a probe's `port` is a scalar).
@@ -210,6 +235,9 @@ const MODELS: Readonly<Record<string, new (data: Json) => { validate(): void }>>
   'rbac.authorization.k8s.io/v1/Role': Role,
   'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
   'apps/v1/DaemonSet': DaemonSet,
+  'apps/v1/Deployment': Deployment,
+  'v1/Service': Service,
+  'batch/v1/Job': Job,
 };
 
 /** Validates an object against the kubernetes-models JSON schema of its kind; throws on errors. */

@@ -1,0 +1,64 @@
+import { App } from 'cdktf';
+import { EXAMPLES, stackName } from '../examples/synth';
+import { KubeadmCluster } from '../lib';
+import { CONNECTIVITY_SCRIPT } from '../lib/kubernetes/connectivity-script';
+import { k8sObjectsOf, validateK8sObject } from './support/k8s-objects';
+import { synthExisting, synthStack } from './support/synth';
+import { hasTool, shellcheck } from './support/validators';
+
+describe('connectivity check', () => {
+  const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] }));
+  // The check's objects live in the namespace it creates, referenced by the namespace resource.
+  const objects = k8sObjectsOf(synth.json).filter((o) => /^\$\{kubernetes_namespace_v1\..*connectivity-check.*\}$/.test(o.metadata?.namespace ?? '') || o.metadata?.name === 'kubeadm-connectivity-check');
+
+  test('is a namespace, two nginx replicas on two nodes, a Service, a headless Service and a Job', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'Deployment/nginx',
+      'Job/pod-network-check',
+      'Namespace/kubeadm-connectivity-check',
+      'Service/nginx',
+      'Service/nginx-pods',
+    ]);
+    const deployment = objects.find((o) => o.kind === 'Deployment')!;
+    expect(deployment.spec.replicas).toBe(2);
+    expect(deployment.spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]).toEqual({
+      topologyKey: 'kubernetes.io/hostname',
+      labelSelector: { matchLabels: { app: 'kubeadm-connectivity-check' } },
+    });
+    expect(objects.find((o) => o.metadata.name === 'nginx-pods')!.spec.clusterIP).toBe('None');
+  });
+
+  test('every object validates against the kubernetes-models schemas', () => {
+    for (const object of objects) {
+      expect(() => validateK8sObject(object)).not.toThrow();
+    }
+  });
+
+  test('a schema error would be caught', () => {
+    const job = structuredClone(objects.find((o) => o.kind === 'Job')!);
+    job.spec.backoffLimit = 'four';
+    expect(() => validateK8sObject(job)).toThrow(/backoffLimit/);
+  });
+
+  test('the Job reaches pods by IP and the Service by IP and DNS name, with a script shellcheck passes', () => {
+    const job = objects.find((o) => o.kind === 'Job')!;
+    const container = job.spec.template.spec.containers[0];
+    expect(container.command).toEqual(['sh', '-c', CONNECTIVITY_SCRIPT]);
+    expect(container.env.map((e: { name: string }) => e.name)).toEqual(['PODS_DNS_NAME', 'EXPECTED_PODS', 'SERVICE_IP', 'SERVICE_DNS_NAME']);
+    expect(container.env.find((e: { name: string }) => e.name === 'SERVICE_IP').value).toMatch(/^\$\{kubernetes_service_v1\..*\.spec\[0\]\.cluster_ip\}$/);
+    if (hasTool('shellcheck', 'shellcheck')) {
+      expect(shellcheck(`#!/bin/sh\n${CONNECTIVITY_SCRIPT}`, 'sh')).toBe('');
+    }
+  });
+});
+
+describe('every Kubernetes object of every example', () => {
+  test.each(Object.keys(EXAMPLES))('%s validates against the kubernetes-models schemas', (example) => {
+    const synth = synthExisting(EXAMPLES[example](new App({ outdir: '/tmp/unused', skipValidation: true }), stackName(example)));
+    const objects = k8sObjectsOf(synth.json);
+    expect(objects.length).toBeGreaterThan(3);
+    for (const object of objects) {
+      expect(() => validateK8sObject(object)).not.toThrow();
+    }
+  });
+});
