@@ -233,7 +233,7 @@ describe('what each node kind does', () => {
       expect(script.split('\n').slice(0, 3)).toEqual(['#!/usr/bin/env bash', expect.any(String), 'set -euo pipefail']);
       expect(script).toContain('swapoff -a');
       expect(script).toMatch(/modprobe overlay\n\s*modprobe br_netfilter\n\s*sysctl --system/);
-      expect(script).toContain("readonly PACKAGE_VERSION='1.36.4-1.1'");
+      expect(script).toContain("readonly PACKAGE_VERSION='1.36.4-*'");
       expect(script).toContain("readonly APT_REPOSITORY='https://pkgs.k8s.io/core:/stable:/v1.36/deb'");
       expect(script).toContain('"kubelet=$PACKAGE_VERSION" "kubeadm=$PACKAGE_VERSION" "kubectl=$PACKAGE_VERSION"');
       expect(script).toContain('apt-mark hold kubelet kubeadm kubectl');

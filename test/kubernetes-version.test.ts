@@ -41,7 +41,7 @@ describe('KubernetesVersion derivations', () => {
     expect(version.aptChannel).toBe('v1.34');
     expect(version.aptRepositoryUrl).toBe('https://pkgs.k8s.io/core:/stable:/v1.34/deb/');
     expect(version.aptReleaseKeyUrl).toBe('https://pkgs.k8s.io/core:/stable:/v1.34/deb/Release.key');
-    expect(version.aptPackageVersion).toBe('1.34.2-1.1');
+    expect(version.aptPackageVersion).toBe('1.34.2-*');
     expect(version.toString()).toBe('1.34.2');
   });
 

@@ -21,9 +21,11 @@ export const DEFAULT_KUBERNETES_VERSION = '1.36.4';
 export const LAST_MINOR_WITH_CONTAINERD_1 = 35;
 
 /**
- * Debian revision pkgs.k8s.io gives its kubelet, kubeadm and kubectl packages (`1.36.4-1.1`).
+ * Debian revision of the kubelet, kubeadm and kubectl packages: any. pkgs.k8s.io usually publishes
+ * `-1.1` but not always (a rebuilt patch becomes `-2.1`), and apt accepts a glob after `=`, so the
+ * patch version is pinned and the packaging revision is whatever was published.
  */
-export const DEFAULT_PACKAGE_REVISION = '1.1';
+export const DEFAULT_PACKAGE_REVISION = '*';
 
 /** Where a node's containerd package comes from. */
 export enum ContainerdPackageSource {
@@ -37,13 +39,13 @@ export interface KubernetesVersionOptions {
   /**
    * Debian revision of the kubelet, kubeadm and kubectl packages on pkgs.k8s.io, the part after
    * the dash in `1.36.4-1.1`.
-   * @default '1.1'
+   * @default '*' - whichever revision pkgs.k8s.io published for the version
    */
   readonly packageRevision?: string;
 }
 
 const VERSION_PATTERN = /^1\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
-const REVISION_PATTERN = /^\d+(\.\d+)*$/;
+const REVISION_PATTERN = /^(\*|\d+(\.\d+)*)$/;
 
 function supportedRange(): string {
   const minors = [...SUPPORTED_KUBERNETES_MINORS].sort((a, b) => a - b);
@@ -79,7 +81,7 @@ export class KubernetesVersion {
     const revision = options.packageRevision ?? DEFAULT_PACKAGE_REVISION;
     let valid = true;
     if (!REVISION_PATTERN.test(revision)) {
-      problems.add('packageRevision', revision, 'is not a Debian revision as pkgs.k8s.io uses them', `use the part after the dash of the package version, for example '${DEFAULT_PACKAGE_REVISION}'`);
+      problems.add('packageRevision', revision, 'is not a Debian revision as pkgs.k8s.io uses them', "use the part after the dash of the package version, for example '1.1', or '*' for any");
       valid = false;
     }
     const minor = versionProblem(problems, property, version);
