@@ -1,7 +1,8 @@
 #!/usr/bin/env -S npx tsx
 // The library's command line: `cdktf-kubeadm-cluster rehearse|cleanup`. Kept thin: everything it
 // does is in lib/rehearsal, where it is tested.
-import { cleanup, EXIT_CODES, parseCliArguments, rehearse, RehearsalError, USAGE } from '../lib/rehearsal';
+import { cleanupRehearsals, EXIT_CODES, rehearse, RehearsalError } from '../lib/rehearsal';
+import { parseCliArguments, USAGE } from '../lib/rehearsal/cli-arguments';
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseCliArguments(argv);
@@ -10,7 +11,7 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return EXIT_CODES.passed;
     case 'cleanup': {
-      const result = await cleanup({ force: args.force });
+      const result = await cleanupRehearsals({ force: args.force });
       process.stdout.write(
         [
           result.removed.length > 0 ? `removed ${result.removed.length} namespaces: ${result.removed.join(' ')}` : 'nothing to remove',

@@ -3,7 +3,7 @@ import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { runPrefix } from '../lib/rehearsal/run-prefix';
 import { synthFixture } from './support/network-stack';
-import { canRehearse } from './support/rehearsal-machine';
+import { canRehearse, runsAsRoot } from './support/rehearsal-machine';
 
 const root = join(__dirname, '..');
 const cli = join(root, 'bin/cli.ts');
@@ -33,7 +33,7 @@ describe('cdktf-kubeadm-cluster CLI', () => {
     expect(result.stdout).toContain('3 missing\nprerequisites');
   });
 
-  const asRoot = process.getuid?.() === 0 ? test : test.skip;
+  const asRoot = runsAsRoot('the command line test without root') ? test : test.skip;
   asRoot('without root it says what is missing and exits 3', () => {
     const fixture = synthFixture([{ plugin: 'flannel' }]);
     chmodSync(fixture.outdir, 0o755);

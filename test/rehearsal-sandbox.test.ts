@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { SetupError } from '../lib/rehearsal/errors';
+import { PROBE_SCRIPT } from '../lib/rehearsal/probe-process';
 import { Sandbox } from '../lib/rehearsal/sandbox';
 
 // Tools that do not exist: every test here must be refused before anything runs.
@@ -20,10 +22,15 @@ describe('Sandbox', () => {
 
   test('refuses namespaces without its prefix', async () => {
     await expect(sandbox.createNamespace('default')).rejects.toThrow('refusing to use namespace default');
-    await expect(sandbox.startAgent('other', { name: 'x', listen: [], icmp: tools.icmp })).rejects.toThrow('refusing to use namespace other');
+    await expect(sandbox.startProbe('other', { name: 'x', listen: [], icmp: tools.icmp })).rejects.toThrow('refusing to use namespace other');
   });
 
   test('refuses programs other than ip, bridge and nft', async () => {
     await expect(sandbox.run({ argv: ['sh', '-n', 'kr00abc0-vpc', '-c', 'true'] })).rejects.toThrow(/does not run inside|refusing to run sh/);
   });
+});
+
+test('the probe script is shipped next to the module that spawns it', () => {
+  expect(PROBE_SCRIPT).toMatch(/lib\/rehearsal\/probe\.cjs$/);
+  expect(existsSync(PROBE_SCRIPT)).toBe(true);
 });

@@ -1,7 +1,7 @@
 import { cleanupLeftovers } from './leftovers';
 import { checkPrerequisites, Environment } from './prerequisites';
 
-export interface CleanupOptions {
+export interface CleanupRehearsalsOptions {
   /**
    * Also remove namespaces of rehearsals whose process still runs.
    * @default false
@@ -14,7 +14,7 @@ export interface CleanupOptions {
   readonly environment?: Environment;
 }
 
-export interface CleanupResult {
+export interface CleanupRehearsalsResult {
   readonly removed: readonly string[];
   /** Namespaces of rehearsals still running, left alone. */
   readonly kept: readonly string[];
@@ -23,9 +23,10 @@ export interface CleanupResult {
 
 /**
  * Removes what killed rehearsals left behind: every network namespace named with the rehearsal's
- * prefix whose process is gone (with the agents in it, its links, tunnels and nftables tables).
+ * prefix whose process is gone, with the probe and tunnel processes in it, its links, tunnels and
+ * nftables tables.
  */
-export async function cleanup(options: CleanupOptions = {}): Promise<CleanupResult> {
+export async function cleanupRehearsals(options: CleanupRehearsalsOptions = {}): Promise<CleanupRehearsalsResult> {
   const tools = checkPrerequisites(options.environment);
   return cleanupLeftovers(tools.ip, options.force ?? false);
 }

@@ -1,17 +1,7 @@
-export * from './check-plan';
-export * from './check-results';
-export * from './cleanup';
-export * from './cli-arguments';
-export * from './errors';
-export * from './network-commands';
-export * from './network-description';
-export * from './nftables';
-export * from './prerequisites';
-export * from './rehearse';
-export * from './rule-evaluation';
-export * from './run-prefix';
-export * from './security-group-rules';
-export * from './stack-file';
-export * from './terraform-json';
-export * from './topology';
-export * from './traffic-names';
+// The rehearsal's public API. Everything else in this directory is internal: import it from its
+// own file (as bin/cli.ts and the tests do), not from here.
+export { rehearse } from './rehearse';
+export type { ClusterRehearsal, RehearsalResult, RehearseOptions } from './rehearse';
+export { cleanupRehearsals } from './cleanup';
+export type { CleanupRehearsalsOptions, CleanupRehearsalsResult } from './cleanup';
+export { EXIT_CODES, InterruptedError, MissingPrerequisitesError, RehearsalError, RehearsalInputError, SetupError } from './errors';

@@ -11,7 +11,7 @@ export async function listNamespaces(ip: string): Promise<string[]> {
 }
 
 /**
- * Removes namespaces: first ends the processes inside them (the rehearsal's own agents, which
+ * Removes namespaces: first ends the processes inside them (the rehearsal's own probe and tunnel processes, which
  * would otherwise keep a deleted namespace alive), then deletes them, which takes their links,
  * tunnels and nftables tables with them. Returns what could not be removed.
  */

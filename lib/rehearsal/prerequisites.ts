@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { MissingPrerequisitesError } from './errors';
 
-/** How the agents send ICMP echoes: `ping` if installed, else a raw socket from perl-base. */
+/** How the probe processes send ICMP echoes: `ping` if installed, else a raw socket from perl-base. */
 export interface IcmpTool {
   readonly kind: 'ping' | 'perl';
   readonly path: string;

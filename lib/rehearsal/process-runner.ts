@@ -53,8 +53,8 @@ export function commandLine(file: string, args: readonly string[]): string {
 }
 
 /**
- * Stops a helper process that exits when its standard input closes: closes it, and kills the
- * process if it has not gone within a second, so a stuck helper never holds up the cleanup.
+ * Stops a probe or tunnel process, which exits when its standard input closes: closes it, and
+ * kills the process if it has not gone within a second, so a stuck one never holds up the cleanup.
  */
 export function stopByClosingInput(child: ChildProcess, exited: boolean): Promise<void> {
   if (exited) {

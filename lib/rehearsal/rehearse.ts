@@ -1,5 +1,4 @@
 import { setMaxListeners } from 'node:events';
-import type { AgentProcess } from './agent-process';
 import { PHASES, PlannedCheck, listeners, planChecks } from './check-plan';
 import { CheckResult, formatResults, judgeCheck, JudgeContext, ProbeOutcome, skippedCheck, summarise } from './check-results';
 import { EXIT_CODES, InterruptedError, RehearsalError } from './errors';
@@ -11,6 +10,7 @@ import { runPrefix, tableName } from './run-prefix';
 import { Sandbox } from './sandbox';
 import { readSecurityGroupRules, rulesOfGroups, SecurityGroupRule } from './security-group-rules';
 import { resolveStackFile, readStackFile } from './stack-file';
+import type { ProbeProcess } from './probe-process';
 import { planTopology, RehearsalNode, Topology } from './topology';
 
 export interface RehearseOptions {
@@ -200,14 +200,14 @@ async function rehearseCluster(
     for (const node of topology.nodes) {
       await sandbox.loadFirewall(names.node(node), firewall(node));
     }
-    log(`${prefix} network built (${names.all(topology).length} namespaces); starting agents`);
+    log(`${prefix} network built (${names.all(topology).length} namespaces); starting probe processes`);
 
     const ports = listeners(topology);
-    const agents = new Map<string, AgentProcess>();
+    const probes = new Map<string, ProbeProcess>();
     await Promise.all(
       topology.nodes.flatMap((node) => [
-        sandbox.startAgent(names.node(node), { name: node.name, listen: ports.node[node.name], icmp: tools.icmp }).then((a) => agents.set(node.name, a)),
-        ...node.pods.map((pod) => sandbox.startAgent(names.pod(node, pod), { name: pod.name, listen: ports.pod, icmp: tools.icmp }).then((a) => agents.set(pod.name, a))),
+        sandbox.startProbe(names.node(node), { name: node.name, listen: ports.node[node.name], icmp: tools.icmp }).then((p) => probes.set(node.name, p)),
+        ...node.pods.map((pod) => sandbox.startProbe(names.pod(node, pod), { name: pod.name, listen: ports.pod, icmp: tools.icmp }).then((p) => probes.set(pod.name, p))),
       ]),
     );
 
@@ -231,7 +231,7 @@ async function rehearseCluster(
         }
       }
       log(`${prefix} ${phase}: ${phaseChecks.length} checks`);
-      const phaseResults = await runPool(phaseChecks, options.concurrency ?? 16, async (check) => judgeCheck(check, await probe(check, agents, options.probeTimeoutMs ?? 1000, signal), context));
+      const phaseResults = await runPool(phaseChecks, options.concurrency ?? 16, async (check) => judgeCheck(check, await sendProbe(check, probes, options.probeTimeoutMs ?? 1000, signal), context));
       if (signal.aborted) {
         throw signal.reason;
       }
@@ -268,17 +268,17 @@ async function rehearseCluster(
   return { clusterName: description.clusterName, pluginName: description.plugin.name, prefix, topology, results, warnings, cleanupProblems, ms, passed, report };
 }
 
-/** Runs the probe from the sending end's agent, retrying until a reply or the attempts run out. */
-async function probe(check: PlannedCheck, agents: ReadonlyMap<string, AgentProcess>, timeoutMs: number, signal: AbortSignal): Promise<ProbeOutcome> {
-  const agent = agents.get(check.from.pod ? check.from.pod.name : check.from.node.name);
+/** Runs the probe from the sending end's probe process, retrying until a reply or the attempts run out. */
+async function sendProbe(check: PlannedCheck, probes: ReadonlyMap<string, ProbeProcess>, timeoutMs: number, signal: AbortSignal): Promise<ProbeOutcome> {
+  const sender = probes.get(check.from.pod ? check.from.pod.name : check.from.node.name);
   const started = Date.now();
-  if (!agent) {
-    return { replied: false, error: 'no agent at the sending end', ms: 0 };
+  if (!sender) {
+    return { replied: false, error: 'no probe process at the sending end', ms: 0 };
   }
   let error: string | undefined;
   for (let attempt = 0; attempt < check.attempts && !signal.aborted; attempt++) {
     const tried = Date.now();
-    const answer = await agent.request(check.probe, check.to.ip, check.to.port, timeoutMs);
+    const answer = await sender.request(check.probe, check.to.ip, check.to.port, timeoutMs);
     if (answer.ok) {
       return { replied: true, ...(answer.peer ? { peer: answer.peer } : {}), ...(answer.server ? { server: answer.server } : {}), ms: Date.now() - started };
     }

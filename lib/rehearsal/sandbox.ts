@@ -1,7 +1,7 @@
-import { AgentConfig, AgentProcess } from './agent-process';
 import { MissingPrerequisitesError, SetupError } from './errors';
 import { IpipTunnelProcess } from './ipip-tunnel';
 import { listNamespaces, removeNamespaces } from './leftovers';
+import { ProbeProcess, ProbeProcessConfig } from './probe-process';
 import type { Step } from './network-commands';
 import type { Tools } from './prerequisites';
 import { commandLine, runProgram } from './process-runner';
@@ -16,7 +16,8 @@ const STEP_TIMEOUT_MS = 10_000;
  */
 export class Sandbox {
   private readonly created: string[] = [];
-  private readonly agents: Array<AgentProcess | IpipTunnelProcess> = [];
+  /** Probe and tunnel processes started, to stop before the namespaces go. */
+  private readonly processes: Array<ProbeProcess | IpipTunnelProcess> = [];
   private disposing?: Promise<string[]>;
 
   constructor(public readonly tools: Tools, public readonly prefix: string, private readonly signal: AbortSignal) {}
@@ -61,16 +62,17 @@ export class Sandbox {
     return this.run({ argv: ['ip', 'netns', 'exec', namespace, this.tools.nft, '-f', '-'], input: definition });
   }
 
-  public async startAgent(namespace: string, config: AgentConfig): Promise<AgentProcess> {
+  /** Starts a probe process in a namespace and waits until its ports listen. */
+  public async startProbe(namespace: string, config: ProbeProcessConfig): Promise<ProbeProcess> {
     this.assertOwn(namespace);
     this.throwIfAborted();
     try {
-      const agent = await AgentProcess.start(this.tools.ip, namespace, config, this.signal);
-      this.agents.push(agent);
-      return agent;
+      const probe = await ProbeProcess.start(this.tools.ip, namespace, config, this.signal);
+      this.processes.push(probe);
+      return probe;
     } catch (e) {
       this.throwIfAborted();
-      throw new SetupError(`could not start the agent in ${namespace}: ${(e as Error).message}`);
+      throw new SetupError(`could not start the probe process in ${namespace}: ${(e as Error).message}`);
     }
   }
 
@@ -82,7 +84,7 @@ export class Sandbox {
       throw new MissingPrerequisitesError(['perl (Debian package perl-base), which runs the IP-in-IP tunnel']);
     }
     try {
-      this.agents.push(await IpipTunnelProcess.start(this.tools.ip, this.tools.perl, namespace, device, peers));
+      this.processes.push(await IpipTunnelProcess.start(this.tools.ip, this.tools.perl, namespace, device, peers));
     } catch (e) {
       this.throwIfAborted();
       throw new SetupError((e as Error).message);
@@ -90,13 +92,13 @@ export class Sandbox {
   }
 
   /**
-   * Stops the agents and deletes every namespace made (and any other carrying the prefix). Safe to
+   * Stops the probe and tunnel processes and deletes every namespace made (and any other carrying the prefix). Safe to
    * call more than once and concurrently; runs without the abort signal, with its own timeouts.
    * Returns what could not be removed.
    */
   public dispose(): Promise<string[]> {
     this.disposing ??= (async () => {
-      await Promise.all(this.agents.map((a) => a.stop()));
+      await Promise.all(this.processes.map((p) => p.stop()));
       const problems = await removeNamespaces(this.tools.ip, this.created);
       const left = (await listNamespaces(this.tools.ip).catch(() => [] as string[])).filter((n) => n.startsWith(this.prefix));
       if (left.length > 0) {

@@ -13,11 +13,28 @@ export function canRehearse(): boolean {
     if (!(e instanceof MissingPrerequisitesError)) {
       throw e;
     }
-    if (process.env.CI) {
-      throw new Error(`rehearsal prerequisites missing in CI: ${e.message}`);
-    }
-    // eslint-disable-next-line no-console
-    console.warn(`SKIPPED rehearsal integration tests: ${e.message}`);
-    return false;
+    return skipOrFail('rehearsal integration tests', e.message);
   }
+}
+
+/**
+ * Whether this process runs as root, which a test needs to start the command line as another user.
+ * Same policy as `canRehearse`.
+ */
+export function runsAsRoot(what: string): boolean {
+  const uid = process.getuid?.();
+  if (uid === 0) {
+    return true;
+  }
+  return skipOrFail(what, `it needs root, to run the command line as another user (running as uid ${uid ?? 'unknown'}; try sudo)`);
+}
+
+/** In CI a missing prerequisite fails the test file; locally it says why the tests are skipped. */
+function skipOrFail(what: string, why: string): false {
+  if (process.env.CI) {
+    throw new Error(`${what} cannot run in CI: ${why}`);
+  }
+  // eslint-disable-next-line no-console
+  console.warn(`SKIPPED ${what}: ${why}`);
+  return false;
 }

@@ -1,6 +1,6 @@
 // @ts-check
 'use strict';
-// The rehearsal's agent: one runs inside each emulated node and pod namespace (started with
+// The rehearsal's probe process: one runs inside each emulated node and pod namespace (started with
 // `ip netns exec`), because a process cannot change its network namespace from JavaScript.
 // It serves TCP ports that answer with the addresses the connection was seen with, and probes
 // other addresses on request. Plain JavaScript with node's built-ins only, so that it starts in a

@@ -5,15 +5,15 @@ import type { Readable, Writable } from 'node:stream';
 import type { IcmpTool } from './prerequisites';
 import { stopByClosingInput } from './process-runner';
 
-/** What an agent reports for one probe. */
-export interface AgentAnswer {
+/** What a probe process reports for one probe. */
+export interface ProbeAnswer {
   readonly ok: boolean;
   readonly peer?: string;
   readonly server?: string;
   readonly error?: string;
 }
 
-export interface AgentConfig {
+export interface ProbeProcessConfig {
   /** Name for its answers (`worker-0/pod-1`). */
   readonly name: string;
   /** TCP ports to serve. */
@@ -21,23 +21,23 @@ export interface AgentConfig {
   readonly icmp: IcmpTool;
 }
 
-/** The agent script, next to this file (plain JavaScript: it runs without a TypeScript loader). */
-export const AGENT_SCRIPT = join(__dirname, 'agent.cjs');
+/** The probe script, next to this file (plain JavaScript: it runs without a TypeScript loader). */
+export const PROBE_SCRIPT = join(__dirname, 'probe.cjs');
 
 /**
- * A running agent (`agent.cjs`) inside one namespace, and the JSON-lines conversation with it.
+ * A running probe process (`probe.cjs`) inside one namespace, and the JSON-lines conversation with it.
  * Every request is bounded by its own timeout, and aborting the run fails pending requests at once.
  */
-export class AgentProcess {
-  /** Starts an agent with `ip netns exec` and waits until its ports listen. */
-  public static start(ip: string, namespace: string, config: AgentConfig, signal: AbortSignal, timeoutMs = 10_000): Promise<AgentProcess> {
-    const child = spawn(ip, ['netns', 'exec', namespace, process.execPath, AGENT_SCRIPT, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const agent = new AgentProcess(namespace, child, signal);
-    return agent.ready(timeoutMs).then(() => agent);
+export class ProbeProcess {
+  /** Starts a probe process with `ip netns exec` and waits until its ports listen. */
+  public static start(ip: string, namespace: string, config: ProbeProcessConfig, signal: AbortSignal, timeoutMs = 10_000): Promise<ProbeProcess> {
+    const child = spawn(ip, ['netns', 'exec', namespace, process.execPath, PROBE_SCRIPT, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const probe = new ProbeProcess(namespace, child, signal);
+    return probe.ready(timeoutMs).then(() => probe);
   }
 
   private nextId = 1;
-  private readonly pending = new Map<number, (answer: AgentAnswer) => void>();
+  private readonly pending = new Map<number, (answer: ProbeAnswer) => void>();
   private stderr = '';
   private readyWaiter?: { resolve: () => void; reject: (e: Error) => void };
   private exited = false;
@@ -48,9 +48,9 @@ export class AgentProcess {
     createInterface({ input: child.stdout }).on('line', (line) => this.onLine(line));
     child.on('exit', (code) => {
       this.exited = true;
-      this.readyWaiter?.reject(new Error(`agent in ${namespace} exited (${code}) before it was ready: ${this.stderr.trim()}`));
+      this.readyWaiter?.reject(new Error(`probe process in ${namespace} exited (${code}) before it was ready: ${this.stderr.trim()}`));
       for (const resolve of this.pending.values()) {
-        resolve({ ok: false, error: `agent exited (${code})` });
+        resolve({ ok: false, error: `probe process exited (${code})` });
       }
       this.pending.clear();
     });
@@ -58,20 +58,20 @@ export class AgentProcess {
   }
 
   /** Asks for one probe; resolves (never rejects) within `timeoutMs` plus a margin. */
-  public request(op: 'tcp' | 'icmp', host: string, port: number | undefined, timeoutMs: number): Promise<AgentAnswer> {
+  public request(op: 'tcp' | 'icmp', host: string, port: number | undefined, timeoutMs: number): Promise<ProbeAnswer> {
     if (this.exited || this.signal.aborted) {
-      return Promise.resolve({ ok: false, error: this.signal.aborted ? 'aborted' : 'agent not running' });
+      return Promise.resolve({ ok: false, error: this.signal.aborted ? 'aborted' : 'probe process not running' });
     }
     const id = this.nextId++;
     return new Promise((resolve) => {
-      const finish = (answer: AgentAnswer) => {
+      const finish = (answer: ProbeAnswer) => {
         clearTimeout(timer);
         this.signal.removeEventListener('abort', onAbort);
         this.pending.delete(id);
         resolve(answer);
       };
       const onAbort = () => finish({ ok: false, error: 'aborted' });
-      const timer = setTimeout(() => finish({ ok: false, error: `agent gave no answer within ${timeoutMs + 2000} ms` }), timeoutMs + 2000);
+      const timer = setTimeout(() => finish({ ok: false, error: `probe process gave no answer within ${timeoutMs + 2000} ms` }), timeoutMs + 2000);
       this.signal.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, finish);
       this.child.stdin.write(`${JSON.stringify({ id, op, host, port, timeoutMs })}\n`);
@@ -85,7 +85,7 @@ export class AgentProcess {
 
   private ready(timeoutMs: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`agent in ${this.namespace} not ready within ${timeoutMs} ms: ${this.stderr.trim()}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`probe process in ${this.namespace} not ready within ${timeoutMs} ms: ${this.stderr.trim()}`)), timeoutMs);
       const onAbort = () => reject(new Error('aborted'));
       this.signal.addEventListener('abort', onAbort, { once: true });
       const done = (error?: Error) => {
@@ -103,7 +103,7 @@ export class AgentProcess {
   }
 
   private onLine(line: string): void {
-    let message: { id?: number; ready?: boolean; fatal?: string } & AgentAnswer;
+    let message: { id?: number; ready?: boolean; fatal?: string } & ProbeAnswer;
     try {
       message = JSON.parse(line);
     } catch {
@@ -112,7 +112,7 @@ export class AgentProcess {
     if (message.ready) {
       this.readyWaiter?.resolve();
     } else if (message.fatal) {
-      this.readyWaiter?.reject(new Error(`agent in ${this.namespace}: ${message.fatal}`));
+      this.readyWaiter?.reject(new Error(`probe process in ${this.namespace}: ${message.fatal}`));
     } else if (message.id !== undefined) {
       this.pending.get(message.id)?.({ ok: message.ok, ...(message.peer ? { peer: message.peer } : {}), ...(message.server ? { server: message.server } : {}), ...(message.error ? { error: message.error } : {}) });
     }
