@@ -1,7 +1,7 @@
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { TerraformStack } from 'cdktf';
-import { DEFAULT_ROOT_VOLUME_SIZE_GIB, instanceRootBlockDevice, launchTemplateRootBlockDevice, NODE_METADATA_OPTIONS } from '../lib/network/instance-hardening';
+import { DEFAULT_ROOT_VOLUME_SIZE_GIB, instanceRootBlockDevice, launchTemplateRootBlockDevice, NODE_METADATA_OPTIONS, POD_REACHABLE_METADATA_OPTIONS } from '../lib/network/instance-hardening';
 import { ClusterConfigError } from '../lib/plan/problems';
 import { synthStack } from './support/synth';
 
@@ -13,7 +13,8 @@ function synth(build: (stack: TerraformStack) => void): Json {
 
 describe('instance hardening', () => {
   test('IMDSv2 required, hop limit 2, endpoint on', () => {
-    expect(NODE_METADATA_OPTIONS).toEqual({ httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 2 });
+    expect(NODE_METADATA_OPTIONS).toEqual({ httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 });
+    expect(POD_REACHABLE_METADATA_OPTIONS).toEqual({ httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 2 });
     expect(Object.isFrozen(NODE_METADATA_OPTIONS)).toBe(true);
   });
 
@@ -31,7 +32,7 @@ describe('instance hardening', () => {
       new Instance(stack, 'node', { ami: 'ami-0123456789abcdef0', instanceType: 't3.medium', metadataOptions: NODE_METADATA_OPTIONS, rootBlockDevice: instanceRootBlockDevice() });
       new LaunchTemplate(stack, 'pool', { imageId: 'ami-0123456789abcdef0', metadataOptions: NODE_METADATA_OPTIONS, blockDeviceMappings: [launchTemplateRootBlockDevice('/dev/xvda')] });
     });
-    const metadata = { http_endpoint: 'enabled', http_tokens: 'required', http_put_response_hop_limit: 2 };
+    const metadata = { http_endpoint: 'enabled', http_tokens: 'required', http_put_response_hop_limit: 1 };
     const instance = Object.values<Json>(json.resource.aws_instance)[0];
     expect(instance.metadata_options).toEqual(metadata);
     expect(instance.root_block_device).toEqual({ volume_type: 'gp3', volume_size: 30, encrypted: true, delete_on_termination: true });

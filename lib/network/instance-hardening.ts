@@ -6,13 +6,24 @@ import { ProblemList } from '../plan/problems';
 
 /**
  * Instance metadata with IMDSv2 only: session tokens defeat SSRF-style reads of the node's
- * credentials. The hop limit of 2 lets processes in pods (one network hop behind the node) reach
- * the metadata service, which AWS integrations running as pods need. Fits both `aws_instance`
- * and `aws_launch_template` `metadata_options`.
+ * credentials. The hop limit of 1 keeps the metadata service, and with it the node's user-data
+ * (the control plane's carries the cluster CA keys, a worker's the bootstrap token) and its
+ * instance role, out of reach of ordinary pods, which sit one network hop behind the node.
+ * Fits both `aws_instance` and `aws_launch_template` `metadata_options`.
  */
 export const NODE_METADATA_OPTIONS: Readonly<InstanceMetadataOptions & LaunchTemplateMetadataOptions> = Object.freeze({
   httpEndpoint: 'enabled',
   httpTokens: 'required',
+  httpPutResponseHopLimit: 1,
+});
+
+/**
+ * The same with a hop limit of 2, so that pods can reach the metadata service, as AWS
+ * integrations that run as pods and use the node's role expect. Pods can then also read the
+ * node's user-data.
+ */
+export const POD_REACHABLE_METADATA_OPTIONS: Readonly<InstanceMetadataOptions & LaunchTemplateMetadataOptions> = Object.freeze({
+  ...NODE_METADATA_OPTIONS,
   httpPutResponseHopLimit: 2,
 });
 

@@ -39,6 +39,13 @@ export interface WorkerPoolOptions {
    * @default - 30 GiB gp3, encrypted
    */
   readonly rootVolume?: RootVolumeOptions;
+  /**
+   * Let pods reach the instance metadata service (hop limit 2), for AWS integrations that run as
+   * pods with the node's role. Pods can then read the node's user-data, which holds the cluster's
+   * bootstrap token: turn it on only for pools that need it.
+   * @default false
+   */
+  readonly podsReachInstanceMetadata?: boolean;
 }
 
 /** A pool's options with every default filled in. */
@@ -51,6 +58,7 @@ export interface ResolvedWorkerPool {
   readonly spot: boolean;
   readonly machineImage: MachineImage;
   readonly rootVolume?: RootVolumeOptions;
+  readonly podsReachInstanceMetadata: boolean;
 }
 
 export const DEFAULT_WORKER_POOL: WorkerPoolOptions = { name: 'workers', desiredSize: 2 };
@@ -99,6 +107,7 @@ export function resolveWorkerPools(problems: ProblemList, pools: readonly Worker
       instanceTypes,
       spot: pool.spot ?? false,
       machineImage: pool.machineImage ?? MachineImage.ubuntu2404(),
+      podsReachInstanceMetadata: pool.podsReachInstanceMetadata ?? false,
       ...(pool.rootVolume ? { rootVolume: pool.rootVolume } : {}),
     };
   });

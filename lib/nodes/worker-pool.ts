@@ -1,8 +1,8 @@
 import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
-import { Fn } from 'cdktf';
+import { Fn, ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { launchTemplateRootBlockDevice, NODE_METADATA_OPTIONS } from '../network/instance-hardening';
+import { launchTemplateRootBlockDevice, NODE_METADATA_OPTIONS, POD_REACHABLE_METADATA_OPTIONS } from '../network/instance-hardening';
 import { clusterTagKey, ownedResourceTags } from '../network/tags';
 import { architectureOf } from './architecture';
 import type { ResolvedWorkerPool } from './worker-pool-options';
@@ -13,8 +13,18 @@ export interface WorkerPoolProps {
   readonly subnetIds: readonly string[];
   readonly securityGroupIds: readonly string[];
   readonly instanceProfileArn: string;
+  /**
+   * EC2 key pair for SSH logins.
+   * @default - none
+   */
+  readonly keyName?: string;
   /** The workers' cloud-init user-data (kubeadm join). */
   readonly userData: string;
+  /**
+   * What the pool waits for (the network's routes to the internet).
+   * @default - nothing
+   */
+  readonly dependsOn?: readonly ITerraformDependable[];
 }
 
 /**
@@ -37,8 +47,9 @@ export class WorkerPool extends Construct {
       imageId: pool.machineImage.amiId(this, architectureOf(pool.instanceTypes[0])),
       instanceType: pool.spot || pool.instanceTypes.length > 1 ? undefined : pool.instanceTypes[0],
       iamInstanceProfile: { arn: props.instanceProfileArn },
+      keyName: props.keyName,
       vpcSecurityGroupIds: [...props.securityGroupIds],
-      metadataOptions: { ...NODE_METADATA_OPTIONS },
+      metadataOptions: { ...(pool.podsReachInstanceMetadata ? POD_REACHABLE_METADATA_OPTIONS : NODE_METADATA_OPTIONS) },
       blockDeviceMappings: [launchTemplateRootBlockDevice(pool.machineImage.rootDeviceName, pool.rootVolume)],
       userData: Fn.base64encode(props.userData),
       updateDefaultVersion: true,
@@ -70,6 +81,7 @@ export class WorkerPool extends Construct {
             },
           }
         : { launchTemplate }),
+      dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
       // A new launch template version rolls the pool, so workers pick up new settings.
       instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 50 } },
       tag: [
