@@ -23,12 +23,12 @@ export interface ClusterPkiProps {
    */
   readonly caValidityHours?: number;
   /**
-   * Lifetime of the admin client certificate in the kubeconfig output.
+   * Lifetime of the client certificates (the kubeconfig output's and Terraform's own).
    * @default 8760 (one year)
    */
   readonly adminValidityHours?: number;
   /**
-   * Terraform replaces the admin certificate on the first apply this close to its expiry.
+   * Terraform replaces a client certificate on the first apply this close to its expiry.
    * @default 720 (30 days)
    */
   readonly adminEarlyRenewalHours?: number;
@@ -38,6 +38,12 @@ export interface ClusterPkiProps {
 // leaked admin certificate can be disarmed by deleting a binding.
 export const ADMIN_GROUP = 'kubeadm:cluster-admins';
 export const ADMIN_USER = 'kubernetes-admin';
+/** Identity of Terraform's own kubernetes and helm providers. */
+export const TERRAFORM_USER = 'cdktf-kubeadm-cluster';
+// kubeadm binds kubeadm:cluster-admins only after the API server has come up, so a first request
+// in that group can be refused; system:masters is authorised from the first moment. The
+// certificate adds no power Terraform lacks: its state holds the CA key.
+const TERRAFORM_GROUP = 'system:masters';
 
 /**
  * The cluster's PKI and bootstrap token, made by Terraform before any node exists so that every
@@ -55,9 +61,12 @@ export class ClusterPki extends Construct {
   /** Service-account signing key pair (sa.key / sa.pub). */
   public readonly serviceAccountKeyPem: string;
   public readonly serviceAccountPublicKeyPem: string;
-  /** Admin client certificate and key, in the group kubeadm binds to cluster-admin. */
+  /** Admin client certificate and key for people, in the group kubeadm binds to cluster-admin. */
   public readonly adminCertPem: string;
   public readonly adminKeyPem: string;
+  /** Client certificate and key of Terraform's providers (and the readiness wait). */
+  public readonly terraformCertPem: string;
+  public readonly terraformKeyPem: string;
   /** Bootstrap token in kubeadm's format `[a-z0-9]{6}.[a-z0-9]{16}`. */
   public readonly bootstrapToken: string;
 
@@ -87,21 +96,25 @@ export class ClusterPki extends Construct {
     this.serviceAccountKeyPem = sa.privateKeyPem;
     this.serviceAccountPublicKeyPem = sa.publicKeyPem;
 
-    const adminKey = ecdsaKey(this, 'admin-key');
-    const adminRequest = new CertRequest(this, 'admin-csr', {
-      privateKeyPem: adminKey.privateKeyPem,
-      subject: [{ commonName: ADMIN_USER, organization: ADMIN_GROUP }],
-    });
-    const adminCert = new LocallySignedCert(this, 'admin-cert', {
-      certRequestPem: adminRequest.certRequestPem,
-      caCertPem: this.clusterCa.certPem,
-      caPrivateKeyPem: this.clusterCa.keyPem,
-      validityPeriodHours: props.adminValidityHours ?? 8760,
-      earlyRenewalHours: props.adminEarlyRenewalHours ?? 720,
-      allowedUses: ['client_auth', 'digital_signature', 'key_encipherment'],
-    });
-    this.adminCertPem = adminCert.certPem;
-    this.adminKeyPem = adminKey.privateKeyPem;
+    const clientCertificate = (name: string, commonName: string, organization: string) => {
+      const key = ecdsaKey(this, `${name}-key`);
+      const request = new CertRequest(this, `${name}-csr`, { privateKeyPem: key.privateKeyPem, subject: [{ commonName, organization }] });
+      const cert = new LocallySignedCert(this, `${name}-cert`, {
+        certRequestPem: request.certRequestPem,
+        caCertPem: this.clusterCa.certPem,
+        caPrivateKeyPem: this.clusterCa.keyPem,
+        validityPeriodHours: props.adminValidityHours ?? 8760,
+        earlyRenewalHours: props.adminEarlyRenewalHours ?? 720,
+        allowedUses: ['client_auth', 'digital_signature', 'key_encipherment'],
+      });
+      return { certPem: cert.certPem, keyPem: key.privateKeyPem };
+    };
+    const admin = clientCertificate('admin', ADMIN_USER, ADMIN_GROUP);
+    this.adminCertPem = admin.certPem;
+    this.adminKeyPem = admin.keyPem;
+    const terraform = clientCertificate('terraform', TERRAFORM_USER, TERRAFORM_GROUP);
+    this.terraformCertPem = terraform.certPem;
+    this.terraformKeyPem = terraform.keyPem;
 
     const tokenPart = (name: string, length: number) =>
       new StringResource(this, name, { length, lower: true, numeric: true, upper: false, special: false });

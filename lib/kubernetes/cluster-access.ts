@@ -16,15 +16,19 @@ export interface ClusterAccessProps {
   readonly endpointPort?: number;
   /** The cluster CA certificate (PEM), pinned by every client. */
   readonly clusterCaCertPem: string;
-  /** Admin client certificate and key (PEM). */
-  readonly adminCertPem: string;
-  readonly adminKeyPem: string;
+  /** Client certificate and key (PEM) Terraform authenticates with; authorised from the API's first moment. */
+  readonly clientCertPem: string;
+  readonly clientKeyPem: string;
   /**
    * Alias of the kubernetes and helm providers, unique per cluster so that they never clash with
    * the user's own providers or another cluster's.
    */
   readonly providerAlias: string;
-  /** What must exist before the API can answer (the control-plane nodes and their endpoint). */
+  /**
+   * What must exist before the API can answer: the control-plane nodes, their endpoint and the
+   * rules that let this machine in. Depending on them also defers the wait to apply time whenever
+   * one of them changes.
+   */
   readonly dependsOn: readonly ITerraformDependable[];
   /**
    * How long to wait for the API server to answer `/readyz`: kubeadm init runs after the node has
@@ -57,8 +61,8 @@ export class ClusterAccess extends Construct {
     const credentials = {
       host: this.endpointUrl,
       clusterCaCertificate: props.clusterCaCertPem,
-      clientCertificate: props.adminCertPem,
-      clientKey: props.adminKeyPem,
+      clientCertificate: props.clientCertPem,
+      clientKey: props.clientKeyPem,
     };
     this.kubernetesProvider = new KubernetesProvider(this, 'kubernetes', { alias: props.providerAlias, ...credentials });
     this.helmProvider = new HelmProvider(this, 'helm', { alias: props.providerAlias, kubernetes: credentials });
@@ -69,6 +73,10 @@ export class ClusterAccess extends Construct {
     this.readiness = new DataHttp(this, 'readyz', {
       url: `${this.endpointUrl}/readyz`,
       caCertPem: props.clusterCaCertPem,
+      // Authenticated, because an anonymous /readyz is refused (403, which is not retried) until
+      // the API server has bootstrapped its RBAC roles.
+      clientCertPem: props.clientCertPem,
+      clientKeyPem: props.clientKeyPem,
       requestTimeoutMs: 5_000,
       retry: { attempts: Math.ceil((timeout * 60_000) / delayMs), minDelayMs: delayMs, maxDelayMs: delayMs },
       // Depending on the nodes defers the read to apply time, after they exist.

@@ -54,6 +54,7 @@ export class ClusterSecurityGroups extends Construct {
   public readonly controlPlaneSecurityGroup: SecurityGroup;
   public readonly workerSecurityGroup: SecurityGroup;
   private readonly created = new Map<string, SecurityGroupRuleSpec>();
+  private readonly externalRules: VpcSecurityGroupIngressRule[] = [];
 
   constructor(scope: Construct, id: string, props: ClusterSecurityGroupsProps) {
     super(scope, id);
@@ -114,6 +115,14 @@ export class ClusterSecurityGroups extends Construct {
   }
 
   /**
+   * The rules that admit traffic from outside the cluster (API, SSH and NodePort access), for
+   * whatever must wait until they are in place, such as a readiness check from outside.
+   */
+  public get externalAccessRules(): readonly VpcSecurityGroupIngressRule[] {
+    return this.externalRules;
+  }
+
+  /**
    * Opens more traffic between nodes, for example an add-on's port. Each (receiving role, source
    * role) pair becomes an ingress rule referencing the source role's group; pairs already open
    * are left as they are.
@@ -140,7 +149,10 @@ export class ClusterSecurityGroups extends Construct {
       cidrIpv4: spec.cidr,
     };
     if (spec.direction === 'ingress') {
-      new VpcSecurityGroupIngressRule(this, spec.id, common);
+      const rule = new VpcSecurityGroupIngressRule(this, spec.id, common);
+      if (spec.cidr !== undefined) {
+        this.externalRules.push(rule);
+      }
     } else {
       new VpcSecurityGroupEgressRule(this, spec.id, common);
     }
