@@ -1,4 +1,5 @@
 import type { Vpc } from '@cdktf/provider-aws/lib/vpc';
+import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import type { AddressPlan, SubnetRole } from '../plan/address-plan';
 import { ProblemList } from '../plan/problems';
@@ -44,6 +45,11 @@ export class ClusterNetwork extends Construct {
   public readonly workerSubnetIds: string[];
   /** Whether `workerSubnetIds` are the private subnets. */
   public readonly workersInPrivateSubnets: boolean;
+  /**
+   * Routes that give the subnets their way out (none for an existing VPC). Nodes wait for them,
+   * so that their first package download does not race the NAT gateway.
+   */
+  public readonly egress: readonly ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: ClusterNetworkProps) {
     super(scope, id);
@@ -67,6 +73,7 @@ export class ClusterNetwork extends Construct {
     this.subnetIdByName = network.subnetIdByName;
     this.publicSubnetIds = idsOf('public');
     this.privateSubnetIds = idsOf('private');
+    this.egress = network.egress;
     this.workersInPrivateSubnets = network.privateSubnetsHaveEgress && this.privateSubnetIds.length > 0;
     this.workerSubnetIds = this.workersInPrivateSubnets ? this.privateSubnetIds : this.publicSubnetIds;
   }

@@ -1,4 +1,5 @@
 import type { Vpc } from '@cdktf/provider-aws/lib/vpc';
+import type { ITerraformDependable } from 'cdktf';
 import type { AddressPlan } from '../plan/address-plan';
 
 /** What a network source gets to build or adopt the cluster's network. */
@@ -17,4 +18,6 @@ export interface ProvisionedNetwork {
   readonly privateSubnetsHaveEgress: boolean;
   /** The VPC resource, when the source created one. */
   readonly vpc?: Vpc;
+  /** Routes (and their associations) that give the subnets their way to the internet. */
+  readonly egress: readonly ITerraformDependable[];
 }

@@ -7,7 +7,7 @@ import { RouteTable } from '@cdktf/provider-aws/lib/route-table';
 import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
-import { Fn, Op, ref } from 'cdktf';
+import { Fn, ITerraformDependable, Op, ref } from 'cdktf';
 import { Construct } from 'constructs';
 import type { SubnetPlan } from '../plan/address-plan';
 import type { ProblemList } from '../plan/problems';
@@ -50,17 +50,18 @@ export function provisionNewVpc(scope: Construct, context: NetworkContext, natGa
 
   const internetGateway = new InternetGateway(scope, 'internet-gateway', { vpcId: vpc.id, tags: tags('igw') });
   const publicRouteTable = new RouteTable(scope, 'route-table-public', { vpcId: vpc.id, tags: tags('rt-public') });
-  new Route(scope, 'default-route-public', {
+  const egress: ITerraformDependable[] = [];
+  egress.push(new Route(scope, 'default-route-public', {
     routeTableId: publicRouteTable.id,
     destinationCidrBlock: ANYWHERE,
     gatewayId: internetGateway.id,
-  });
+  }));
   const publicSubnets = plan.subnetsOf('public');
   for (const planned of publicSubnets) {
-    new RouteTableAssociation(scope, `route-table-association-${planned.name}`, {
+    egress.push(new RouteTableAssociation(scope, `route-table-association-${planned.name}`, {
       subnetId: subnets.get(planned.name)!.id,
       routeTableId: publicRouteTable.id,
-    });
+    }));
   }
 
   const natCount = natGateways.count(plan.zoneCount);
@@ -83,17 +84,17 @@ export function provisionNewVpc(scope: Construct, context: NetworkContext, natGa
 
   for (const planned of plan.subnetsOf('private')) {
     const routeTable = new RouteTable(scope, `route-table-${planned.name}`, { vpcId: vpc.id, tags: tags(`rt-${planned.name}`) });
-    new RouteTableAssociation(scope, `route-table-association-${planned.name}`, {
+    egress.push(new RouteTableAssociation(scope, `route-table-association-${planned.name}`, {
       subnetId: subnets.get(planned.name)!.id,
       routeTableId: routeTable.id,
-    });
+    }));
     const gatewayIndex = natGateways.gatewayIndexFor(planned.zoneIndex);
     if (gatewayIndex !== undefined && gateways.length > 0) {
-      new Route(scope, `default-route-${planned.name}`, {
+      egress.push(new Route(scope, `default-route-${planned.name}`, {
         routeTableId: routeTable.id,
         destinationCidrBlock: ANYWHERE,
         natGatewayId: gateways[Math.min(gatewayIndex, gateways.length - 1)].id,
-      });
+      }));
     }
   }
 
@@ -103,6 +104,7 @@ export function provisionNewVpc(scope: Construct, context: NetworkContext, natGa
     subnetIdByName: Object.fromEntries([...subnets].map(([name, subnet]) => [name, subnet.id])),
     natGatewayCount: natCount,
     privateSubnetsHaveEgress: natCount > 0,
+    egress,
   };
 }
 

@@ -28,7 +28,7 @@ export interface ControlPlaneLoadBalancing {
 
 export interface ControlPlaneProps {
   readonly clusterName: string;
-  /** The control-plane nodes of the address plan (1 node). */
+  /** The control-plane nodes of the address plan (1, or 3 behind load balancers). */
   readonly nodes: readonly ControlPlaneNodePlan[];
   /** Subnet id for each plan subnet name. */
   readonly subnetId: (subnetName: string) => string;
@@ -52,6 +52,16 @@ export interface ControlPlaneProps {
    * @default - 30 GiB gp3, encrypted
    */
   readonly rootVolume?: RootVolumeOptions;
+  /**
+   * What the instances wait for besides their own inputs (the network's routes to the internet).
+   * @default - nothing
+   */
+  readonly dependsOn?: readonly ITerraformDependable[];
+  /**
+   * EC2 key pair for SSH logins.
+   * @default - none
+   */
+  readonly keyName?: string;
   /** Renders a node's cloud-init user-data once the endpoint is known. */
   readonly userData: (node: ControlPlaneNodePlan, endpoint: ControlPlaneEndpoint) => string;
 }
@@ -108,6 +118,7 @@ export class ControlPlane extends Construct {
           privateIp: node.privateIp,
           vpcSecurityGroupIds: [...props.securityGroupIds],
           iamInstanceProfile: props.instanceProfileName,
+          keyName: props.keyName,
           metadataOptions: { ...NODE_METADATA_OPTIONS },
           rootBlockDevice: instanceRootBlockDevice(props.rootVolume),
           // Source/destination checks stay on: the network plugins used here encapsulate pod
@@ -115,8 +126,11 @@ export class ControlPlane extends Construct {
           userDataBase64: Fn.base64encode(props.userData(node, this.endpoint)),
           tags: ownedResourceTags(props.clusterName, `${props.clusterName}-control-plane-${node.index}`),
           volumeTags: ownedResourceTags(props.clusterName, `${props.clusterName}-control-plane-${node.index}`),
-          // A newer Ubuntu image must not replace the node that holds etcd; new nodes pick it up.
-          lifecycle: { ignoreChanges: ['ami'] },
+          dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
+          // A newer Ubuntu image must not replace the node that holds etcd. User-data runs once, at
+          // the first boot; a change would only stop and start the node, so upgrades and changes of
+          // a running control plane are kubeadm's (kubeadm upgrade), not Terraform's.
+          lifecycle: { ignoreChanges: ['ami', 'user_data_base64'] },
         }),
     );
     this.instances.forEach((instance) => this.loadBalancers?.addTarget(instance.id));

@@ -3,3 +3,4 @@ export * from './architecture';
 export * from './control-plane';
 export * from './worker-pool';
 export * from './worker-pool-options';
+export * from './api-load-balancers';
