@@ -99,6 +99,11 @@ export interface KubeadmClusterProps {
    */
   readonly sshAccessCidrs?: readonly string[];
   /**
+   * EC2 key pair for SSH logins (with `sshAccessCidrs`).
+   * @default - none: nodes are reached through SSM Session Manager
+   */
+  readonly sshKeyName?: string;
+  /**
    * Ranges allowed to reach NodePort services on the workers.
    * @default - none
    */

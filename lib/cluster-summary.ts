@@ -25,11 +25,11 @@ export function describeCluster(input: ClusterSummaryInput): string {
   const datapath = cni.datapath.encapsulation === 'vxlan' ? `VXLAN on udp/${cni.datapath.port}` : cni.datapath.encapsulation === 'ipip' ? 'IP-in-IP' : 'routed';
   const ruleRows = input.rules
     .filter((r) => r.direction === 'ingress')
-    .map((r) => [r.group, r.peerRole ? `${r.peerRole} nodes` : r.cidr && Token.isUnresolved(r.cidr) ? 'the deploying machine' : (r.cidr ?? ''), r.protocol === 'all' ? 'all' : formatPortRule({ protocol: r.protocol, fromPort: r.fromPort, toPort: r.toPort }), r.description]);
+    .map((r) => [r.group, r.peerRole ? `${r.peerRole} nodes` : r.cidr && Token.isUnresolved(r.cidr) ? (input.apiAccessFromDeployer && r.fromPort === 6443 ? 'the deploying machine' : 'a deploy-time value') : (r.cidr ?? ''), r.protocol === 'all' ? 'all' : formatPortRule({ protocol: r.protocol, fromPort: r.fromPort, toPort: r.toPort }), r.description]);
   const pools = input.pools.map((p) => `${p.name}: ${p.minSize}-${p.maxSize} x ${p.instanceTypes.join('/')}${p.spot ? ' (spot)' : ''}, desired ${p.desiredSize}`);
   const creates = [
     input.createsVpc ? `a VPC with ${plan.subnets.length} subnets, an internet gateway and ${input.natGateways} NAT gateway(s)` : 'nothing in the existing VPC but security groups and nodes',
-    `${plan.controlPlaneCount} control-plane node(s) with an Elastic IP; ${pools.join('; ')}`,
+    `${plan.controlPlaneCount === 1 ? '1 control-plane node with an Elastic IP' : `${plan.controlPlaneCount} control-plane nodes behind an internal and an internet-facing load balancer`}; ${pools.join('; ')}`,
     `PKI and bootstrap token in Terraform state; the ${cni.name} network plugin${input.connectivityCheck ? '; a pod network check (2 nginx pods, a Service, a Job)' : ''}`,
   ];
   return [

@@ -1,8 +1,12 @@
 import { KubernetesVersion } from './bootstrap/kubernetes-version';
+import { Token } from 'cdktf';
 import { Cni } from './cni/cni';
+import { Flannel } from './cni/flannel';
 import type { CniPlugin } from './cni/cni-plugin';
 import type { KubeadmClusterProps } from './cluster-props';
 import { checkClusterName } from './network/cluster-name';
+import { instanceRootBlockDevice } from './network/instance-hardening';
+import { planSecurityGroupRules } from './network/security-group-rules';
 import { isInstanceType } from './nodes/architecture';
 import { DEFAULT_NODE_INSTANCE_TYPE } from './nodes/control-plane';
 import { DEFAULT_WORKER_POOL, ResolvedWorkerPool, resolveWorkerPools } from './nodes/worker-pool-options';
@@ -33,7 +37,33 @@ export function validateCluster(props: KubeadmClusterProps): ValidatedCluster {
   }
   const pools = resolveWorkerPools(problems, props.workerPools ?? [DEFAULT_WORKER_POOL]);
   if (props.connectivityCheck !== false && !pools.some((p) => p.minSize > 0)) {
-    problems.add('connectivityCheck', String(props.connectivityCheck ?? true), 'the pod network check needs at least one worker that is always there (a pool with minSize > 0)', 'give a pool a minSize of 1 or more, or set connectivityCheck to false');
+    problems.add('connectivityCheck', props.connectivityCheck ?? true, 'the pod network check needs at least one worker that is always there (a pool with minSize > 0)', 'give a pool a minSize of 1 or more, or set connectivityCheck to false');
+  }
+  if (props.apiAccessCidrs !== undefined && props.apiAccessCidrs.length === 0) {
+    problems.add('apiAccessCidrs', '[]', 'Terraform talks to the API server during the deploy, so the machine running it must be let in', "list the ranges that may reach the API, this machine's included, or leave apiAccessCidrs out to admit the deploying machine");
+  }
+  // The access lists are checked again when the groups are built; checking them here too puts
+  // their problems in the same report as everything else.
+  collect(problems, () =>
+    planSecurityGroupRules({
+      portTables: [],
+      apiAccessCidrs: props.apiAccessCidrs,
+      sshAccessCidrs: props.sshAccessCidrs,
+      nodePortAccessCidrs: props.nodePortAccessCidrs,
+      isUnresolved: (value) => Token.isUnresolved(value),
+    }),
+  );
+  if (props.sshAccessCidrs?.length && props.sshKeyName === undefined) {
+    problems.add('sshKeyName', 'undefined', 'sshAccessCidrs opens SSH, but the nodes have no key pair to log in with', 'set sshKeyName to an EC2 key pair of the region, or reach the nodes through SSM Session Manager and leave sshAccessCidrs out');
+  }
+  collect(problems, () => instanceRootBlockDevice(cp.rootVolume), 'controlPlane.rootVolume');
+  pools.forEach((pool, i) => collect(problems, () => instanceRootBlockDevice(pool.rootVolume), `workerPools[${i}].rootVolume`));
+  const timeout = props.readinessTimeoutMinutes;
+  if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1 || timeout > 120)) {
+    problems.add('readinessTimeoutMinutes', timeout, 'is a whole number of minutes from 1 to 120', 'use for example 15');
+  }
+  if (cni instanceof Flannel && cni.enableNftables) {
+    problems.add('cni', 'Cni.flannel({ enableNftables: true })', 'Flannel with nftables needs kube-proxy in nftables mode, and kubeadm runs it in iptables mode here', 'leave enableNftables off');
   }
   const version = collect(problems, () => KubernetesVersion.of(props.kubernetesVersion));
   const plan = collect(problems, () =>
@@ -53,12 +83,16 @@ export function validateCluster(props: KubeadmClusterProps): ValidatedCluster {
   return { plan: plan!, version: version!, pools, cni };
 }
 
-function collect<T>(problems: ProblemList, make: () => T): T | undefined {
+/**
+ * Runs a check that throws a `ClusterConfigError` and keeps its problems for the common report,
+ * with their properties under `prefix` when the check knows only its own part of the input.
+ */
+function collect<T>(problems: ProblemList, make: () => T, prefix?: string): T | undefined {
   try {
     return make();
   } catch (e) {
     if (e instanceof ClusterConfigError) {
-      problems.addAll(e.problems);
+      problems.addAll(prefix ? e.problems.map((p) => ({ ...p, property: `${prefix}.${p.property}` })) : e.problems);
       return undefined;
     }
     throw e;

@@ -101,6 +101,8 @@ export class KubeadmCluster extends Construct {
       instanceType: cpOptions.instanceType,
       machineImage: cpOptions.machineImage,
       rootVolume: cpOptions.rootVolume,
+      dependsOn: this.network.egress,
+      keyName: props.sshKeyName,
       loadBalancing: {
         vpcId: this.network.vpcId,
         subnetIds: this.network.publicSubnetIds.length > 0 ? this.network.publicSubnetIds : this.network.privateSubnetIds,
@@ -125,16 +127,18 @@ export class KubeadmCluster extends Construct {
           securityGroupIds: [this.securityGroups.workerSecurityGroupId],
           instanceProfileArn: this.identities.worker.instanceProfileArn,
           userData: workerData,
+          dependsOn: this.network.egress,
+          keyName: props.sshKeyName,
         }),
     );
 
     this.access = new ClusterAccess(this, 'access', {
       endpointHost: this.controlPlane.endpoint.publicHost,
       clusterCaCertPem: this.pki.clusterCa.certPem,
-      adminCertPem: this.pki.adminCertPem,
-      adminKeyPem: this.pki.adminKeyPem,
+      clientCertPem: this.pki.terraformCertPem,
+      clientKeyPem: this.pki.terraformKeyPem,
       providerAlias: this.clusterName,
-      dependsOn: this.controlPlane.ready,
+      dependsOn: [...this.controlPlane.ready, ...this.securityGroups.externalAccessRules],
       readinessTimeoutMinutes: props.readinessTimeoutMinutes,
     });
     this.apiEndpoint = this.access.endpointUrl;
@@ -145,6 +149,7 @@ export class KubeadmCluster extends Construct {
       helmProvider: this.access.helmProvider,
       apiServerHost,
       apiServerPort: 6443,
+      guaranteedNodeCount: this.plan.controlPlaneCount + this.pools.reduce((sum, p) => sum + p.minSize, 0),
       dependsOn: [this.access.readiness],
     });
 

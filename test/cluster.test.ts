@@ -1,3 +1,4 @@
+import { parse } from 'yaml';
 import { ClusterConfigError, Cni, KubeadmCluster, KubeadmClusterProps } from '../lib';
 import { synthStack } from './support/synth';
 
@@ -27,9 +28,11 @@ describe('KubeadmCluster with defaults', () => {
   test('the control plane has its fixed IP, IMDSv2 and an encrypted volume', () => {
     const [, instance] = synth.resources('aws_instance')[0];
     expect(instance.private_ip).toBe('10.0.128.10');
-    expect(instance.metadata_options).toEqual({ http_endpoint: 'enabled', http_put_response_hop_limit: 2, http_tokens: 'required' });
+    expect(instance.metadata_options).toEqual({ http_endpoint: 'enabled', http_put_response_hop_limit: 1, http_tokens: 'required' });
     expect(instance.root_block_device).toMatchObject({ encrypted: true, volume_type: 'gp3' });
-    expect(instance.lifecycle.ignore_changes).toEqual(['ami']);
+    expect(instance.lifecycle.ignore_changes).toEqual(['ami', 'user_data_base64']);
+    // Nodes start once their subnets have a way to the internet.
+    expect(instance.depends_on.join()).toMatch(/aws_route\./);
   });
 
   test('API access defaults to the deploying machine, looked up at deploy time', () => {
@@ -47,10 +50,33 @@ describe('KubeadmCluster with defaults', () => {
     for (const resource of [template, group]) {
       const text = JSON.stringify(resource);
       expect(text).not.toMatch(/aws_instance\.|aws_eip\.|aws_eip_association\./);
-      expect(resource.depends_on ?? []).toEqual([]);
     }
+    // The pool waits only for the network's routes to the internet.
+    expect(group.depends_on.length).toBeGreaterThan(0);
+    expect(group.depends_on.every((d: string) => /^aws_route(_table_association)?\./.test(d))).toBe(true);
     // The worker's user-data reaches the API at the control plane's fixed private IP, known at synth.
     expect(template.user_data).toContain('10.0.128.10');
+  });
+
+  test('pods cannot reach instance metadata unless a pool asks for it', () => {
+    const [, template] = synth.resources('aws_launch_template')[0];
+    expect(template.metadata_options.http_put_response_hop_limit).toBe(1);
+    const open = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { ...base, workerPools: [{ name: 'aws', desiredSize: 2, podsReachInstanceMetadata: true }] }));
+    expect(open.resources('aws_launch_template')[0][1].metadata_options.http_put_response_hop_limit).toBe(2);
+    expect(open.resources('aws_instance')[0][1].metadata_options.http_put_response_hop_limit).toBe(1);
+  });
+
+  test('Terraform authenticates as system:masters; the kubeconfig output as kubeadm:cluster-admins', () => {
+    const subjects = Object.fromEntries(synth.resources('tls_cert_request').map(([id, r]) => [id.replace(/_[0-9A-F]{8}$/, ''), r.subject]));
+    expect(subjects['cluster_pki_terraform-csr']).toEqual([{ common_name: 'cdktf-kubeadm-cluster', organization: 'system:masters' }]);
+    expect(subjects['cluster_pki_admin-csr']).toEqual([{ common_name: 'kubernetes-admin', organization: 'kubeadm:cluster-admins' }]);
+    const provider = synth.json.provider.kubernetes.find((p: any) => p.alias === 'demo');
+    expect(provider.client_certificate).toMatch(/tls_locally_signed_cert\.cluster_pki_terraform-cert/);
+    expect(synth.json.output.demo_kubeconfig.value).toMatch(/tls_locally_signed_cert\.cluster_pki_admin-cert/);
+    const [, readiness] = synth.data('http').find(([id]) => id.includes('readyz'))!;
+    expect(readiness.client_cert_pem).toMatch(/tls_locally_signed_cert\.cluster_pki_terraform-cert/);
+    // The wait also follows the rule that lets the deploying machine in.
+    expect(readiness.depends_on.join()).toMatch(/aws_vpc_security_group_ingress_rule\..*tcp-6443/);
   });
 
   test('every Kubernetes resource uses the cluster provider and waits for the API', () => {
@@ -132,6 +158,15 @@ describe('KubeadmCluster variants', () => {
     expect(onlyFlannel).toEqual(['udp/8472-8472']);
   });
 
+  test('Cilium runs one operator when only one node is sure to exist', () => {
+    const replicasOf = (minSize: number) => {
+      const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { ...base, cni: Cni.cilium(), connectivityCheck: false, workerPools: [{ name: 'w', minSize, desiredSize: minSize, maxSize: 4 }] }));
+      return parse(synth.resources('helm_release')[0][1].values[0]).operator.replicas;
+    };
+    expect(replicasOf(0)).toBe(1);
+    expect(replicasOf(1)).toBe(2);
+  });
+
   test('the plugin default pod range applies unless podCidr is given', () => {
     const weave = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { ...base }));
     expect(weave.json.output.demo_address_plan.value.podCidr).toBe('10.32.0.0/12');
@@ -182,5 +217,34 @@ describe('KubeadmCluster validation', () => {
     const problems = problemsOf({ ...base, podCidr: '10.200.0.0/22', workerPools: [{ name: 'w', desiredSize: 2, maxSize: 4 }] });
     expect(problems.map((p) => p.property)).toEqual(['nodeCidrMaskSize']);
     expect(problems[0].message).toMatch(/fits 4 nodes, but 5 are planned/);
+  });
+});
+
+describe('KubeadmCluster validation of access and node options', () => {
+  test('reports access lists, volumes, timeouts and plugin conflicts with everything else', () => {
+    const problems = problemsOf({
+      clusterName: 'demo',
+      apiAccessCidrs: ['10.0.0.1/8'],
+      sshAccessCidrs: ['203.0.113.0/24'],
+      controlPlane: { rootVolume: { sizeGiB: 2 } },
+      workerPools: [{ name: 'w', desiredSize: 2, rootVolume: { sizeGiB: 99999 } }],
+      readinessTimeoutMinutes: 0,
+      cni: Cni.flannel({ enableNftables: true }),
+      podCidr: 'nope',
+    });
+    expect(problems.map((p) => p.property).sort()).toEqual(
+      ['apiAccessCidrs[0]', 'cni', 'controlPlane.rootVolume.sizeGiB', 'podCidr', 'readinessTimeoutMinutes', 'sshKeyName', 'workerPools[0].rootVolume.sizeGiB'].sort(),
+    );
+  });
+
+  test('an empty apiAccessCidrs is refused: Terraform itself must reach the API', () => {
+    expect(problemsOf({ clusterName: 'demo', apiAccessCidrs: [] }).map((p) => p.property)).toEqual(['apiAccessCidrs']);
+  });
+
+  test('an SSH key pair reaches every node', () => {
+    const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { ...base, sshAccessCidrs: ['203.0.113.7/32'], sshKeyName: 'ops' }));
+    expect(synth.resources('aws_instance')[0][1].key_name).toBe('ops');
+    expect(synth.resources('aws_launch_template')[0][1].key_name).toBe('ops');
+    expect(synth.resources('aws_vpc_security_group_ingress_rule').filter(([, r]) => r.from_port === 22).map(([, r]) => r.cidr_ipv4)).toEqual(['203.0.113.7/32', '203.0.113.7/32']);
   });
 });

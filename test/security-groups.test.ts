@@ -124,7 +124,7 @@ describe('security group rules held against the port tables', () => {
     expect(warningsOf(groups)).toEqual([]);
   });
 
-  test('Weave Net, spelled out: the rules the issue names', () => {
+  test('Weave Net, spelled out: TCP 6783 and UDP 6783-6784 between every pair of groups', () => {
     const ingress = rulesOf(synth({ pluginPorts: weavePorts() }).json, 'aws_vpc_security_group_ingress_rule');
     const weave = ingress.filter((r) => r.description.startsWith('Weave')).map((r) => signature(r.group, r.peer!, r.ipProtocol, r.fromPort, r.toPort));
     expect(weave.sort()).toEqual([

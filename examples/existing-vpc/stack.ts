@@ -26,6 +26,7 @@ export class ExistingVpcExampleStack extends TerraformStack {
       cni: Cni.weave(),
       apiAccessCidrs: ['203.0.113.0/24'],
       sshAccessCidrs: ['203.0.113.7/32'],
+      sshKeyName: 'platform-team',
     });
   }
 }

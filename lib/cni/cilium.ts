@@ -89,7 +89,7 @@ export class Cilium implements CniPlugin {
   }
 
   /** The chart values, as an object (serialised to YAML for the release). */
-  public values(context: Pick<CniInstallContext, 'plan' | 'apiServerHost' | 'apiServerPort'>): object {
+  public values(context: Pick<CniInstallContext, 'plan' | 'apiServerHost' | 'apiServerPort' | 'guaranteedNodeCount'>): object {
     const { plan } = context;
     return {
       // The agent talks to the API server directly rather than through the kubernetes Service,
@@ -111,9 +111,9 @@ export class Cilium implements CniPlugin {
             }
           : { mode: 'kubernetes' },
       ...(this.wireguard ? { encryption: { enabled: true, type: 'wireguard' } } : {}),
-      // The chart runs two operators on different nodes; a one-node cluster has room for one,
-      // and the release would wait for the second forever.
-      operator: { replicas: plan.nodeCount >= 2 ? 2 : 1 },
+      // The chart runs two operators on different nodes; a cluster sure of only one node has room
+      // for one, and the release would wait for the second forever.
+      operator: { replicas: (context.guaranteedNodeCount ?? plan.nodeCount) >= 2 ? 2 : 1 },
     };
   }
 

@@ -25,6 +25,12 @@ export interface CniInstallContext {
   /** Host name or IP of the API server as nodes reach it. */
   readonly apiServerHost: string;
   readonly apiServerPort: number;
+  /**
+   * Nodes the cluster always has: the control plane plus every pool's minimum size. Plugins that
+   * spread replicas over nodes size them by it.
+   * @default - the plan's node count
+   */
+  readonly guaranteedNodeCount?: number;
   /** What every plugin resource must wait for (the API readiness wait). */
   readonly dependsOn: readonly ITerraformDependable[];
 }

@@ -2,7 +2,7 @@ import { Token } from 'cdktf';
 import { stringify } from 'yaml';
 import { ProblemList } from '../plan/problems';
 
-// Small helpers the plugins share: option checks and chart values serialisation.
+// What the plugins share: option checks and chart values serialisation.
 
 /**
  * A container image reference with an explicit tag or digest. An untagged reference would mean

@@ -1,10 +1,3 @@
-/**
- * Value of the `kubernetes.io/cluster/<name>` tag. `owned` tells Kubernetes' AWS integrations that
- * the resource lives and dies with the cluster; `shared` that others use it too, so it must survive
- * the cluster.
- */
-export type ClusterOwnership = 'owned' | 'shared';
-
 /** Key of the tag by which Kubernetes' AWS integrations find the cluster's resources. */
 export function clusterTagKey(clusterName: string): string {
   return `kubernetes.io/cluster/${clusterName}`;

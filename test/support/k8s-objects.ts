@@ -30,7 +30,7 @@ export interface K8sObject {
   [field: string]: Json;
 }
 
-/** Where the upstream manifests live: the shared reference directory next to the repository. */
+/** Where the upstream manifests are read from: the reference folder beside the repository. */
 export const UPSTREAM_MANIFESTS = join(__dirname, '../../../shared/reference/upstream-manifests');
 
 /** The objects of an upstream manifest: every YAML document, with `kind: List` items flattened. */
