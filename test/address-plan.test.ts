@@ -1,4 +1,4 @@
-import { AddressPlan, AddressPlanProps, ClusterConfigError, Problem } from '../lib/plan';
+import { AddressPlan, AddressPlanProps, ClusterConfigError, DeclaredSubnet, Problem } from '../lib/plan';
 
 function problemsOf(props: AddressPlanProps): readonly Problem[] {
   try {
@@ -119,7 +119,7 @@ const rules: Array<{ rule: string; bad: AddressPlanProps; property: string; mess
   { rule: 'not canonical', bad: { vpcCidr: '10.0.0.1/16' }, property: 'vpcCidr', message: /not canonical/, good: { vpcCidr: '10.0.0.0/16' } },
   { rule: 'pod range overlaps the VPC', bad: { podCidr: '10.0.0.0/8' }, property: 'podCidr', message: /overlaps vpcCidr/, good: { podCidr: '10.244.0.0/16' } },
   { rule: 'pod range overlaps a subnet', bad: { vpcCidr: '10.0.0.0/16', podCidr: '10.0.192.0/18' }, property: 'podCidr', message: /overlaps vpcCidr \(10\.0\.0\.0\/16\), including subnet public-1 10\.0\.192\.0\/18/, good: { podCidr: '10.1.0.0/16' } },
-  { rule: 'pod range overlaps an existing subnet', bad: { vpcCidr: '10.0.0.0/16', podCidr: '10.0.1.0/24', existingSubnets: [{ role: 'public', cidr: '10.0.1.0/24' }] }, property: 'podCidr', message: /including existingSubnets\[0\] 10\.0\.1\.0\/24/, good: { vpcCidr: '10.0.0.0/16', existingSubnets: [{ role: 'public', cidr: '10.0.1.0/24' }] } },
+  { rule: 'pod range overlaps an existing subnet', bad: { vpcCidr: '10.0.0.0/16', podCidr: '10.0.1.0/24', existingSubnets: [{ role: 'public', cidr: '10.0.1.0/24', zone: 'eu-west-1a' }] }, property: 'podCidr', message: /including existingSubnets\[0\] 10\.0\.1\.0\/24/, good: { vpcCidr: '10.0.0.0/16', existingSubnets: [{ role: 'public', cidr: '10.0.1.0/24', zone: 'eu-west-1a' }] } },
   { rule: 'service range overlaps the VPC', bad: { serviceCidr: '10.0.0.0/16' }, property: 'serviceCidr', message: /overlaps vpcCidr/, good: { serviceCidr: '10.96.0.0/16' } },
   { rule: 'service range overlaps the pod range', bad: { serviceCidr: '10.244.0.0/16' }, property: 'serviceCidr', message: /overlaps podCidr/, good: { serviceCidr: '10.245.0.0/16' } },
   { rule: 'service range overlaps a subnet', bad: { vpcCidr: '10.0.0.0/16', serviceCidr: '10.0.0.0/20' }, property: 'serviceCidr', message: /including subnet private-0/, good: { serviceCidr: '10.96.0.0/20' } },
@@ -142,9 +142,16 @@ const rules: Array<{ rule: string; bad: AddressPlanProps; property: string; mess
   { rule: 'too many zones', bad: { zoneCount: 7 }, property: 'zoneCount', message: /1 to 6/, good: { zoneCount: 6 } },
   { rule: 'duplicate zone names', bad: { availabilityZones: ['a', 'a'] }, property: 'availabilityZones', message: /more than once/, good: { availabilityZones: ['a', 'b'] } },
   { rule: 'zone count contradicting names', bad: { availabilityZones: ['a', 'b'], zoneCount: 3 }, property: 'zoneCount', message: /differs/, good: { availabilityZones: ['a', 'b'], zoneCount: 2 } },
-  { rule: 'existing subnet outside the VPC', bad: { existingSubnets: [{ role: 'public', cidr: '10.1.0.0/24' }] }, property: 'existingSubnets[0].cidr', message: /outside the VPC/, good: { existingSubnets: [{ role: 'public', cidr: '10.0.1.0/24' }] } },
-  { rule: 'existing subnets overlapping each other', bad: { existingSubnets: [{ role: 'public', cidr: '10.0.0.0/23' }, { role: 'private', cidr: '10.0.1.0/24' }] }, property: 'existingSubnets[1].cidr', message: /overlaps existingSubnets\[0\]/, good: { existingSubnets: [{ role: 'public', cidr: '10.0.0.0/24' }, { role: 'private', cidr: '10.0.1.0/24' }] } },
-  { rule: 'no existing subnets', bad: { existingSubnets: [] }, property: 'existingSubnets', message: /no subnets/, good: { existingSubnets: [{ role: 'private', cidr: '10.0.1.0/24' }] } },
+  { rule: 'existing subnet outside the VPC', bad: { existingSubnets: [{ role: 'public', cidr: '10.1.0.0/24', zone: 'a' }] }, property: 'existingSubnets[0].cidr', message: /outside the VPC/, good: { existingSubnets: [{ role: 'public', cidr: '10.0.1.0/24', zone: 'a' }] } },
+  { rule: 'existing subnets overlapping each other', bad: { existingSubnets: [{ role: 'public', cidr: '10.0.0.0/23', zone: 'a' }, { role: 'private', cidr: '10.0.1.0/24', zone: 'a' }] }, property: 'existingSubnets[1].cidr', message: /overlaps existingSubnets\[0\]/, good: { existingSubnets: [{ role: 'public', cidr: '10.0.0.0/24', zone: 'a' }, { role: 'private', cidr: '10.0.1.0/24', zone: 'a' }] } },
+  { rule: 'no existing subnets', bad: { existingSubnets: [] }, property: 'existingSubnets', message: /no subnets/, good: { existingSubnets: [{ role: 'public', cidr: '10.0.1.0/24', zone: 'a' }] } },
+  { rule: 'existing subnet smaller than /28', bad: { existingSubnets: [{ role: 'public', cidr: '10.0.1.0/29', zone: 'a' }] }, property: 'existingSubnets[0].cidr', message: /a \/29 subnet is outside what AWS accepts \(\/16 to \/28\)/, good: { existingSubnets: [{ role: 'public', cidr: '10.0.1.0/28', zone: 'a' }] } },
+  { rule: 'existing /32 subnet', bad: { existingSubnets: [{ role: 'public', cidr: '10.0.0.0/24', zone: 'a' }, { role: 'private', cidr: '10.0.1.7/32', zone: 'a' }] }, property: 'existingSubnets[1].cidr', message: /\/16 to \/28/, good: { existingSubnets: [{ role: 'public', cidr: '10.0.0.0/24', zone: 'a' }, { role: 'private', cidr: '10.0.1.0/28', zone: 'a' }] } },
+  { rule: 'existing subnet larger than /16', bad: { vpcCidr: '10.0.0.0/16', existingSubnets: [{ role: 'public', cidr: '10.0.0.0/15', zone: 'a' }] }, property: 'existingSubnets[0].cidr', message: /a \/15 subnet is outside what AWS accepts/, good: { vpcCidr: '10.0.0.0/16', existingSubnets: [{ role: 'public', cidr: '10.0.0.0/16', zone: 'a' }] } },
+  { rule: 'availabilityZones beside existing subnets', bad: { availabilityZones: ['a', 'b'], existingSubnets: [{ role: 'public', cidr: '10.0.1.0/24', zone: 'a' }] }, property: 'availabilityZones', message: /zones come from the existing subnets/, good: { existingSubnets: [{ role: 'public', cidr: '10.0.1.0/24', zone: 'a' }] } },
+  { rule: 'zoneCount beside existing subnets', bad: { zoneCount: 1, existingSubnets: [{ role: 'public', cidr: '10.0.1.0/24', zone: 'a' }] }, property: 'zoneCount', message: /zones come from the existing subnets/, good: { existingSubnets: [{ role: 'public', cidr: '10.0.1.0/24', zone: 'a' }] } },
+  { rule: 'existing subnet without a zone', bad: { existingSubnets: [{ role: 'public', cidr: '10.0.0.0/24', zone: 'a' }, { role: 'public', cidr: '10.0.1.0/24' }] }, property: 'existingSubnets[1].zone', message: /no availability zone/, good: { existingSubnets: [{ role: 'public', cidr: '10.0.0.0/24', zone: 'a' }, { role: 'public', cidr: '10.0.1.0/24', zone: 'b' }] } },
+  { rule: 'existing subnets without a public one', bad: { existingSubnets: [{ role: 'private', cidr: '10.0.1.0/24', zone: 'a' }] }, property: 'existingSubnets', message: /no public subnet/, good: { existingSubnets: [{ role: 'private', cidr: '10.0.1.0/24', zone: 'a' }, { role: 'public', cidr: '10.0.2.0/24', zone: 'a' }] } },
 ];
 
 describe.each(rules)('rule: $rule', ({ bad, property, message, good }) => {
@@ -158,6 +165,107 @@ describe.each(rules)('rule: $rule', ({ bad, property, message, good }) => {
 
   test('passes when corrected', () => {
     expect(problemsOf(good)).toEqual([]);
+  });
+});
+
+describe('existing subnets', () => {
+  test('zones are numbered in order of first appearance, whatever the roles', () => {
+    const plan = AddressPlan.create({
+      existingSubnets: [
+        { role: 'private', cidr: '10.0.0.0/24', zone: 'eu-west-1b' },
+        { role: 'public', cidr: '10.0.1.0/24', zone: 'eu-west-1a' },
+        { role: 'public', cidr: '10.0.2.0/24', zone: 'eu-west-1b' },
+        { role: 'private', cidr: '10.0.3.0/24', zone: 'eu-west-1c' },
+      ],
+    });
+    expect(plan.subnets.map((s) => [s.name, s.zone, s.zoneIndex])).toEqual([
+      ['private-0', 'eu-west-1b', 0],
+      ['public-0', 'eu-west-1a', 1],
+      ['public-1', 'eu-west-1b', 0],
+      ['private-1', 'eu-west-1c', 2],
+    ]);
+    expect(plan.zoneCount).toBe(3);
+    // Control-plane nodes go in the public subnets only.
+    expect(AddressPlan.create({ existingSubnets: plan.subnets.map((s) => ({ role: s.role, cidr: s.cidr, zone: s.zone })), controlPlaneCount: 3 }).controlPlaneNodes.map((n) => [n.subnetName, n.privateIp])).toEqual([
+      ['public-0', '10.0.1.10'],
+      ['public-1', '10.0.2.10'],
+      ['public-0', '10.0.1.11'],
+    ]);
+  });
+
+  test('a subnet without a zone can no longer share an index with a named zone', () => {
+    // Before, the unnamed second subnet got zone index 1, which the named 'b' also had.
+    const problems = problemsOf({ existingSubnets: [{ role: 'public', cidr: '10.0.0.0/24', zone: 'a' }, { role: 'public', cidr: '10.0.1.0/24' }, { role: 'private', cidr: '10.0.2.0/24', zone: 'b' }] });
+    expect(problems).toEqual([
+      { property: 'existingSubnets[1].zone', value: 'undefined', message: 'the public subnet 10.0.1.0/24 has no availability zone, so the plan cannot tell which subnets share a zone', fix: 'give the availability zone name AWS shows for the subnet, for example "eu-west-1a"' },
+    ]);
+  });
+
+  test('the smallest subnets AWS accepts hold three control-plane nodes', () => {
+    const plan = AddressPlan.create({ existingSubnets: [{ role: 'public', cidr: '10.0.0.16/28', zone: 'a' }], controlPlaneCount: 3 });
+    expect(plan.controlPlaneNodes.map((n) => n.privateIp)).toEqual(['10.0.0.26', '10.0.0.27', '10.0.0.28']);
+  });
+
+  test.each(['10.0.1.0/29', '10.0.1.0/30', '10.0.1.0/31', '10.0.1.0/32'])('a %s public subnet is a named problem, not a RangeError', (cidr) => {
+    for (const controlPlaneCount of [1, 3]) {
+      const problems = problemsOf({ existingSubnets: [{ role: 'public', cidr, zone: 'a' }], controlPlaneCount });
+      expect(problems).toEqual([
+        {
+          property: 'existingSubnets[0].cidr',
+          value: JSON.stringify(cidr),
+          message: `a /${cidr.split('/')[1]} subnet is outside what AWS accepts (/16 to /28)`,
+          fix: `declare the subnet's CIDR exactly as AWS reports it: AWS subnets are /16 to /28, so a /${cidr.split('/')[1]} cannot be one`,
+        },
+      ]);
+    }
+  });
+
+  test('availabilityZones and zoneCount are reported, not silently ignored', () => {
+    const problems = problemsOf({ availabilityZones: ['x', 'y'], zoneCount: 2, existingSubnets: [{ role: 'public', cidr: '10.0.1.0/24', zone: 'a' }] });
+    expect(problems.map((p) => [p.property, p.value])).toEqual([['availabilityZones', '["x", "y"]'], ['zoneCount', '2']]);
+    expect(problems[0].message).toBe('is ignored when existingSubnets is given: zones come from the existing subnets');
+    expect(problems[0].fix).toBe('remove availabilityZones and give each existing subnet its zone');
+    expect(problems[1].fix).toBe('remove zoneCount and give each existing subnet its zone');
+  });
+
+  test('a VPC of private subnets only is refused with the reason', () => {
+    const problems = problemsOf({ existingSubnets: [{ role: 'private', cidr: '10.0.1.0/24', zone: 'a' }, { role: 'private', cidr: '10.0.2.0/24', zone: 'b' }] });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ property: 'existingSubnets', value: '["private 10.0.1.0/24", "private 10.0.2.0/24"]' });
+    expect(problems[0].message).toMatch(/no public subnet.*Elastic IP.*load balancer.*Terraform/);
+    expect(problems[0].fix).toMatch(/role: 'public'/);
+  });
+
+  test('overlap messages name the declared index even after a subnet that did not parse', () => {
+    const problems = problemsOf({
+      podCidr: '10.0.0.0/20',
+      existingSubnets: [{ role: 'public', cidr: 'not-a-cidr', zone: 'a' }, { role: 'public', cidr: '10.0.1.0/24', zone: 'a' }],
+    });
+    expect(problems.map((p) => p.property)).toEqual(['existingSubnets[0].cidr', 'podCidr']);
+    expect(problems[1].message).toBe('overlaps vpcCidr (10.0.0.0/16), including existingSubnets[1] 10.0.1.0/24');
+  });
+
+  test('every problem with the declared subnets is reported at once', () => {
+    const problems = problemsOf({
+      zoneCount: 3,
+      existingSubnets: [
+        { role: 'private', cidr: '10.0.0.0/30', zone: 'a' },
+        { role: 'private', cidr: '10.0.1.0/24' },
+        { role: 'dmz' as 'public', cidr: '10.0.2.0/24', zone: 'a' },
+      ],
+    });
+    expect(problems.map((p) => p.property)).toEqual(['zoneCount', 'existingSubnets[0].cidr', 'existingSubnets[1].zone', 'existingSubnets[2].role', 'existingSubnets']);
+  });
+
+  test('malformed declarations from JavaScript are problems, not TypeErrors', () => {
+    expect(problemsOf({ existingSubnets: [null as unknown as DeclaredSubnet, { role: 'public', cidr: '10.0.1.0/24', zone: 'a' }] }).map((p) => p.property)).toEqual(['existingSubnets[0]']);
+    expect(problemsOf({ existingSubnets: 'subnet-1' as unknown as DeclaredSubnet[] }).map((p) => p.property)).toEqual(['existingSubnets']);
+    expect(problemsOf({ existingSubnets: [{ role: 'public', cidr: 42 as unknown as string, zone: 7 as unknown as string }] }).map((p) => p.property)).toEqual(['existingSubnets[0].cidr', 'existingSubnets[0].zone']);
+  });
+
+  test('describe() counts the zones of an existing VPC', () => {
+    const plan = AddressPlan.create({ existingSubnets: [{ role: 'public', cidr: '10.0.1.0/24', zone: 'a' }, { role: 'private', cidr: '10.0.2.0/24', zone: 'b' }] });
+    expect(plan.describe()).toMatch(/VPC +10\.0\.0\.0\/16 +65,536 +existing, 2 zones/);
   });
 });
 

@@ -188,7 +188,7 @@ describe('new VPC', () => {
   });
 
   test('a plan declaring existing subnets is refused for a new VPC', () => {
-    const error = errorOf(() => synth({ existingSubnets: [{ role: 'public', cidr: '10.0.1.0/24', subnetId: 'subnet-0123456789abcdef0' }] }));
+    const error = errorOf(() => synth({ existingSubnets: [{ role: 'public', cidr: '10.0.1.0/24', zone: 'eu-west-1a', subnetId: 'subnet-0123456789abcdef0' }] }));
     expect(error.problems.map((p) => p.property)).toEqual(['plan']);
     expect(error.problems[0].fix).toContain('ClusterNetworkSource.existingVpc');
   });
@@ -270,15 +270,14 @@ describe('existing VPC', () => {
   test('every problem with the adoption is reported at once', () => {
     const error = errorOf(() =>
       synth(
-        { vpcCidr: '10.10.0.0/16', existingSubnets: [{ role: 'private', cidr: '10.10.10.0/24' }, { role: 'private', cidr: '10.10.11.0/24', subnetId: 'sn-123' }] },
-        { source: ClusterNetworkSource.existingVpc({ vpcId: 'vpc_1', privateSubnetsHaveEgress: false }) },
+        { vpcCidr: '10.10.0.0/16', existingSubnets: [{ role: 'public', cidr: '10.10.10.0/24', zone: 'eu-west-1a' }, { role: 'private', cidr: '10.10.11.0/24', zone: 'eu-west-1a', subnetId: 'sn-123' }] },
+        { source: ClusterNetworkSource.existingVpc({ vpcId: 'vpc_1' }) },
       ),
     );
     expect(error.problems.map((p) => `${p.property} = ${p.value}`)).toEqual([
       'vpcId = "vpc_1"',
       'existingSubnets[0].subnetId = "undefined"',
       'existingSubnets[1].subnetId = "sn-123"',
-      'privateSubnetsHaveEgress = false',
     ]);
   });
 

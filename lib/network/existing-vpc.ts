@@ -44,9 +44,6 @@ export function checkExistingVpc(context: NetworkContext, options: ExistingVpcOp
       problems.add(property, subnet.subnetId, 'is not a subnet id', 'give the id AWS shows for the subnet, for example "subnet-0123456789abcdef0"');
     }
   });
-  if (plan.subnetsOf('public').length === 0 && options.privateSubnetsHaveEgress === false) {
-    problems.add('privateSubnetsHaveEgress', false, 'no subnet can reach the internet, but nodes must pull packages and images', 'declare a public subnet, or route the private subnets through a NAT gateway');
-  }
 }
 
 /**

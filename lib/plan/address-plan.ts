@@ -7,13 +7,17 @@ export type SubnetRole = 'public' | 'private';
 
 /** A subnet the user already has, declared with its CIDR so that the plan can be checked. */
 export interface DeclaredSubnet {
-  /** Role of the subnet in the cluster. */
+  /**
+   * Role of the subnet in the cluster. At least one subnet must be public: control-plane nodes sit
+   * in the public subnets, where they get their Elastic IP or the internet-facing API load balancer.
+   */
   readonly role: SubnetRole;
-  /** The subnet's IPv4 CIDR as AWS reports it. */
+  /** The subnet's IPv4 CIDR as AWS reports it (AWS subnets are /16 to /28). */
   readonly cidr: string;
   /**
-   * Availability zone name of the subnet.
-   * @default - zones are numbered in the order the subnets are given
+   * Availability zone name of the subnet, as AWS shows it (for example `eu-west-1a`). Zones are
+   * numbered in the order they first appear.
+   * @default - none, which is reported as a problem: every existing subnet needs its zone
    */
   readonly zone?: string;
   /**
@@ -30,12 +34,14 @@ export interface AddressPlanProps {
    */
   readonly vpcCidr?: string;
   /**
-   * Availability zone names to spread subnets over.
+   * Availability zone names to spread subnets over. Not allowed with `existingSubnets`, whose
+   * zones are their own.
    * @default - `zoneCount` zones, named at deploy time from the region's available zones
    */
   readonly availabilityZones?: readonly string[];
   /**
-   * Number of availability zones, when their names are left to deploy time.
+   * Number of availability zones, when their names are left to deploy time. Not allowed with
+   * `existingSubnets`, whose zones are their own.
    * @default - the length of `availabilityZones`, else 2
    */
   readonly zoneCount?: number;
@@ -51,7 +57,7 @@ export interface AddressPlanProps {
   readonly privateSubnetMask?: number;
   /**
    * Subnets that already exist (existing-VPC mode). When given, no subnets are allocated and these
-   * are validated instead.
+   * are validated instead: each needs its zone, and at least one must be public.
    * @default - subnets are allocated from `vpcCidr`
    */
   readonly existingSubnets?: readonly DeclaredSubnet[];
@@ -183,6 +189,7 @@ export class AddressPlan {
     const nodeMask = props.nodeCidrMaskSize ?? DEFAULTS.nodeCidrMaskSize;
     const controlPlaneCount = props.controlPlaneCount ?? DEFAULTS.controlPlaneCount;
     const workerCount = props.workerCount ?? DEFAULTS.workerCount;
+    const existingSubnets = props.existingSubnets ?? undefined;
     const zones = resolveZones(problems, props);
 
     if (vpc && (vpc.prefix < 16 || vpc.prefix > 28)) {
@@ -205,14 +212,11 @@ export class AddressPlan {
       checkNodeMask(problems, warnings, pod, nodeMask, controlPlaneCount + Math.max(0, workerCount));
     }
 
-    const subnets = vpc
-      ? props.existingSubnets
-        ? declaredSubnets(problems, vpc, props.existingSubnets)
-        : allocateSubnets(problems, vpc, zones, props)
-      : [];
+    const { subnets, ranges: subnetCidrs } = existingSubnets !== undefined
+      ? declaredSubnets(problems, vpc, existingSubnets)
+      : allocatedSubnets(vpc ? allocateSubnets(problems, vpc, zones, props) : []);
 
     const clusterRanges: Array<[string, Cidr | undefined]> = [['vpcCidr', vpc], ['podCidr', pod], ['serviceCidr', service]];
-    const subnetCidrs = subnetRanges(subnets, props.existingSubnets !== undefined);
     if (pod) {
       checkClear(problems, 'podCidr', pod, vpc, subnetCidrs, []);
     }
@@ -233,6 +237,9 @@ export class AddressPlan {
       }
     }
 
+    // Only a valid count is placed; a bad one is already reported.
+    const controlPlaneNodes = controlPlaneCount === 1 || controlPlaneCount === 3 ? placeControlPlane(problems, subnets, controlPlaneCount) : [];
+
     problems.throwIfAny();
 
     // All inputs are valid from here on.
@@ -244,10 +251,10 @@ export class AddressPlan {
     this.controlPlaneCount = controlPlaneCount;
     this.workerCount = workerCount;
     this.availabilityZones = zones.names;
-    this.zoneCount = props.existingSubnets ? distinctZoneCount(subnets) : zones.count;
-    this.usesExistingSubnets = props.existingSubnets !== undefined;
+    this.zoneCount = existingSubnets !== undefined ? distinctZoneCount(subnets) : zones.count;
+    this.usesExistingSubnets = existingSubnets !== undefined;
     this.subnets = subnets;
-    this.controlPlaneNodes = placeControlPlane(subnets, controlPlaneCount);
+    this.controlPlaneNodes = controlPlaneNodes;
     this.kubernetesServiceIp = service!.address(1);
     this.clusterDnsIp = service!.address(10);
     this.maxNodes = 2 ** (nodeMask - pod!.prefix);
@@ -335,7 +342,13 @@ interface Zones {
 
 function resolveZones(problems: ProblemList, props: AddressPlanProps): Zones {
   const names = props.availabilityZones;
-  if (props.existingSubnets) {
+  if (props.existingSubnets !== undefined && props.existingSubnets !== null) {
+    // The zones are the existing subnets' own; a second source of them could only disagree.
+    for (const property of ['availabilityZones', 'zoneCount'] as const) {
+      if (props[property] !== undefined) {
+        problems.add(property, props[property], 'is ignored when existingSubnets is given: zones come from the existing subnets', `remove ${property} and give each existing subnet its zone`);
+      }
+    }
     return { names: undefined, count: 0 };
   }
   if (names) {
@@ -429,56 +442,107 @@ function allocateSubnets(problems: ProblemList, vpc: Cidr, zones: Zones, props: 
   return subnets.sort((a, b) => (a.role === b.role ? a.zoneIndex - b.zoneIndex : a.role === 'public' ? -1 : 1));
 }
 
-function declaredSubnets(problems: ProblemList, vpc: Cidr, declared: readonly DeclaredSubnet[]): SubnetPlan[] {
-  if (declared.length === 0) {
-    problems.add('existingSubnets', '[]', 'no subnets were given', 'list the subnets the nodes may use, with their role and CIDR');
-    return [];
+/** The plan's subnets, with the ranges overlap messages name them by. */
+interface Subnets {
+  readonly subnets: SubnetPlan[];
+  readonly ranges: Array<[string, Cidr]>;
+}
+
+function allocatedSubnets(subnets: SubnetPlan[]): Subnets {
+  return { subnets, ranges: subnets.map((s) => [`subnet ${s.name}`, Cidr.parse(s.cidr)]) };
+}
+
+function isSubnetRole(role: unknown): role is SubnetRole {
+  return role === 'public' || role === 'private';
+}
+
+/** AWS's subnet size limits. */
+const MIN_SUBNET_PREFIX = 16;
+const MAX_SUBNET_PREFIX = 28;
+
+/**
+ * Checks the declared subnets. A subnet is planned only if it is valid; ranges keep every subnet
+ * that parsed, named by its declared index, so that overlaps are still reported.
+ */
+function declaredSubnets(problems: ProblemList, vpc: Cidr | undefined, declared: readonly DeclaredSubnet[]): Subnets {
+  if (!Array.isArray(declared)) {
+    problems.add('existingSubnets', declared, 'is not a list of subnets', 'give a list of { role, cidr, zone, subnetId }, one for each subnet the nodes may use');
+    return { subnets: [], ranges: [] };
   }
+  if (declared.length === 0) {
+    problems.add('existingSubnets', '[]', 'no subnets were given', 'list the subnets the nodes may use, with their role, CIDR and zone');
+    return { subnets: [], ranges: [] };
+  }
+  const subnets: SubnetPlan[] = [];
+  const ranges: Array<[string, Cidr]> = [];
   const zoneNames: string[] = [];
   const counters: Record<SubnetRole, number> = { public: 0, private: 0 };
-  const subnets: SubnetPlan[] = [];
-  const parsed: Array<Cidr | undefined> = [];
   declared.forEach((subnet, i) => {
-    const property = `existingSubnets[${i}].cidr`;
-    const cidr = parseRange(problems, property, subnet.cidr, '10.0.1.0/24');
-    parsed.push(cidr);
-    if (subnet.role !== 'public' && subnet.role !== 'private') {
-      problems.add(`existingSubnets[${i}].role`, subnet.role, 'is neither public nor private', "set role to 'public' or 'private'");
-    }
-    if (!cidr) {
+    if (typeof subnet !== 'object' || subnet === null) {
+      problems.add(`existingSubnets[${i}]`, subnet, 'is not a subnet declaration', 'give { role, cidr, zone, subnetId } for the subnet');
       return;
     }
-    if (!vpc.contains(cidr)) {
-      problems.add(property, cidr.toString(), `lies outside the VPC ${vpc.toString()}`, 'declare the VPC CIDR and subnet CIDRs exactly as AWS reports them');
-    }
-    parsed.forEach((other, j) => {
-      if (j < i && other && other.overlaps(cidr)) {
-        problems.add(property, cidr.toString(), `overlaps existingSubnets[${j}] (${other.toString()})`, 'declare each subnet once, with its own CIDR');
+    const before = problems.problems.length;
+    const property = `existingSubnets[${i}].cidr`;
+    const cidr = parseRange(problems, property, subnet.cidr, '10.0.1.0/24');
+    if (cidr) {
+      if (cidr.prefix < MIN_SUBNET_PREFIX || cidr.prefix > MAX_SUBNET_PREFIX) {
+        problems.add(property, cidr.toString(), `a /${cidr.prefix} subnet is outside what AWS accepts (/${MIN_SUBNET_PREFIX} to /${MAX_SUBNET_PREFIX})`, `declare the subnet's CIDR exactly as AWS reports it: AWS subnets are /${MIN_SUBNET_PREFIX} to /${MAX_SUBNET_PREFIX}, so a /${cidr.prefix} cannot be one`);
       }
-    });
-    let zoneIndex = i;
-    if (subnet.zone) {
-      zoneIndex = zoneNames.indexOf(subnet.zone);
-      if (zoneIndex < 0) {
-        zoneNames.push(subnet.zone);
-        zoneIndex = zoneNames.length - 1;
+      if (vpc && !vpc.contains(cidr)) {
+        problems.add(property, cidr.toString(), `lies outside the VPC ${vpc.toString()}`, 'declare the VPC CIDR and subnet CIDRs exactly as AWS reports them');
       }
+      for (const [name, other] of ranges) {
+        if (other.overlaps(cidr)) {
+          problems.add(property, cidr.toString(), `overlaps ${name} (${other.toString()})`, 'declare each subnet once, with its own CIDR');
+        }
+      }
+      // Named by its declared index, whatever happened to the subnets before it.
+      ranges.push([`existingSubnets[${i}]`, cidr]);
     }
     const role = subnet.role;
+    const roleKnown = isSubnetRole(role);
+    if (!roleKnown) {
+      problems.add(`existingSubnets[${i}].role`, role, 'is neither public nor private', "set role to 'public' or 'private'");
+    }
+    const zone = typeof subnet.zone === 'string' && subnet.zone.trim() !== '' ? subnet.zone : undefined;
+    if (zone === undefined) {
+      const what = `the ${roleKnown ? `${role} ` : ''}subnet ${String(subnet.cidr)}`;
+      const missing = subnet.zone === undefined || subnet.zone === null || subnet.zone === '';
+      problems.add(
+        `existingSubnets[${i}].zone`,
+        subnet.zone,
+        missing ? `${what} has no availability zone, so the plan cannot tell which subnets share a zone` : `is not an availability zone name (for ${what})`,
+        'give the availability zone name AWS shows for the subnet, for example "eu-west-1a"',
+      );
+    }
+    // Zones are numbered in the order they first appear.
+    let zoneIndex = zone === undefined ? -1 : zoneNames.indexOf(zone);
+    if (zone !== undefined && zoneIndex < 0) {
+      zoneIndex = zoneNames.push(zone) - 1;
+    }
+    // Only a subnet without problems is planned; the plan is refused anyway if any has one.
+    if (!cidr || !isSubnetRole(role) || zone === undefined || problems.problems.length > before) {
+      return;
+    }
     subnets.push({
       name: `${role}-${counters[role]++}`,
       role,
       zoneIndex,
-      ...(subnet.zone ? { zone: subnet.zone } : {}),
+      zone,
       cidr: cidr.toString(),
       ...(subnet.subnetId ? { subnetId: subnet.subnetId } : {}),
     });
   });
-  return subnets;
-}
-
-function subnetRanges(subnets: readonly SubnetPlan[], declared: boolean): Array<[string, Cidr]> {
-  return subnets.map((s, i) => [declared ? `existingSubnets[${i}]` : `subnet ${s.name}`, Cidr.parse(s.cidr)]);
+  if (!declared.some((subnet) => subnet?.role === 'public')) {
+    problems.add(
+      'existingSubnets',
+      declared.map((subnet) => `${String(subnet?.role)} ${String(subnet?.cidr)}`),
+      'declares no public subnet, but control-plane nodes need one: their Elastic IP or the internet-facing API load balancer lives there, and Terraform reaches the API through it',
+      "add a subnet routed to the VPC's internet gateway with role: 'public'",
+    );
+  }
+  return { subnets, ranges };
 }
 
 /**
@@ -526,18 +590,28 @@ function distinctZoneCount(subnets: readonly SubnetPlan[]): number {
   return new Set(subnets.map((s) => s.zoneIndex)).size;
 }
 
-function placeControlPlane(subnets: readonly SubnetPlan[], count: number): ControlPlaneNodePlan[] {
-  // Control-plane nodes carry the public endpoint, so they go in public subnets when there are any.
-  const publicSubnets = subnets.filter((s) => s.role === 'public');
-  const candidates = publicSubnets.length > 0 ? publicSubnets : subnets;
-  return Array.from({ length: count }, (_, index) => {
+/**
+ * Places the control-plane nodes round-robin over the public subnets, each at a fixed offset past
+ * the addresses AWS reserves. An offset a subnet cannot hold is reported, never thrown.
+ */
+function placeControlPlane(problems: ProblemList, subnets: readonly SubnetPlan[], count: number): ControlPlaneNodePlan[] {
+  // Control-plane nodes carry the public endpoint, so they go in public subnets. Plans without one
+  // (declared subnets only) are reported where the subnets are checked.
+  const candidates = subnets.filter((s) => s.role === 'public');
+  const nodes: ControlPlaneNodePlan[] = [];
+  if (candidates.length === 0) {
+    return nodes;
+  }
+  for (let index = 0; index < count; index++) {
     const subnet = candidates[index % candidates.length];
-    const round = Math.floor(index / candidates.length);
-    return {
-      index,
-      subnetName: subnet.name,
-      zoneIndex: subnet.zoneIndex,
-      privateIp: Cidr.parse(subnet.cidr).address(CONTROL_PLANE_IP_OFFSET + round),
-    };
-  });
+    const cidr = Cidr.parse(subnet.cidr);
+    const offset = CONTROL_PLANE_IP_OFFSET + Math.floor(index / candidates.length);
+    // AWS reserves the last address of every subnet as well as the first four.
+    if (offset >= cidr.size - 1) {
+      problems.add('controlPlaneCount', count, `subnet ${subnet.name} (${subnet.cidr}) has no address at offset ${offset} for control-plane node ${index}`, 'use larger public subnets (a /28 holds three nodes)');
+      continue;
+    }
+    nodes.push({ index, subnetName: subnet.name, zoneIndex: subnet.zoneIndex, privateIp: cidr.address(offset) });
+  }
+  return nodes;
 }

@@ -15,7 +15,7 @@ function addresses(cidr: string): string {
 
 export function describePlan(plan: AddressPlan): string {
   const rows: string[][] = [
-    ['VPC', plan.vpcCidr, addresses(plan.vpcCidr), plan.usesExistingSubnets ? 'existing' : `${plan.zoneCount} zones`],
+    ['VPC', plan.vpcCidr, addresses(plan.vpcCidr), `${plan.usesExistingSubnets ? 'existing, ' : ''}${plan.zoneCount} zone${plan.zoneCount === 1 ? '' : 's'}`],
     ...plan.subnets.map((s) => [
       `subnet ${s.name}`,
       s.cidr,
