@@ -7,7 +7,7 @@ import type { KubeadmClusterProps } from './cluster-props';
 import { checkClusterName } from './network/cluster-name';
 import { instanceRootBlockDevice } from './network/instance-hardening';
 import { planSecurityGroupRules } from './network/security-group-rules';
-import { isInstanceType } from './nodes/architecture';
+import { isInstanceType, isMacInstanceType } from './nodes/architecture';
 import { DEFAULT_NODE_INSTANCE_TYPE } from './nodes/control-plane';
 import { DEFAULT_WORKER_POOL, ResolvedWorkerPool, resolveWorkerPools } from './nodes/worker-pool-options';
 import { AddressPlan } from './plan/address-plan';
@@ -34,6 +34,8 @@ export function validateCluster(props: KubeadmClusterProps): ValidatedCluster {
   const instanceType = cp.instanceType ?? DEFAULT_NODE_INSTANCE_TYPE;
   if (!isInstanceType(instanceType)) {
     problems.add('controlPlane.instanceType', instanceType, 'is not an EC2 instance type', "write types as family.size, for example 't3.medium'");
+  } else if (isMacInstanceType(instanceType)) {
+    problems.add('controlPlane.instanceType', instanceType, 'Mac instances boot only macOS', "choose a Linux instance type, for example 't3.medium'");
   }
   const pools = resolveWorkerPools(problems, props.workerPools ?? [DEFAULT_WORKER_POOL]);
   if (props.connectivityCheck !== false && !pools.some((p) => p.minSize > 0)) {

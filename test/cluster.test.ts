@@ -237,6 +237,11 @@ describe('KubeadmCluster validation of access and node options', () => {
     );
   });
 
+  test('Mac instance types are refused for nodes', () => {
+    const problems = problemsOf({ ...base, controlPlane: { instanceType: 'mac2.metal' }, workerPools: [{ name: 'w', desiredSize: 2, instanceTypes: ['mac1.metal'] }] });
+    expect(problems.map((p) => p.property)).toEqual(['controlPlane.instanceType', 'workerPools[0].instanceTypes']);
+  });
+
   test('an empty apiAccessCidrs is refused: Terraform itself must reach the API', () => {
     expect(problemsOf({ clusterName: 'demo', apiAccessCidrs: [] }).map((p) => p.property)).toEqual(['apiAccessCidrs']);
   });

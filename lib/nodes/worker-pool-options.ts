@@ -1,6 +1,6 @@
 import { ProblemList } from '../plan/problems';
 import { MachineImage } from './ami';
-import { architectureOf, isInstanceType } from './architecture';
+import { architectureOf, isInstanceType, isMacInstanceType } from './architecture';
 import { DEFAULT_NODE_INSTANCE_TYPE } from './control-plane';
 import type { RootVolumeOptions } from '../network/instance-hardening';
 
@@ -94,6 +94,10 @@ export function resolveWorkerPools(problems: ProblemList, pools: readonly Worker
     const bad = instanceTypes.filter((t) => !isInstanceType(t));
     if (bad.length > 0) {
       problems.add(`${at}.instanceTypes`, instanceTypes, `${bad.join(', ')} is not an EC2 instance type`, "write types as family.size, for example 't3.medium'");
+    }
+    const mac = instanceTypes.filter((t) => isInstanceType(t) && isMacInstanceType(t));
+    if (mac.length > 0) {
+      problems.add(`${at}.instanceTypes`, instanceTypes, `${mac.join(', ')} boots only macOS`, "choose Linux instance types, for example 't3.medium'");
     }
     const architectures = new Set(instanceTypes.map(architectureOf));
     if (architectures.size > 1) {
