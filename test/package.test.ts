@@ -1,0 +1,36 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+// What users install is the compiled package: it must build, load without TypeScript tooling, and
+// carry the files its code opens at run time.
+describe('published package', () => {
+  // Inside the project, so that the compiled code resolves the project's dependencies.
+  const outDir = mkdtempSync(join(root, '.package-test-'));
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  test('compiles, and its entry point loads with plain node', () => {
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', outDir], { encoding: 'utf8' });
+    copyFileSync(join(root, 'lib/rehearsal/probe.cjs'), join(outDir, 'lib/rehearsal/probe.cjs'));
+    expect(pkg.main).toBe('dist/lib/index.js');
+    expect(pkg.types).toBe('dist/lib/index.d.ts');
+    const exported = execFileSync(process.execPath, ['-e', `const l = require(${JSON.stringify(join(outDir, 'lib/index.js'))}); console.log(['KubeadmCluster', 'AddressPlan', 'Cni', 'rehearse'].map((n) => typeof l[n]).join())`], { cwd: root, encoding: 'utf8' });
+    expect(exported.trim()).toBe('function,function,function,function');
+    expect(existsSync(join(outDir, 'lib/index.d.ts'))).toBe(true);
+  });
+
+  test('the command line runs compiled', () => {
+    const help = execFileSync(process.execPath, [join(outDir, 'bin/cli.js'), '--help'], { cwd: root, encoding: 'utf8' });
+    expect(help).toContain('cdktf-kubeadm-cluster rehearse');
+  });
+
+  test('the build script ships the probe program next to the code that spawns it', () => {
+    expect(pkg.scripts.build).toContain('lib/rehearsal/probe.cjs');
+    expect(pkg.scripts.prepack).toBe('npm run build');
+    expect(pkg.files).toEqual(expect.arrayContaining(['dist/', 'bin/cdktf-kubeadm-cluster.js']));
+    expect(pkg.bin['cdktf-kubeadm-cluster']).toBe('bin/cdktf-kubeadm-cluster.js');
+  });
+});
