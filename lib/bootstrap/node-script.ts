@@ -124,6 +124,27 @@ reset_node() {
   kubeadm reset -f --cri-socket "$CRI_SOCKET" || log 'kubeadm reset failed'
 }
 
+api_serving() {
+  local kubeconfig
+  for kubeconfig in /etc/kubernetes/super-admin.conf /etc/kubernetes/admin.conf; do
+    [ -f "$kubeconfig" ] && kubectl --kubeconfig "$kubeconfig" --request-timeout=10s get --raw /readyz > /dev/null 2>&1 && return 0
+  done
+  return 1
+}
+
+finish_init() {
+  local i
+  # The control plane already serves, and others may already use it: finish the remaining phases
+  # (each creates or updates its objects) rather than reset, which would wipe etcd.
+  for i in 1 2 3 4 5; do
+    log "kubeadm init, remaining phases ($i of 5)"
+    kubeadm init --config "$KUBEADM_CONFIG" --skip-token-print \
+      --skip-phases=preflight,certs,kubeconfig,etcd,control-plane,kubelet-start && return 0
+    sleep 20
+  done
+  return 1
+}
+
 run_init() {
   local i
   for i in $(seq 1 "$INIT_ATTEMPTS"); do
@@ -131,6 +152,10 @@ run_init() {
     log "kubeadm init ($i of $INIT_ATTEMPTS)"
     # The join command kubeadm would print holds the bootstrap token; keep it out of the logs.
     kubeadm init --config "$KUBEADM_CONFIG" --skip-token-print && return 0
+    if api_serving; then
+      finish_init
+      return
+    fi
     reset_node
     sleep 30
   done
