@@ -138,8 +138,7 @@ finish_init() {
   # (each creates or updates its objects) rather than reset, which would wipe etcd.
   for i in 1 2 3 4 5; do
     log "kubeadm init, remaining phases ($i of 5)"
-    kubeadm init --config "$KUBEADM_CONFIG" --skip-token-print \
-      --skip-phases=preflight,certs,kubeconfig,etcd,control-plane,kubelet-start && return 0
+    kubeadm init --config "$KUBEADM_CONFIG" --skip-token-print --skip-phases=preflight,certs,kubeconfig,etcd,control-plane,kubelet-start && return 0
     sleep 20
   done
   return 1
