@@ -2,7 +2,7 @@ import type { CniPlugin } from './cni/cni-plugin';
 import type { SecurityGroupRuleSpec } from './network/security-group-rules';
 import type { ResolvedWorkerPool } from './nodes/worker-pool-options';
 import type { AddressPlan } from './plan/address-plan';
-import { formatPortRule } from './network/ports';
+import { API_SERVER_PORT, formatPortRule } from './network/ports';
 import { Token } from 'cdktf';
 import { formatTable } from './plan/describe';
 
@@ -25,7 +25,7 @@ export function describeCluster(input: ClusterSummaryInput): string {
   const datapath = cni.datapath.encapsulation === 'vxlan' ? `VXLAN on udp/${cni.datapath.port}` : cni.datapath.encapsulation === 'ipip' ? 'IP-in-IP' : 'routed';
   const ruleRows = input.rules
     .filter((r) => r.direction === 'ingress')
-    .map((r) => [r.group, r.peerRole ? `${r.peerRole} nodes` : r.cidr && Token.isUnresolved(r.cidr) ? (input.apiAccessFromDeployer && r.fromPort === 6443 ? 'the deploying machine' : 'a deploy-time value') : (r.cidr ?? ''), r.protocol === 'all' ? 'all' : formatPortRule({ protocol: r.protocol, fromPort: r.fromPort, toPort: r.toPort }), r.description]);
+    .map((r) => [r.group, r.peerRole ? `${r.peerRole} nodes` : r.cidr && Token.isUnresolved(r.cidr) ? (input.apiAccessFromDeployer && r.fromPort === API_SERVER_PORT ? 'the deploying machine' : 'a deploy-time value') : (r.cidr ?? ''), r.protocol === 'all' ? 'all' : formatPortRule({ protocol: r.protocol, fromPort: r.fromPort, toPort: r.toPort }), r.description]);
   const pools = input.pools.map((p) => `${p.name}: ${p.minSize}-${p.maxSize} x ${p.instanceTypes.join('/')}${p.spot ? ' (spot)' : ''}, desired ${p.desiredSize}`);
   const creates = [
     input.createsVpc ? `a VPC with ${plan.subnets.length} subnets, an internet gateway and ${input.natGateways} NAT gateway(s)` : 'nothing in the existing VPC but security groups and nodes',

@@ -15,6 +15,7 @@ import { ConnectivityCheck } from './kubernetes/connectivity-check';
 import { renderAdminKubeconfig } from './kubernetes/kubeconfig';
 import { ClusterNetwork } from './network/cluster-network';
 import { ClusterNodeIdentities } from './network/node-identity';
+import { API_SERVER_PORT } from './network/ports';
 import { ClusterSecurityGroups } from './network/security-groups';
 import { NETWORK_DESCRIPTION_KIND, NetworkDescription } from './network-description';
 import { ControlPlane } from './nodes/control-plane';
@@ -148,7 +149,7 @@ export class KubeadmCluster extends Construct {
       kubernetesProvider: this.access.kubernetesProvider,
       helmProvider: this.access.helmProvider,
       apiServerHost,
-      apiServerPort: 6443,
+      apiServerPort: API_SERVER_PORT,
       guaranteedNodeCount: this.plan.controlPlaneCount + this.pools.reduce((sum, p) => sum + p.minSize, 0),
       dependsOn: [this.access.readiness],
     });

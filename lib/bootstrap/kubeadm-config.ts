@@ -2,6 +2,7 @@ import type { AddressPlan } from '../plan/address-plan';
 import { ProblemList } from '../plan/problems';
 import { KubernetesVersion } from './kubernetes-version';
 import { isUnresolved, toYaml, toYamlStream } from './yaml';
+import { API_SERVER_PORT } from '../network/ports';
 
 // kubeadm configuration documents as typed objects. Field names follow the kubeadm v1beta4,
 // kubelet v1beta1 and kube-proxy v1alpha1 configuration APIs; only the fields this library sets
@@ -12,7 +13,7 @@ export const KUBELET_CONFIG_API_VERSION = 'kubelet.config.k8s.io/v1beta1';
 export const KUBE_PROXY_CONFIG_API_VERSION = 'kubeproxy.config.k8s.io/v1alpha1';
 
 /** The API server's port on every control-plane node and at the cluster endpoint. */
-export const DEFAULT_API_SERVER_PORT = 6443;
+export const DEFAULT_API_SERVER_PORT = API_SERVER_PORT;
 /** containerd's CRI socket as Ubuntu's and Docker's packages create it. */
 export const CONTAINERD_CRI_SOCKET = 'unix:///var/run/containerd/containerd.sock';
 /** The group kubeadm's RBAC rules let join and get their kubelet certificate approved. */

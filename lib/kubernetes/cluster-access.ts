@@ -4,6 +4,7 @@ import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { API_SERVER_PORT } from '../network/ports';
 import { ClusterConfigError } from '../plan/problems';
 import { stackProvider } from '../util/providers';
 
@@ -56,7 +57,7 @@ export class ClusterAccess extends Construct {
     if (!Token.isUnresolved(timeout) && (!Number.isInteger(timeout) || timeout < 1 || timeout > 120)) {
       throw new ClusterConfigError([{ property: 'readinessTimeoutMinutes', value: String(timeout), message: 'must be a whole number of minutes from 1 to 120', fix: 'use for example 15' }]);
     }
-    const port = props.endpointPort ?? 6443;
+    const port = props.endpointPort ?? API_SERVER_PORT;
     this.endpointUrl = `https://${props.endpointHost}:${port}`;
     const credentials = {
       host: this.endpointUrl,

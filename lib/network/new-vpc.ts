@@ -13,9 +13,9 @@ import type { SubnetPlan } from '../plan/address-plan';
 import type { ProblemList } from '../plan/problems';
 import type { NatGateways } from './nat-gateways';
 import type { NetworkContext, ProvisionedNetwork } from './network-context';
+import { ANYWHERE } from './security-group-rules';
 import { INTERNAL_ELB_SUBNET_TAG, ownedResourceTags, PUBLIC_ELB_SUBNET_TAG } from './tags';
 
-const ANYWHERE = '0.0.0.0/0';
 
 export function checkNewVpc(context: NetworkContext, problems: ProblemList): void {
   if (context.plan.usesExistingSubnets) {

@@ -30,12 +30,15 @@ export interface PortRule {
   readonly from: readonly NodeRole[];
 }
 
+/** The API server's port. */
+export const API_SERVER_PORT = 6443;
+
 /**
  * Kubernetes' own ports between nodes, after the kubeadm documentation's "Ports and Protocols".
  * NodePorts (30000-32767) are not here: they are opened only from CIDRs the user lists.
  */
 export const KUBERNETES_PORTS: readonly PortRule[] = [
-  { description: 'Kubernetes API server', protocol: 'tcp', fromPort: 6443, toPort: 6443, to: ['control-plane'], from: ['control-plane', 'worker'] },
+  { description: 'Kubernetes API server', protocol: 'tcp', fromPort: API_SERVER_PORT, toPort: API_SERVER_PORT, to: ['control-plane'], from: ['control-plane', 'worker'] },
   { description: 'etcd server client API', protocol: 'tcp', fromPort: 2379, toPort: 2380, to: ['control-plane'], from: ['control-plane'] },
   { description: 'kubelet API', protocol: 'tcp', fromPort: 10250, toPort: 10250, to: ['control-plane', 'worker'], from: ['control-plane', 'worker'] },
   { description: 'kube-scheduler', protocol: 'tcp', fromPort: 10259, toPort: 10259, to: ['control-plane'], from: ['control-plane'] },
@@ -45,8 +48,6 @@ export const KUBERNETES_PORTS: readonly PortRule[] = [
 /** The NodePort range, opened only from CIDRs the user lists. */
 export const NODE_PORT_RANGE = { fromPort: 30000, toPort: 32767 } as const;
 
-/** The API server's port. */
-export const API_SERVER_PORT = 6443;
 
 /** A rule between every node and every other node, whatever their role. */
 export function betweenAllNodes(rule: Omit<PortRule, 'to' | 'from'>): PortRule {

@@ -1,6 +1,6 @@
 import { Cidr, parseIp } from '../plan/cidr';
 import { Problem, ProblemList } from '../plan/problems';
-import { ALL_NODE_ROLES, API_SERVER_PORT, formatPortRule, NODE_PORT_RANGE, NodeRole, PortProtocol, PortRule, SSH_PORT } from './ports';
+import { ALL_NODE_ROLES, API_SERVER_PORT, formatPortRule, IP_PROTOCOL_NUMBERS, NODE_PORT_RANGE, NodeRole, PortProtocol, PortRule, SSH_PORT } from './ports';
 
 // Pure: turns port tables and access lists into the flat list of security-group rules, so that what
 // is open can be tested without synthesising. The construct only turns these into resources.
@@ -205,16 +205,8 @@ function portFields(rule: Pick<PortRule, 'protocol' | 'fromPort' | 'toPort'>): P
 
 /** The `ip_protocol` value AWS wants: tcp, udp and icmp by name, the others by IANA number. */
 export function ipProtocolOf(protocol: PortProtocol): string {
-  switch (protocol) {
-    case 'tcp':
-    case 'udp':
-    case 'icmp':
-      return protocol;
-    case 'esp':
-      return '50';
-    case 'ipip':
-      return '4';
-  }
+  // AWS takes tcp, udp and icmp by name, every other protocol by its number.
+  return protocol === 'tcp' || protocol === 'udp' || protocol === 'icmp' ? protocol : String(IP_PROTOCOL_NUMBERS[protocol]);
 }
 
 /** `tcp-6443`, `udp-6783-6784`, `icmp-8-0`, `esp`. */
