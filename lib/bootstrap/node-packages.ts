@@ -1,0 +1,83 @@
+import { toToml, TomlTable } from './toml';
+import { ContainerdPackageSource, KubernetesVersion } from './kubernetes-version';
+
+/**
+ * What a node installs besides kubelet, kubeadm and kubectl, pinned per Kubernetes minor: the
+ * container runtime, crictl and the sandbox (pause) image kubeadm expects.
+ */
+export interface MinorPackages {
+  /** Version of Docker's `containerd.io` (containerd 2.x), for minors that need it. */
+  readonly containerdIo: string;
+  /** Version of Ubuntu's `containerd` (1.7), for minors that still run it. */
+  readonly ubuntuContainerd: string;
+  /** `cri-tools` (crictl) from the minor's pkgs.k8s.io channel. */
+  readonly criTools: string;
+  /** The sandbox image kubeadm pulls and checks containerd against. */
+  readonly pauseImage: string;
+}
+
+/**
+ * The table to change when a minor is added. Docker's repository keeps every published version, so
+ * containerd.io is pinned exactly (any distribution suffix). Ubuntu's archive keeps only the newest
+ * build of a series, so its containerd is pinned to the 1.7 series. cri-tools follows the minor.
+ */
+export const PACKAGES_BY_MINOR: Readonly<Record<number, MinorPackages>> = {
+  34: { containerdIo: '2.2.6-1~*', ubuntuContainerd: '1.7.*', criTools: '1.34.0-*', pauseImage: 'registry.k8s.io/pause:3.10.1' },
+  35: { containerdIo: '2.2.6-1~*', ubuntuContainerd: '1.7.*', criTools: '1.35.0-*', pauseImage: 'registry.k8s.io/pause:3.10.1' },
+  36: { containerdIo: '2.2.6-1~*', ubuntuContainerd: '1.7.*', criTools: '1.36.0-*', pauseImage: 'registry.k8s.io/pause:3.10.1' },
+};
+
+/** Ubuntu 24.04's boto3, which the node's AWS command uses (the AWS CLI is not in the archive). */
+export const BOTO3_PACKAGE = 'python3-boto3=1.34.*';
+
+/** Docker's package repository for Ubuntu, the source of containerd.io. */
+export const DOCKER_APT_REPOSITORY = 'https://download.docker.com/linux/ubuntu';
+
+export function packagesFor(version: KubernetesVersion): MinorPackages {
+  const packages = PACKAGES_BY_MINOR[version.minor];
+  if (!packages) {
+    throw new Error(`no node packages are pinned for Kubernetes 1.${version.minor}; add the minor to PACKAGES_BY_MINOR`);
+  }
+  return packages;
+}
+
+/** Every package of the node's one apt transaction, each pinned (`name=version`). */
+export function nodePackageSpecs(version: KubernetesVersion): string[] {
+  const packages = packagesFor(version);
+  const containerd = version.containerdPackageSource === ContainerdPackageSource.DOCKER ? `containerd.io=${packages.containerdIo}` : `containerd=${packages.ubuntuContainerd}`;
+  const kube = version.aptPackageVersion;
+  return [containerd, `kubelet=${kube}`, `kubeadm=${kube}`, `kubectl=${kube}`, `cri-tools=${packages.criTools}`, BOTO3_PACKAGE, 'conntrack', 'socat'];
+}
+
+/** The packages apt must not upgrade on its own: upgrades go through kubeadm. */
+export function heldPackages(version: KubernetesVersion): string[] {
+  const containerd = version.containerdPackageSource === ContainerdPackageSource.DOCKER ? 'containerd.io' : 'containerd';
+  return [containerd, 'kubelet', 'kubeadm', 'kubectl', 'cri-tools'];
+}
+
+/**
+ * containerd's configuration, written whole rather than edited from `containerd config default`
+ * (some 2.0 and 2.1 releases do not print the SystemdCgroup key at all): the CRI plugin on, runc
+ * with the systemd cgroup driver the kubelet uses, and the sandbox image kubeadm expects.
+ * containerd 2.x reads version 3, containerd 1.7 version 2.
+ */
+export function containerdConfig(version: KubernetesVersion): string {
+  const pause = packagesFor(version).pauseImage;
+  const runc = { runtime_type: 'io.containerd.runc.v2', options: { SystemdCgroup: true } };
+  const config: TomlTable =
+    version.containerdPackageSource === ContainerdPackageSource.DOCKER
+      ? {
+          version: 3,
+          plugins: {
+            'io.containerd.cri.v1.images': { pinned_images: { sandbox: pause } },
+            'io.containerd.cri.v1.runtime': { containerd: { default_runtime_name: 'runc', runtimes: { runc } } },
+          },
+        }
+      : {
+          version: 2,
+          plugins: {
+            'io.containerd.grpc.v1.cri': { sandbox_image: pause, containerd: { default_runtime_name: 'runc', runtimes: { runc } } },
+          },
+        };
+  return toToml(config);
+}

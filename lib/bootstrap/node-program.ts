@@ -1,0 +1,96 @@
+/**
+ * Node programs: bash scripts rendered from typed settings, the same way for every program that runs
+ * on a node (first boot, join-token rotation, and the day-2 programs the SSM channel delivers).
+ *
+ * A program is a header of `readonly NAME='value'` settings, a shared prelude (logging with
+ * timestamps, bounded retries, instance metadata) and a body of plain bash that never changes
+ * between nodes. Settings are validated literals, so the body needs no escaping, and tests can
+ * render the same body with paths pointing into a scratch folder.
+ */
+
+/** One setting of a program: a bash variable assigned a literal before the body runs. */
+export type ProgramSetting = readonly [name: string, value: string | number];
+
+export interface NodeProgramProps {
+  /** Name the program logs under, for example `kubeadm-bootstrap`. */
+  readonly name: string;
+  /** One line on what the program does, kept as a comment at its top. */
+  readonly description: string;
+  /** The program's settings, in order. */
+  readonly settings: readonly ProgramSetting[];
+  /** Plain bash. Comment lines are dropped from what reaches the node. */
+  readonly body: string;
+}
+
+const SETTING_NAME = /^[A-Z][A-Z0-9_]*$/;
+
+/** Single-quotes a value for bash; settings are validated literals, so a quote is a bug. */
+export function shellLiteral(value: string | number): string {
+  const text = String(value);
+  if (text.includes("'") || text.includes('\n')) {
+    throw new Error(`cannot place ${JSON.stringify(text)} in a node program`);
+  }
+  return `'${text}'`;
+}
+
+// Shared by every program. Log lines go to stderr, so that functions whose output is captured
+// (a parameter's value, say) can log; systemd copies both streams to the journal and the console,
+// so \`aws ec2 get-console-output\` shows where a node spent its time.
+const PRELUDE = `
+log() { printf '%s %s: %s\\n' "$(date -u +%FT%TZ)" "$PROGRAM" "$*" >&2; }
+fail() { log "ERROR: $*"; exit 1; }
+trap 'log "failed at line $LINENO with status $?"' ERR
+
+# retry ATTEMPTS DELAY_SECONDS COMMAND...: runs COMMAND until it succeeds, at most ATTEMPTS times.
+retry() {
+  local attempts=$1 delay=$2 i
+  shift 2
+  for i in $(seq 1 "$attempts"); do
+    "$@" && return 0
+    [ "$i" -lt "$attempts" ] && sleep "$delay"
+  done
+  return 1
+}
+
+# imds PATH: reads instance metadata with an IMDSv2 session token.
+imds() {
+  local token
+  token=$(curl -fsS --max-time 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$IMDS_URL/latest/api/token") || return 1
+  curl -fsS --max-time 5 -H "X-aws-ec2-metadata-token: $token" "$IMDS_URL/latest/$1"
+}
+`;
+
+/** Settings every program gets, before its own. */
+export const COMMON_SETTINGS: { readonly imdsUrl: string } = {
+  /** Instance metadata service; tests point it elsewhere. */
+  imdsUrl: 'http://169.254.169.254',
+};
+
+/**
+ * Renders a program: shebang, strict mode, settings, the prelude and the body. Comment lines of the
+ * prelude and body are dropped and indentation becomes tabs: user-data is limited in size, and the
+ * comments are read here, in the source.
+ */
+export function renderNodeProgram(props: NodeProgramProps, common: Partial<typeof COMMON_SETTINGS> = {}): string {
+  const settings: ProgramSetting[] = [['PROGRAM', props.name], ['IMDS_URL', common.imdsUrl ?? COMMON_SETTINGS.imdsUrl], ...props.settings];
+  const seen = new Set<string>();
+  for (const [name] of settings) {
+    if (!SETTING_NAME.test(name) || seen.has(name)) {
+      throw new Error(`node program ${props.name}: setting ${name} is not a unique upper-case bash name`);
+    }
+    seen.add(name);
+  }
+  const header = [
+    '#!/usr/bin/env bash',
+    `# ${props.description} (cdktf-kubeadm-cluster)`,
+    'set -euo pipefail',
+    'set -o errtrace',
+    ...settings.map(([name, value]) => `readonly ${name}=${shellLiteral(value)}`),
+  ];
+  const code = `${PRELUDE}\n${props.body}`
+    .split('\n')
+    // Comments go, except shellcheck's directives, which the tests' shellcheck reads.
+    .filter((line) => (!/^\s*#/.test(line) || /^\s*# shellcheck /.test(line)) && line.trim() !== '')
+    .map((line) => line.replace(/^((?: {2})+)/, (indent) => '\t'.repeat(indent.length / 2)));
+  return `${header.join('\n')}\n${code.join('\n')}\n`;
+}
