@@ -1,0 +1,533 @@
+import { ProblemList } from '../plan/problems';
+import { NODE_BOOTSTRAP_GROUP } from './kubeadm-config';
+import { COMMON_SETTINGS, renderNodeProgram } from './node-program';
+import { oneshotService, timer, UnitFile } from './systemd';
+
+/**
+ * Join-token rotation. Join tokens live on the cluster (kubeadm bootstrap tokens) and in one SSM
+ * SecureString parameter, never in Terraform state or user-data. Every control-plane node runs the
+ * program below hourly; a Lease on the cluster lets one node act at a time. It keeps a short-lived
+ * token current, publishes the newest one to the parameter, and lets older tokens expire on their
+ * own, so a node that read the previous token a moment ago still joins.
+ */
+
+/** Where the program is installed on control-plane nodes. */
+export const JOIN_TOKEN_PROGRAM_PATH = '/usr/local/sbin/kubeadm-join-token';
+/** The description of the tokens the program creates; only tokens with it are rotated. */
+export const JOIN_TOKEN_DESCRIPTION = 'Joins nodes; rotated by cdktf-kubeadm-cluster';
+/** The never-expiring token (`ttl: 0s`) an earlier release put in the init configuration. */
+export const LEGACY_JOIN_TOKEN_DESCRIPTION = 'Joins the nodes of this cluster (made by cdktf-kubeadm-cluster)';
+/**
+ * What the parameter holds while no token is published: Terraform creates the parameter with it,
+ * and `revoke` puts it back. Not a token (no dot), so a joining node can tell it apart.
+ */
+export const JOIN_TOKEN_PLACEHOLDER = 'none';
+/** The Lease (in kube-system) that lets one control-plane node act at a time. */
+export const JOIN_TOKEN_LEASE_NAME = 'kubeadm-join-token';
+export const JOIN_TOKEN_SERVICE = 'kubeadm-join-token.service';
+export const JOIN_TOKEN_TIMER = 'kubeadm-join-token.timer';
+export { NODE_BOOTSTRAP_GROUP };
+
+export const DEFAULT_JOIN_TOKEN_TTL_HOURS = 24;
+/** kubeadm's own default TTL; a day is long enough for any node to boot, and short enough to leak. */
+export const MAX_JOIN_TOKEN_TTL_HOURS = 24;
+/**
+ * The timer looks at the newest token at least every 65 minutes (hourly plus a random delay of up to
+ * 5). Renewing it two hours before it expires replaces it while it still has most of an hour left,
+ * time enough for a node that read it just before to join.
+ */
+export const MIN_RENEW_BEFORE_HOURS = 2;
+/** How often the timer runs the rotation, in hours. */
+export const ROTATION_INTERVAL_HOURS = 1;
+
+/** Paths on the node, overridable so that tests run the program in a scratch folder. */
+export interface JoinTokenPaths {
+  /** kubeadm's admin kubeconfig, present only on control-plane nodes. */
+  readonly kubeconfig: string;
+  /** A local lock, so two runs on the same node (timer, first boot, revoke) never overlap. */
+  readonly lockFile: string;
+}
+
+export const DEFAULT_JOIN_TOKEN_PATHS: JoinTokenPaths = {
+  kubeconfig: '/etc/kubernetes/admin.conf',
+  lockFile: '/run/lock/kubeadm-join-token.lock',
+};
+
+export interface JoinTokenProgramProps {
+  /** Region of the parameter. May be a Terraform token. */
+  readonly region: string;
+  /** Name of the SecureString parameter that holds the current token. May be a Terraform token. */
+  readonly parameterName: string;
+  /** KMS key (id, ARN or alias) the parameter is encrypted with. May be a Terraform token. */
+  readonly kmsKeyId: string;
+  /**
+   * Lifetime of each token, in whole hours.
+   * @default 24
+   */
+  readonly ttlHours?: number;
+  /**
+   * A new token is made when the newest has less than this left, in hours. Until then the newest
+   * token stays published; older tokens that are still valid stay on the cluster (the overlap).
+   * @default half of `ttlHours`
+   */
+  readonly renewBeforeHours?: number;
+  /** Node paths, for tests. */
+  readonly paths?: Partial<JoinTokenPaths>;
+  /** Instance metadata service, for tests. */
+  readonly imdsUrl?: string;
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+// Parameter names: letters, digits and _.- with / for a hierarchy, which then needs a leading /.
+const PARAMETER_NAME = /^(\/[A-Za-z0-9_.-]+)+$|^[A-Za-z0-9_.-]+$/;
+const PARAMETER_NAME_MAX = 1011;
+const KMS_KEY = new RegExp(
+  [
+    '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+    '^mrk-[0-9a-f]{32}$',
+    '^alias/[A-Za-z0-9/_-]+$',
+    '^arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:(key/(mrk-)?[0-9a-f-]+|alias/[A-Za-z0-9/_-]+)$',
+  ].join('|'),
+);
+const NODE_PATH = /^\/[A-Za-z0-9._/-]+$/;
+const URL = /^https?:\/\/[A-Za-z0-9.:[\]-]+$/;
+
+function isToken(value: string): boolean {
+  return value.includes('${');
+}
+
+/** The settings a program is rendered with, after defaults. */
+interface ResolvedProps {
+  readonly ttlHours: number;
+  readonly renewBeforeHours: number;
+  readonly paths: JoinTokenPaths;
+}
+
+function resolve(props: JoinTokenProgramProps): ResolvedProps {
+  const ttlHours = props.ttlHours ?? DEFAULT_JOIN_TOKEN_TTL_HOURS;
+  return {
+    ttlHours,
+    renewBeforeHours: props.renewBeforeHours ?? ttlHours / 2,
+    paths: { ...DEFAULT_JOIN_TOKEN_PATHS, ...props.paths },
+  };
+}
+
+/**
+ * Checks the props; `prefix` names where they sit in the caller's props (for example `joinToken.`),
+ * so that each problem names the property the user wrote.
+ */
+export function checkJoinTokenProgramProps(problems: ProblemList, props: JoinTokenProgramProps, prefix = ''): void {
+  const { ttlHours, renewBeforeHours, paths } = resolve(props);
+  const literal = (property: string, value: string, pattern: RegExp, what: string, fix: string) => {
+    if (value.includes("'") || value.includes('\n')) {
+      problems.add(prefix + property, value, 'contains a quote or a line break, which the node program cannot carry', fix);
+    } else if (!isToken(value) && !pattern.test(value)) {
+      problems.add(prefix + property, value, `is not ${what}`, fix);
+    }
+  };
+  literal('region', props.region, REGION, 'an AWS region name', 'give the region of the parameter, for example eu-west-1');
+  literal('parameterName', props.parameterName, PARAMETER_NAME, 'an SSM parameter name',
+    'use letters, digits and _.- only, with a leading / when the name has / in it, for example /kubeadm/demo/join-token');
+  if (!isToken(props.parameterName)) {
+    if (props.parameterName.length > PARAMETER_NAME_MAX) {
+      problems.add(prefix + 'parameterName', props.parameterName, `is longer than ${PARAMETER_NAME_MAX} characters`, 'use a shorter name');
+    }
+    if (/^\/?(aws|ssm)/i.test(props.parameterName)) {
+      problems.add(prefix + 'parameterName', props.parameterName, 'begins with aws or ssm, which Parameter Store reserves', 'choose a name that starts otherwise, for example /kubeadm/...');
+    }
+  }
+  literal('kmsKeyId', props.kmsKeyId, KMS_KEY, 'a KMS key id, key ARN, alias name or alias ARN',
+    'give the key as 1234abcd-12ab-34cd-56ef-1234567890ab, alias/name or its ARN');
+  if (!Number.isInteger(ttlHours) || ttlHours < 1 || ttlHours > MAX_JOIN_TOKEN_TTL_HOURS) {
+    problems.add(prefix + 'ttlHours', ttlHours, `must be a whole number of hours from 1 to ${MAX_JOIN_TOKEN_TTL_HOURS}`, 'use 24 (the default) or fewer whole hours');
+  } else {
+    checkRenewBefore(problems, prefix, ttlHours, renewBeforeHours, props.renewBeforeHours === undefined);
+  }
+  for (const key of Object.keys(paths) as Array<keyof JoinTokenPaths>) {
+    if (!NODE_PATH.test(paths[key])) {
+      problems.add(`${prefix}paths.${key}`, paths[key], 'is not an absolute path of plain characters', 'use a path such as /etc/kubernetes/admin.conf');
+    }
+  }
+  if (props.imdsUrl !== undefined && !URL.test(props.imdsUrl)) {
+    problems.add(prefix + 'imdsUrl', props.imdsUrl, 'is not an http(s) URL without a path', `leave it out (${COMMON_SETTINGS.imdsUrl})`);
+  }
+}
+
+function checkRenewBefore(problems: ProblemList, prefix: string, ttlHours: number, renewBeforeHours: number, defaulted: boolean): void {
+  const highest = ttlHours - ROTATION_INTERVAL_HOURS;
+  let message: string;
+  if (!Number.isFinite(renewBeforeHours) || renewBeforeHours < MIN_RENEW_BEFORE_HOURS) {
+    message = `is under ${MIN_RENEW_BEFORE_HOURS} h: the rotation runs only hourly, so a token renewed later may be about to expire, or expired, when a node reads it`;
+  } else if (renewBeforeHours > highest) {
+    message = `leaves a new token newest for less than ${ROTATION_INTERVAL_HOURS} h, so every hourly run would make another`;
+  } else {
+    return;
+  }
+  if (defaulted) {
+    // The default is half the TTL, so the TTL is what the user wrote and what to change.
+    problems.add(`${prefix}ttlHours`, ttlHours, `half of it (the default renewBeforeHours, ${renewBeforeHours} h) ${message}`,
+      `use ttlHours of at least ${2 * MIN_RENEW_BEFORE_HOURS}, or set renewBeforeHours from ${MIN_RENEW_BEFORE_HOURS} to ttlHours - ${ROTATION_INTERVAL_HOURS}`);
+  } else if (highest < MIN_RENEW_BEFORE_HOURS) {
+    problems.add(`${prefix}renewBeforeHours`, renewBeforeHours, `${message}; with ttlHours ${ttlHours} no value works`,
+      `use ttlHours of at least ${MIN_RENEW_BEFORE_HOURS + ROTATION_INTERVAL_HOURS}`);
+  } else {
+    problems.add(`${prefix}renewBeforeHours`, renewBeforeHours, message,
+      `use a value from ${MIN_RENEW_BEFORE_HOURS} to ${highest} for ttlHours ${ttlHours}`);
+  }
+}
+
+// One line per token, as kubeadm prints its output API object (output.kubeadm.k8s.io BootstrapToken)
+// through kubectl's JSONPath printer: the token as id.secret, `expires` as RFC 3339 in UTC (absent,
+// so empty, for a token that never expires), the groups separated by spaces, the description.
+// The description comes last because it is free text.
+const TOKEN_LIST_TEMPLATE = '{.token}{"\\t"}{.expires}{"\\t"}{.groups[*]}{"\\t"}{.description}{"\\n"}';
+const LEASE_TEMPLATE = '{.metadata.resourceVersion}{"\\t"}{.spec.holderIdentity}{"\\t"}{.spec.renewTime}{"\\t"}{.spec.leaseDurationSeconds}';
+
+// Every token value stays inside the program: in variables, and in a 0600 file for put-parameter.
+// Logs name a token by its id, the part before the dot, which is public (it is the Secret's name).
+const BODY = `
+TEMP_FILE=''
+# kubectl's messages while taking the lock, apart from its output: a warning must not end up in
+# the resourceVersion.
+ERRORS=''
+HOLDER=''
+LEASE_VERSION=''
+LOCK_HOLDER=''
+TOKEN_LINES=()
+FIELDS=()
+
+now() { date -u +%s; }
+epoch() { date -u -d "$1" +%s; }
+kube() { kubectl --kubeconfig "$ADMIN_KUBECONFIG" --request-timeout=20s "$@"; }
+token_id() { printf '%s' "\${1%%.*}"; }
+
+# Splits a tab-separated line into FIELDS, keeping empty fields: to read, a tab is white space, so
+# it would merge the empty expiry of a never-expiring token with its neighbours.
+split_tabs() {
+  local line=$1
+  FIELDS=()
+  while [[ $line == *$'\\t'* ]]; do
+    FIELDS+=("\${line%%$'\\t'*}")
+    line=\${line#*$'\\t'}
+  done
+  FIELDS+=("$line")
+}
+
+api_serving() {
+  if [ ! -f "$ADMIN_KUBECONFIG" ]; then
+    log "no $ADMIN_KUBECONFIG: this node is not a running control plane yet"
+    return 1
+  fi
+  if ! kubectl --kubeconfig "$ADMIN_KUBECONFIG" --request-timeout=10s get --raw /readyz > /dev/null 2>&1; then
+    log 'the API server does not answer: this node is not a running control plane yet'
+    return 1
+  fi
+}
+
+# ---- The lock: a Lease on the cluster -------------------------------------------------------------
+
+# lease_manifest HOLDER DURATION [RESOURCE_VERSION]: the Lease as JSON. With a resourceVersion,
+# replace succeeds only if nobody changed the Lease since it was read (Conflict otherwise).
+lease_manifest() {
+  local stamp version=''
+  stamp=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)
+  [ -z "\${3:-}" ] || version=",\\"resourceVersion\\":\\"$3\\""
+  printf '{"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":"%s","namespace":"kube-system"%s},"spec":{"holderIdentity":"%s","leaseDurationSeconds":%s,"acquireTime":"%s","renewTime":"%s"}}\\n' \\
+    "$LEASE_NAME" "$version" "$1" "$2" "$stamp" "$stamp"
+}
+
+# take_lock: 0 when this run holds the Lease; 1 when another holds it (LOCK_HOLDER says who).
+# Anything else the API says is a failure of the run.
+take_lock() {
+  local observed out holder renew duration version expires=0
+  observed=$(kube get lease "$LEASE_NAME" -n kube-system --ignore-not-found -o "jsonpath=$LEASE_TEMPLATE") || fail 'could not read the lock (Lease kube-system/'"$LEASE_NAME"')'
+  if [ -z "$observed" ]; then
+    # create is atomic: of nodes that create at the same moment, one succeeds.
+    if out=$(lease_manifest "$HOLDER" "$LEASE_SECONDS" | kube create -f - -o 'jsonpath={.metadata.resourceVersion}' 2> "$ERRORS"); then
+      LEASE_VERSION=$out
+      log "lock taken (Lease kube-system/$LEASE_NAME, $LEASE_SECONDS s)"
+      return 0
+    fi
+    case $(cat "$ERRORS") in
+      *AlreadyExists*) LOCK_HOLDER='another node, which took it at the same moment'; return 1 ;;
+    esac
+    fail "could not take the lock: $(cat "$ERRORS")"
+  fi
+  split_tabs "$observed"
+  version=\${FIELDS[0]}
+  holder=\${FIELDS[1]:-}
+  renew=\${FIELDS[2]:-}
+  duration=\${FIELDS[3]:-0}
+  [ -z "$renew" ] || expires=$(( $(epoch "$renew") + duration ))
+  # The local lock rules out another live run on this node, so a fresh Lease under our own name
+  # is left over from a run that died; it is taken over like an expired one.
+  if [ -n "$holder" ] && [ "$holder" != "$HOLDER" ] && [ "$(now)" -lt "$expires" ]; then
+    LOCK_HOLDER="$holder (until $(date -u -d "@$expires" +%FT%TZ))"
+    return 1
+  fi
+  if [ -z "$holder" ]; then
+    log 'the lock is free'
+  elif [ "$holder" = "$HOLDER" ]; then
+    log 'the lock is still ours from an earlier run; taking it over'
+  else
+    log "the lock of $holder lapsed at $(date -u -d "@$expires" +%FT%TZ); taking it over"
+  fi
+  if out=$(lease_manifest "$HOLDER" "$LEASE_SECONDS" "$version" | kube replace -f - -o 'jsonpath={.metadata.resourceVersion}' 2> "$ERRORS"); then
+    LEASE_VERSION=$out
+    log "lock taken (Lease kube-system/$LEASE_NAME, $LEASE_SECONDS s)"
+    return 0
+  fi
+  case $(cat "$ERRORS") in
+    *Conflict*|*NotFound*) LOCK_HOLDER='another node, which took it at the same moment'; return 1 ;;
+  esac
+  fail "could not take the lock: $(cat "$ERRORS")"
+}
+
+# The lock is handed back rather than left to lapse, so that the next run (a revoke right after a
+# rotation, or another node's timer) need not wait out the lease. It is handed back by a replace
+# with our resourceVersion, not deleted: kubectl delete has no precondition, and after a lapse
+# another node may hold the Lease by now.
+release_lock() {
+  [ -n "$LEASE_VERSION" ] || return 0
+  if lease_manifest '' 1 "$LEASE_VERSION" | kube replace -f - > /dev/null 2>&1; then
+    log 'lock released'
+  else
+    log "could not release the lock; it lapses within $LEASE_SECONDS s"
+  fi
+  LEASE_VERSION=''
+}
+
+cleanup() {
+  local status=$?
+  release_lock || true
+  rm -f "$TEMP_FILE" "$ERRORS"
+  [ "$status" -eq 0 ] || status=1
+  exit "$status"
+}
+
+# ---- Tokens and the parameter ----------------------------------------------------------------------
+
+load_tokens() {
+  local out line
+  out=$(kubeadm token list --kubeconfig "$ADMIN_KUBECONFIG" -o "jsonpath=$TOKEN_LIST_TEMPLATE") || fail 'could not list the bootstrap tokens'
+  TOKEN_LINES=()
+  while IFS= read -r line; do
+    [ -z "$line" ] || TOKEN_LINES+=("$line")
+  done <<< "$out"
+}
+
+delete_token() {
+  if kubeadm token delete --kubeconfig "$ADMIN_KUBECONFIG" "$1" > /dev/null; then
+    log "deleted token $1 ($2)"
+  else
+    # The token cleaner of kube-controller-manager may have removed it a moment ago.
+    log "could not delete token $1 ($2)"
+    return 1
+  fi
+}
+
+aws_ssm() { aws ssm "$@" --region "$REGION"; }
+
+# publish VALUE WHAT: makes the parameter hold VALUE; WHAT names it in the log.
+publish() {
+  local current
+  if ! current=$(retry "$AWS_ATTEMPTS" "$AWS_RETRY_SECONDS" aws_ssm get-parameter --name "$PARAMETER_NAME" --with-decryption --query Parameter.Value --output text); then
+    fail "could not read parameter $PARAMETER_NAME after $AWS_ATTEMPTS attempts; the next run tries again"
+  fi
+  if [ "$current" = "$1" ]; then
+    log "parameter $PARAMETER_NAME already holds $2"
+    return 0
+  fi
+  TEMP_FILE=$(mktemp)
+  printf '%s' "$1" > "$TEMP_FILE"
+  if ! retry "$AWS_ATTEMPTS" "$AWS_RETRY_SECONDS" aws_ssm put-parameter --name "$PARAMETER_NAME" --type SecureString --key-id "$KMS_KEY_ID" --overwrite --value "file://$TEMP_FILE" > /dev/null; then
+    fail "could not publish $2 to parameter $PARAMETER_NAME after $AWS_ATTEMPTS attempts; the next run tries again"
+  fi
+  rm -f "$TEMP_FILE"
+  TEMP_FILE=''
+  log "published $2 to parameter $PARAMETER_NAME"
+}
+
+# ---- Commands -------------------------------------------------------------------------------------
+
+rotate() {
+  local line token expires description id at newest='' newest_at=0 current_time created=0
+  api_serving || return 0
+  if ! take_lock; then
+    log "the lock is held by $LOCK_HOLDER; it rotates, nothing to do here"
+    return 0
+  fi
+  log 'listing bootstrap tokens'
+  load_tokens
+  current_time=$(now)
+  for line in "\${TOKEN_LINES[@]}"; do
+    split_tabs "$line"
+    token=\${FIELDS[0]}
+    expires=\${FIELDS[1]:-}
+    description=\${FIELDS[3]:-}
+    if [ "$description" != "$TOKEN_DESCRIPTION" ] || [ -z "$expires" ]; then
+      continue
+    fi
+    id=$(token_id "$token")
+    at=$(epoch "$expires")
+    if [ "$at" -le "$current_time" ]; then
+      delete_token "$id" "expired at $expires" || true
+    elif [ "$at" -gt "$newest_at" ]; then
+      newest_at=$at
+      newest=$id
+    fi
+  done
+  if [ -z "$newest" ]; then
+    log 'no valid rotated token'
+    created=1
+  elif [ $(( newest_at - current_time )) -lt "$RENEW_BEFORE_SECONDS" ]; then
+    log "token $newest expires at $(date -u -d "@$newest_at" +%FT%TZ), within $RENEW_BEFORE_SECONDS s"
+    created=1
+  else
+    log "token $newest is current until $(date -u -d "@$newest_at" +%FT%TZ)"
+  fi
+  if [ "$created" -eq 1 ]; then
+    log "creating a token valid for $TTL_HOURS h"
+    kubeadm token create --ttl "\${TTL_HOURS}h" --description "$TOKEN_DESCRIPTION" --groups "$NODE_GROUP" --usages signing,authentication --kubeconfig "$ADMIN_KUBECONFIG" > /dev/null \\
+      || fail 'kubeadm token create failed'
+    load_tokens
+  fi
+  # The newest valid token of ours, read back from the cluster: what the parameter must hold.
+  newest=''
+  newest_at=0
+  for line in "\${TOKEN_LINES[@]}"; do
+    split_tabs "$line"
+    if [ "\${FIELDS[3]:-}" != "$TOKEN_DESCRIPTION" ] || [ -z "\${FIELDS[1]:-}" ]; then
+      continue
+    fi
+    at=$(epoch "\${FIELDS[1]}")
+    if [ "$at" -gt "$current_time" ] && [ "$at" -gt "$newest_at" ]; then
+      newest_at=$at
+      newest=\${FIELDS[0]}
+    fi
+  done
+  [ -n "$newest" ] || fail 'no valid rotated token on the cluster after creating one'
+  [ "$created" -eq 0 ] || log "created token $(token_id "$newest"), valid until $(date -u -d "@$newest_at" +%FT%TZ)"
+  publish "$newest" "token $(token_id "$newest")"
+  # The never-expiring token of earlier releases goes only now that nodes read a current one.
+  for line in "\${TOKEN_LINES[@]}"; do
+    split_tabs "$line"
+    [ "\${FIELDS[3]:-}" = "$LEGACY_DESCRIPTION" ] || continue
+    delete_token "$(token_id "\${FIELDS[0]}")" 'the never-expiring token of an earlier release' || true
+  done
+  log 'rotation done'
+}
+
+revoke() {
+  local line count=0 failed=0 i
+  api_serving || fail 'revoke runs on a control-plane node with a running API server'
+  # Rotations are short; wait for one that holds the lock rather than skip a revoke.
+  for i in $(seq 1 "$REVOKE_LOCK_ATTEMPTS"); do
+    take_lock && break
+    [ "$i" -lt "$REVOKE_LOCK_ATTEMPTS" ] || fail "the lock is held by $LOCK_HOLDER; nothing revoked, run revoke again"
+    log "the lock is held by $LOCK_HOLDER; waiting ($i of $REVOKE_LOCK_ATTEMPTS)"
+    sleep 10
+  done
+  log "revoking every bootstrap token in group $NODE_GROUP"
+  load_tokens
+  for line in "\${TOKEN_LINES[@]}"; do
+    split_tabs "$line"
+    [[ " \${FIELDS[2]:-} " == *" $NODE_GROUP "* ]] || continue
+    count=$((count + 1))
+    delete_token "$(token_id "\${FIELDS[0]}")" 'revoked' || failed=$((failed + 1))
+  done
+  publish "$PLACEHOLDER" "the placeholder '$PLACEHOLDER'"
+  [ "$failed" -eq 0 ] || fail "$failed of $count tokens could not be deleted; run revoke again"
+  log "revoked $count tokens; nodes cannot join until the next rotation publishes a new token"
+}
+
+main() {
+  local command=\${1:-rotate}
+  case $command in
+    rotate|revoke) ;;
+    *) fail "unknown command '$command'; use rotate or revoke" ;;
+  esac
+  umask 077
+  exec 9> "$LOCK_FILE"
+  flock -w "$LOCAL_LOCK_SECONDS" 9 || fail "another run on this node holds $LOCK_FILE"
+  HOLDER=$(hostname)
+  trap cleanup EXIT
+  ERRORS=$(mktemp)
+  log "$command as $HOLDER"
+  "$command"
+}
+
+main "$@"
+`;
+
+/**
+ * How long one run holds the Lease. A run takes seconds; the service's timeout stops a stuck one
+ * within this time. Should a run outlive it anyway, an overlapping run does no harm: every step is
+ * idempotent, and the next run republishes the newest token.
+ */
+const LEASE_SECONDS = 300;
+
+/**
+ * The join-token program: `rotate` (the default) keeps a current token on the cluster and in the
+ * parameter; `revoke` deletes every node bootstrap token and publishes the placeholder. Exit status
+ * 0 when done or when there is nothing to do (not a control plane yet, another node holds the
+ * lock), 1 on failure.
+ */
+export function joinTokenProgram(props: JoinTokenProgramProps): string {
+  const problems = new ProblemList();
+  checkJoinTokenProgramProps(problems, props);
+  problems.throwIfAny();
+  const { ttlHours, renewBeforeHours, paths } = resolve(props);
+  return renderNodeProgram(
+    {
+      name: 'kubeadm-join-token',
+      description: 'Rotates the kubeadm join token and publishes it to SSM Parameter Store',
+      settings: [
+        ['REGION', props.region],
+        ['PARAMETER_NAME', props.parameterName],
+        ['KMS_KEY_ID', props.kmsKeyId],
+        ['TTL_HOURS', ttlHours],
+        ['RENEW_BEFORE_SECONDS', Math.round(renewBeforeHours * 3600)],
+        ['ADMIN_KUBECONFIG', paths.kubeconfig],
+        ['LOCK_FILE', paths.lockFile],
+        ['TOKEN_DESCRIPTION', JOIN_TOKEN_DESCRIPTION],
+        ['LEGACY_DESCRIPTION', LEGACY_JOIN_TOKEN_DESCRIPTION],
+        ['NODE_GROUP', NODE_BOOTSTRAP_GROUP],
+        ['PLACEHOLDER', JOIN_TOKEN_PLACEHOLDER],
+        ['LEASE_NAME', JOIN_TOKEN_LEASE_NAME],
+        ['LEASE_SECONDS', LEASE_SECONDS],
+        ['LEASE_TEMPLATE', LEASE_TEMPLATE],
+        ['TOKEN_LIST_TEMPLATE', TOKEN_LIST_TEMPLATE],
+        // Each aws call retries internally too; these attempts outlast a short SSM outage.
+        ['AWS_ATTEMPTS', 3],
+        ['AWS_RETRY_SECONDS', 10],
+        ['REVOKE_LOCK_ATTEMPTS', 6],
+        ['LOCAL_LOCK_SECONDS', 600],
+      ],
+      body: BODY,
+    },
+    props.imdsUrl === undefined ? {} : { imdsUrl: props.imdsUrl },
+  );
+}
+
+/** The service that runs one rotation, and the timer that runs it hourly on each control-plane node. */
+export function joinTokenUnits(): UnitFile[] {
+  return [
+    oneshotService({
+      name: JOIN_TOKEN_SERVICE,
+      description: 'Rotate the kubeadm join token and publish it to SSM Parameter Store',
+      execStart: `${JOIN_TOKEN_PROGRAM_PATH} rotate`,
+      // No longer than the Lease, so a stuck run never overlaps the next node's. A failed or stopped
+      // run is retried by the next timer run; the published token stays valid meanwhile.
+      timeout: '5min',
+    }),
+    timer({
+      name: JOIN_TOKEN_TIMER,
+      description: 'Rotate the kubeadm join token hourly',
+      onBoot: '2min',
+      every: `${ROTATION_INTERVAL_HOURS}h`,
+      // Spreads the control-plane nodes; the lock makes whichever comes first the one that acts.
+      randomDelay: '5min',
+    }),
+  ];
+}
