@@ -11,6 +11,7 @@ import {
   kubeletConfiguration,
   kubeProxyConfiguration,
   NODE_BOOTSTRAP_GROUP,
+  JOIN_TOKEN_CONFIG_PLACEHOLDER,
   renderKubeadmConfig,
   renderDiscoveryKubeconfig,
 } from '../lib/bootstrap/kubeadm-config';
@@ -33,7 +34,6 @@ const props: KubeadmConfigProps = {
   kubernetesVersion: KubernetesVersion.of('1.35.3'),
   plan,
   apiServerHost: 'api.example.com',
-  bootstrapToken: 'abcdef.0123456789abcdef',
   clusterName: 'prod-eu',
 };
 
@@ -102,14 +102,23 @@ describe('kubeadm init documents', () => {
     expect(small.podsPerNode).toBeLessThan(110);
   });
 
-  test('InitConfiguration: the given token for node joins, the fixed IP, containerd', () => {
+  test('InitConfiguration: kubeadm generates its own short-lived token on the node, the fixed IP, containerd', () => {
     const init = byKind.InitConfiguration;
     expect(init.bootstrapTokens).toEqual([
-      expect.objectContaining({ token: 'abcdef.0123456789abcdef', ttl: '0s', usages: ['signing', 'authentication'], groups: [NODE_BOOTSTRAP_GROUP] }),
+      { description: expect.stringContaining('unused'), ttl: '1h', usages: ['signing', 'authentication'], groups: [NODE_BOOTSTRAP_GROUP] },
     ]);
+    expect(text).not.toMatch(/token: /);
     expect(NODE_BOOTSTRAP_GROUP).toBe('system:bootstrappers:kubeadm:default-node-token');
     expect(init.localAPIEndpoint).toEqual({ advertiseAddress: plan.controlPlaneNodes[0].privateIp, bindPort: 6443 });
     expect(init.nodeRegistration).toEqual({ criSocket: 'unix:///var/run/containerd/containerd.sock', kubeletExtraArgs: [{ name: 'node-ip', value: plan.controlPlaneNodes[0].privateIp }] });
+  });
+
+  test('Secrets are encrypted at rest: the API server reads the encryption configuration from its host folder', () => {
+    const cluster = byKind.ClusterConfiguration;
+    expect(cluster.apiServer.extraArgs).toEqual([{ name: 'encryption-provider-config', value: '/etc/kubernetes/encryption/config.yaml' }]);
+    expect(cluster.apiServer.extraVolumes).toEqual([
+      { name: 'encryption-config', hostPath: '/etc/kubernetes/encryption', mountPath: '/etc/kubernetes/encryption', readOnly: true, pathType: 'DirectoryOrCreate' },
+    ]);
   });
 
   test('no unsafe CA skip, no certificate upload', () => {
@@ -119,9 +128,8 @@ describe('kubeadm init documents', () => {
 });
 
 describe('kubeadm init options', () => {
-  test('token lifetime, port, key algorithm and extra SANs', () => {
-    const custom = { ...props, bootstrapTokenTtl: '24h', apiServerPort: 8443, keyAlgorithm: KeyAlgorithm.RSA_2048, extraCertSans: ['k8s.internal', '203.0.113.7', 'api.example.com'] };
-    expect(initConfiguration(custom).bootstrapTokens[0].ttl).toBe('24h');
+  test('port, key algorithm and extra SANs', () => {
+    const custom = { ...props, apiServerPort: 8443, keyAlgorithm: KeyAlgorithm.RSA_2048, extraCertSans: ['k8s.internal', '203.0.113.7', 'api.example.com'] };
     expect(initConfiguration(custom).localAPIEndpoint.bindPort).toBe(8443);
     const cluster = clusterConfiguration(custom);
     expect(cluster.controlPlaneEndpoint).toBe('api.example.com:8443');
@@ -142,14 +150,19 @@ describe('kubeadm init options', () => {
 });
 
 describe('kubeadm join documents', () => {
-  test('a worker discovers the cluster by file, pinned to the CA, and joins with the token', () => {
-    const join = parsedStream(renderKubeadmConfig([joinConfiguration(props)]))[0] as any;
+  test('a worker discovers the cluster by file, pinned to the CA, and joins with the token the node puts in', () => {
+    const rendered = renderKubeadmConfig([joinConfiguration(props)]);
+    const join = parsedStream(rendered)[0] as any;
     expect(join).toEqual({
       apiVersion: 'kubeadm.k8s.io/v1beta4',
       kind: 'JoinConfiguration',
       nodeRegistration: { criSocket: CONTAINERD_CRI_SOCKET },
-      discovery: { file: { kubeConfigPath: '/etc/kubeadm-bootstrap/discovery.conf' }, tlsBootstrapToken: 'abcdef.0123456789abcdef' },
+      discovery: { file: { kubeConfigPath: '/etc/kubeadm-bootstrap/discovery.conf' }, tlsBootstrapToken: JOIN_TOKEN_CONFIG_PLACEHOLDER },
     });
+    // The node replaces the whole single-quoted scalar; any token leaves the document's shape as it was.
+    expect(rendered).toContain(`tlsBootstrapToken: '${JOIN_TOKEN_CONFIG_PLACEHOLDER}'`);
+    const withToken = parsedStream(rendered.split(JOIN_TOKEN_CONFIG_PLACEHOLDER).join('123456.1234567890123456'))[0] as any;
+    expect(withToken.discovery.tlsBootstrapToken).toBe('123456.1234567890123456');
     expect(join.discovery.bootstrapToken).toBeUndefined();
     expect(join.controlPlane).toBeUndefined();
   });
@@ -191,16 +204,14 @@ describe('serialisation', () => {
   });
 
   test('Terraform tokens stay single-quoted on one line, and stay strings whatever replaces them', () => {
-    const tokenProps = { ...props, apiServerHost: '${TfToken[TOKEN.12]}', bootstrapToken: '${TfToken[TOKEN.13]}' };
+    const tokenProps = { ...props, apiServerHost: '${TfToken[TOKEN.12]}' };
     const text = renderKubeadmConfig(initDocuments(tokenProps));
-    expect(text).toContain("token: '${TfToken[TOKEN.13]}'");
     expect(text).toContain("controlPlaneEndpoint: '${TfToken[TOKEN.12]}:6443'");
     expect(text).not.toContain('"');
-    // A token of digits would read as a number if it were not quoted.
-    const filled = text.split('${TfToken[TOKEN.13]}').join('123456.1234567890123456').split('${TfToken[TOKEN.12]}').join('10.1.2.3');
-    const [init, cluster] = parsedStream(filled) as any[];
-    expect(init.bootstrapTokens[0].token).toBe('123456.1234567890123456');
-    expect(cluster.apiServer.certSANs[0]).toBe('10.1.2.3');
+    // An address of digits and dots would read as a number if it were not quoted.
+    const filled = text.split('${TfToken[TOKEN.12]}').join('10.1');
+    const [, cluster] = parsedStream(filled) as any[];
+    expect(cluster.apiServer.certSANs[0]).toBe('10.1');
   });
 
   test('long values are never folded', () => {
@@ -217,22 +228,18 @@ describe('kubeadm input validation', () => {
         ...props,
         apiServerHost: 'https://api.example.com:6443',
         apiServerPort: 70000,
-        bootstrapToken: 'not-a-token',
         clusterName: 'Prod EU',
-        bootstrapTokenTtl: 'forever',
         extraCertSans: ['bad name'],
       }),
     );
-    expect(problems.map((p) => p.property)).toEqual(['apiServerHost', 'apiServerPort', 'bootstrapToken', 'clusterName', 'bootstrapTokenTtl', 'extraCertSans']);
+    expect(problems.map((p) => p.property)).toEqual(['apiServerHost', 'apiServerPort', 'clusterName', 'extraCertSans']);
     for (const problem of problems) {
       expect(problem.fix.length).toBeGreaterThan(10);
     }
-    // The token is a secret: its problem does not repeat it.
-    expect(problems[2].value).not.toContain('not-a-token');
   });
 
   test('tokens are accepted as they are', () => {
-    expect(problemsOf(() => initDocuments({ ...props, apiServerHost: '${TfToken[TOKEN.1]}', bootstrapToken: '${TfToken[TOKEN.2]}', clusterName: '${TfToken[TOKEN.3]}' }))).toEqual([]);
+    expect(problemsOf(() => initDocuments({ ...props, apiServerHost: '${TfToken[TOKEN.1]}', clusterName: '${TfToken[TOKEN.3]}' }))).toEqual([]);
   });
 
   test('an IP address endpoint and a bad one', () => {
@@ -241,6 +248,6 @@ describe('kubeadm input validation', () => {
   });
 
   test('join documents validate their inputs too', () => {
-    expect(problemsOf(() => joinConfiguration({ ...props, bootstrapToken: 'ABCDEF.0123456789ABCDEF' })).map((p) => p.property)).toEqual(['bootstrapToken']);
+    expect(problemsOf(() => joinConfiguration({ ...props, apiServerHost: 'bad host' })).map((p) => p.property)).toEqual(['apiServerHost']);
   });
 });

@@ -1,58 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ProblemList } from '../plan/problems';
 import {
-  ClusterEndpointProps,
+  BOOTSTRAP_SCRIPT_PATH,
+  BOOTSTRAP_UNIT,
+  BootstrapAction,
+  bootstrapProgram,
+  bootstrapUnit,
+  CONTAINERD_CONFIG_SOURCE,
+  DEFAULT_JOIN_TIMEOUT_MINUTES,
+  KUBEADM_CONFIG_PATH,
+  WORKER_CA_PATH,
+} from './bootstrap-program';
+import { JOIN_TOKEN_PROGRAM_PATH } from './join-token';
+import {
   CONTAINERD_CRI_SOCKET,
   checkClusterEndpointProps,
   checkKubeadmConfigProps,
-  DISCOVERY_KUBECONFIG_PATH,
+  ClusterEndpointProps,
+  controlPlaneEndpoint,
   discoveryKubeconfig,
-  WORKER_CA_PATH,
+  DISCOVERY_KUBECONFIG_PATH,
   initDocuments,
   joinConfiguration,
   KubeadmConfigProps,
-  renderKubeadmConfig,
   renderDiscoveryKubeconfig,
+  renderKubeadmConfig,
 } from './kubeadm-config';
 import { KubernetesVersion } from './kubernetes-version';
-import {
-  BOOTSTRAP_SCRIPT_PATH,
-  BootstrapAction,
-  bootstrapScript,
-  DEFAULT_JOIN_TIMEOUT_MINUTES,
-  KUBEADM_CONFIG_PATH,
-  STAGED_PKI_DIR,
-} from './node-script';
-import { assertTerraformSafe, isUnresolved, toYaml } from './yaml';
+import { containerdConfig } from './node-packages';
+import { renderUnit, SYSTEMD_UNIT_DIR, UnitFile } from './systemd';
+import { isUnresolved, toYaml } from './yaml';
 
 /** EC2's limit on user-data, before base64 encoding. */
 export const USER_DATA_LIMIT_BYTES = 16384;
 
-/**
- * The cluster's shared PKI, each value the PEM text **base64-encoded** (pass
- * `Fn.base64encode(pem)` tokens). Base64 keeps the multi-line PEM on one line, where Terraform can
- * put it into YAML without breaking the indentation.
- */
-export interface ControlPlanePki {
-  /** Cluster CA certificate (`ca.crt`). */
-  readonly caCertificate: string;
-  /** Cluster CA private key (`ca.key`). */
-  readonly caKey: string;
-  /** Front-proxy CA certificate (`front-proxy-ca.crt`), for the aggregation layer. */
-  readonly frontProxyCaCertificate: string;
-  readonly frontProxyCaKey: string;
-  /** etcd CA certificate (`etcd/ca.crt`). */
-  readonly etcdCaCertificate: string;
-  readonly etcdCaKey: string;
-  /** Service-account signing key (`sa.key`), the same on every API server. */
-  readonly serviceAccountKey: string;
-  /** Its public key, PEM `PUBLIC KEY` (`sa.pub`). */
-  readonly serviceAccountPublicKey: string;
+/** Where the cluster's secrets live and how nodes reach them. Names, never values. */
+export interface NodeSecretsLocation {
+  /** AWS region of the parameters (may be a Terraform token). */
+  readonly region: string;
+  /** Parameter Store path of the cluster, for example `/kubeadm/demo`. */
+  readonly parameterPath: string;
+  /** Name of the join token's parameter. */
+  readonly joinTokenParameter: string;
+  /** KMS key the join token is encrypted with when a control-plane node publishes it (id, ARN or alias). */
+  readonly kmsKeyId: string;
+  /** The SSM association that installs the node tools (the node AWS command), named in error messages. */
+  readonly toolsAssociation: string;
 }
 
 /** Settings every node's user-data takes besides the cluster's. */
 export interface NodeUserDataOptions {
   /**
-   * How long a joining node keeps retrying `kubeadm join`, in minutes.
+   * How long one run of a joining node keeps retrying `kubeadm join`, in minutes. systemd starts
+   * another run after it.
    * @default 40
    */
   readonly joinTimeoutMinutes?: number;
@@ -60,14 +61,20 @@ export interface NodeUserDataOptions {
 
 /** Input of a control-plane node's user-data (the same object serves every control-plane node). */
 export interface ControlPlaneUserDataProps extends KubeadmConfigProps, NodeUserDataOptions {
-  readonly pki: ControlPlanePki;
+  readonly secrets: NodeSecretsLocation;
 }
 
 /** Input of a worker's user-data. */
 export interface WorkerUserDataProps extends ClusterEndpointProps, NodeUserDataOptions {
   readonly kubernetesVersion: KubernetesVersion;
-  /** The cluster CA certificate PEM, base64-encoded: the only CA the worker trusts when it joins. */
+  readonly secrets: NodeSecretsLocation;
+  /**
+   * The cluster CA certificate PEM, base64-encoded (public): the only CA the worker trusts when it
+   * joins.
+   */
   readonly caCertificate: string;
+  /** The pool's auto scaling group, which a worker tells when the cluster refuses it for good. */
+  readonly autoScalingGroupName: string;
 }
 
 /** One `write_files` entry as cloud-init reads it (owner defaults to root:root). */
@@ -79,31 +86,20 @@ interface WriteFile {
   readonly permissions: string;
 }
 
-const PKI_FILES: ReadonlyArray<{ readonly key: keyof ControlPlanePki; readonly path: string; readonly secret: boolean }> = [
-  { key: 'caCertificate', path: 'ca.crt', secret: false },
-  { key: 'caKey', path: 'ca.key', secret: true },
-  { key: 'frontProxyCaCertificate', path: 'front-proxy-ca.crt', secret: false },
-  { key: 'frontProxyCaKey', path: 'front-proxy-ca.key', secret: true },
-  { key: 'etcdCaCertificate', path: 'etcd/ca.crt', secret: false },
-  { key: 'etcdCaKey', path: 'etcd/ca.key', secret: true },
-  { key: 'serviceAccountKey', path: 'sa.key', secret: true },
-  { key: 'serviceAccountPublicKey', path: 'sa.pub', secret: false },
-];
-
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 function checkBase64Pem(problems: ProblemList, property: string, value: string): void {
   if (typeof value !== 'string' || value.length === 0) {
-    problems.add(property, value, 'is empty', 'pass the PEM text base64-encoded, for example Fn.base64encode(key.privateKeyPem)');
+    problems.add(property, value, 'is empty', 'pass the PEM text base64-encoded, for example Fn.base64encode(cert.certPem)');
     return;
   }
   if (isUnresolved(value)) {
     return;
   }
   if (value.includes('-----BEGIN')) {
-    problems.add(property, '(PEM text)', 'is PEM text, but the PKI is carried base64-encoded so that it stays on one line', 'wrap it: Fn.base64encode(pem)');
-  } else if (!BASE64.test(value) || !Buffer.from(value, 'base64').toString('latin1').startsWith('-----BEGIN ')) {
-    problems.add(property, '(not shown)', 'is not base64-encoded PEM text', 'pass Fn.base64encode(pem) of the PEM the tls provider gives');
+    problems.add(property, '(PEM text)', 'is PEM text, but it is carried base64-encoded so that it stays on one line', 'wrap it: Fn.base64encode(pem)');
+  } else if (!BASE64.test(value) || !Buffer.from(value, 'base64').toString('latin1').startsWith('-----BEGIN CERTIFICATE')) {
+    problems.add(property, '(not shown)', 'is not a base64-encoded PEM certificate', 'pass Fn.base64encode(pem) of the certificate the tls provider gives');
   }
 }
 
@@ -114,123 +110,128 @@ function checkJoinTimeout(problems: ProblemList, minutes: number | undefined): v
   }
 }
 
-function checkControlPlaneProps(problems: ProblemList, props: ControlPlaneUserDataProps): void {
-  checkKubeadmConfigProps(problems, props);
-  checkJoinTimeout(problems, props.joinTimeoutMinutes);
-  for (const file of PKI_FILES) {
-    checkBase64Pem(problems, `pki.${file.key}`, props.pki?.[file.key]);
+const PARAMETER_PATH = /^(\/[A-Za-z0-9_.-]+)+$/;
+
+function checkSecretsLocation(problems: ProblemList, secrets: NodeSecretsLocation | undefined): void {
+  if (secrets === undefined || typeof secrets !== 'object') {
+    problems.add('secrets', secrets, 'is missing', 'pass where the cluster keeps its parameters (ClusterSecrets.location)');
+    return;
+  }
+  for (const [key, value] of [['parameterPath', secrets.parameterPath], ['joinTokenParameter', secrets.joinTokenParameter]] as const) {
+    if (typeof value !== 'string' || (!isUnresolved(value) && !PARAMETER_PATH.test(value))) {
+      problems.add(`secrets.${key}`, value, 'is not a Parameter Store path', "write it as '/kubeadm/<cluster>' style path segments of letters, digits, '_', '.', '-'");
+    }
+  }
+  for (const [key, value] of [['region', secrets.region], ['kmsKeyId', secrets.kmsKeyId], ['toolsAssociation', secrets.toolsAssociation]] as const) {
+    if (typeof value !== 'string' || value.length === 0 || /[\s']/.test(value)) {
+      problems.add(`secrets.${key}`, value, 'is empty or holds spaces or quotes', 'pass the value, or the Terraform attribute that holds it');
+    }
   }
 }
 
-function stringInputs(values: ReadonlyArray<string | undefined>): string[] {
-  return values.filter((v): v is string => typeof v === 'string');
-}
-
 // Files every node gets: what the host needs for Kubernetes networking, persisted across reboots.
-function hostFiles(): WriteFile[] {
+function hostFiles(version: KubernetesVersion): WriteFile[] {
   return [
-    {
-      path: '/etc/modules-load.d/kubernetes.conf',
-      content: 'overlay\nbr_netfilter\n',
-      permissions: '0644',
-    },
-    {
-      path: '/etc/sysctl.d/99-kubernetes.conf',
-      content: 'net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n',
-      permissions: '0644',
-    },
-    {
-      // So that crictl, when someone debugs on the node, talks to containerd without flags.
-      path: '/etc/crictl.yaml',
-      content: `runtime-endpoint: ${CONTAINERD_CRI_SOCKET}\n`,
-      permissions: '0644',
-    },
+    publicFile('/etc/modules-load.d/kubernetes.conf', 'overlay\nbr_netfilter\n'),
+    publicFile('/etc/sysctl.d/99-kubernetes.conf', 'net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n'),
+    // crictl (installed from cri-tools) talks to containerd without flags.
+    publicFile('/etc/crictl.yaml', `runtime-endpoint: ${CONTAINERD_CRI_SOCKET}\n`),
+    publicFile(CONTAINERD_CONFIG_SOURCE, containerdConfig(version)),
   ];
 }
 
-// Secrets (keys, the bootstrap token) are readable by root only; the owner is said explicitly.
-function secretFile(path: string, content: string, encoding?: 'b64'): WriteFile {
-  return { path, content, encoding, owner: 'root:root', permissions: '0600' };
+/** Readable by root only; the owner is said explicitly. */
+function privateFile(path: string, content: string): WriteFile {
+  return { path, content, owner: 'root:root', permissions: '0600' };
 }
 
 function publicFile(path: string, content: string, encoding?: 'b64'): WriteFile {
   return { path, content, encoding, permissions: '0644' };
 }
 
-function pkiFiles(pki: ControlPlanePki): WriteFile[] {
-  return PKI_FILES.map((file) => (file.secret ? secretFile : publicFile)(`${STAGED_PKI_DIR}/${file.path}`, pki[file.key], 'b64'));
+function programFile(path: string, content: string): WriteFile {
+  return { path, content, owner: 'root:root', permissions: '0755' };
 }
 
-function scriptFile(script: string): WriteFile {
-  // Base64, so that the script may use quotes, backslashes and ${...} without Terraform or cdktf
-  // reading them; the bytes on the node are exactly the script.
-  return { path: BOOTSTRAP_SCRIPT_PATH, content: Buffer.from(script, 'utf8').toString('base64'), encoding: 'b64', owner: 'root:root', permissions: '0700' };
-}
-
-function renderCloudConfig(files: readonly WriteFile[], inputs: readonly string[], what: string): string {
-  const userData = `#cloud-config\n${toYaml({
-    write_files: files,
-    // One argument list, run without a shell; the script logs to the console and its own file.
-    runcmd: [[BOOTSTRAP_SCRIPT_PATH]],
-  })}`;
-  assertTerraformSafe(userData, inputs, what);
-  return userData;
-}
-
-function controlPlaneInputs(props: ControlPlaneUserDataProps): string[] {
-  return stringInputs([
-    props.apiServerHost,
-    props.bootstrapToken,
-    props.clusterName,
-    props.bootstrapTokenTtl,
-    ...(props.extraCertSans ?? []),
-    ...PKI_FILES.map((f) => props.pki[f.key]),
-  ]);
+function unitFiles(units: readonly UnitFile[]): WriteFile[] {
+  return units.map((unit) => publicFile(`${SYSTEMD_UNIT_DIR}/${unit.name}`, renderUnit(unit)));
 }
 
 /**
- * User-data of the first control-plane node: writes the shared PKI and the kubeadm documents, then
- * runs `kubeadm init`. Nothing else happens on the node afterwards; the network plugin comes from
- * Terraform.
+ * The node's AWS command (a small subset of the AWS CLI on Ubuntu's boto3), shipped with the
+ * library. The SSM channel installs it; user-data has no room for it.
+ */
+export function nodeAwsCommand(): string {
+  return readFileSync(join(__dirname, 'node-files', 'aws-cli.py'), 'utf8');
+}
+
+// User-data is the minimal first boot: the bootstrap program, its unit and its documents. The
+// programs a node needs afterwards (the node AWS command, the join-token rotation) come through the
+// SSM channel, which reaches running nodes too; the bootstrap waits for them.
+function renderCloudConfig(files: readonly WriteFile[]): string {
+  return `#cloud-config\n${toYaml({
+    write_files: [...files, ...unitFiles([bootstrapUnit()])],
+    // Argument lists, run without a shell. The bootstrap runs as a systemd unit so that a failed
+    // first boot retries on its own and a reboot mid-way continues.
+    runcmd: [['systemctl', 'daemon-reload'], ['systemctl', 'enable', '--now', '--no-block', BOOTSTRAP_UNIT]],
+  })}`;
+}
+
+function controlPlaneInputs(problems: ProblemList, props: ControlPlaneUserDataProps): void {
+  checkKubeadmConfigProps(problems, props);
+  checkJoinTimeout(problems, props.joinTimeoutMinutes);
+  checkSecretsLocation(problems, props.secrets);
+}
+
+function controlPlaneFiles(props: ControlPlaneUserDataProps, action: BootstrapAction): WriteFile[] {
+  const secrets = props.secrets;
+  const bootstrap = bootstrapProgram({
+    action,
+    kubernetesVersion: props.kubernetesVersion,
+    region: secrets.region,
+    parameterPath: secrets.parameterPath,
+    joinTokenParameter: secrets.joinTokenParameter,
+    apiEndpoint: controlPlaneEndpoint(props),
+    joinTokenProgram: JOIN_TOKEN_PROGRAM_PATH,
+    channelAssociation: secrets.toolsAssociation,
+    joinTimeoutMinutes: props.joinTimeoutMinutes,
+  });
+  return [...hostFiles(props.kubernetesVersion), programFile(BOOTSTRAP_SCRIPT_PATH, bootstrap)];
+}
+
+/**
+ * User-data of the first control-plane node: the kubeadm documents, the programs and their units.
+ * The node reads the PKI and the encryption configuration from Parameter Store, runs
+ * `kubeadm init`, then publishes the first join token. No key and no token is in it.
  */
 export function firstControlPlaneUserData(props: ControlPlaneUserDataProps): string {
   const problems = new ProblemList();
-  checkControlPlaneProps(problems, props);
+  controlPlaneInputs(problems, props);
   problems.throwIfAny();
-  const files = [
-    ...hostFiles(),
-    ...pkiFiles(props.pki),
-    secretFile(KUBEADM_CONFIG_PATH, renderKubeadmConfig(initDocuments(props))),
-    scriptFile(bootstrapScript({ action: BootstrapAction.INIT, kubernetesVersion: props.kubernetesVersion })),
-  ];
-  return renderCloudConfig(files, controlPlaneInputs(props), 'control-plane 0 user-data');
+  return renderCloudConfig([...controlPlaneFiles(props, BootstrapAction.INIT), privateFile(KUBEADM_CONFIG_PATH, renderKubeadmConfig(initDocuments(props)))]);
 }
 
 /**
  * User-data of another control-plane node (the second or third of a highly available control
- * plane): writes the shared PKI, then runs `kubeadm join --control-plane` until the first node's API
- * answers.
+ * plane): reads the PKI and the join token from Parameter Store, then runs
+ * `kubeadm join --control-plane` until the first node's API answers.
  * @param index the node's index in `plan.controlPlaneNodes` (1 or 2)
  */
 export function joiningControlPlaneUserData(props: ControlPlaneUserDataProps, index: number): string {
   const problems = new ProblemList();
-  checkControlPlaneProps(problems, props);
-  const nodes = props.plan.controlPlaneNodes;
+  controlPlaneInputs(problems, props);
+  const nodes = props.plan?.controlPlaneNodes ?? [];
   if (!Number.isInteger(index) || index < 1 || index >= nodes.length) {
     problems.add('index', index, `joining control-plane nodes are numbered 1 to ${nodes.length - 1} in this plan (node 0 runs kubeadm init)`, 'pass the index of a control-plane node of the plan other than 0');
   }
   problems.throwIfAny();
-  const address = nodes[index].privateIp;
-  const join = joinConfiguration(props, { controlPlaneAddress: address, discoveryKubeconfigPath: DISCOVERY_KUBECONFIG_PATH });
-  const files = [
-    ...hostFiles(),
-    ...pkiFiles(props.pki),
-    // The staged CA stays until the join succeeds, so discovery can pin it on every attempt.
-    secretFile(DISCOVERY_KUBECONFIG_PATH, renderDiscoveryKubeconfig(discoveryKubeconfig(props, `${STAGED_PKI_DIR}/ca.crt`))),
-    secretFile(KUBEADM_CONFIG_PATH, renderKubeadmConfig([join])),
-    scriptFile(bootstrapScript({ action: BootstrapAction.JOIN, kubernetesVersion: props.kubernetesVersion, joinTimeoutMinutes: props.joinTimeoutMinutes })),
-  ];
-  return renderCloudConfig(files, controlPlaneInputs(props), `control-plane ${index} user-data`);
+  const join = joinConfiguration(props, { controlPlaneAddress: nodes[index].privateIp, discoveryKubeconfigPath: DISCOVERY_KUBECONFIG_PATH });
+  return renderCloudConfig([
+    ...controlPlaneFiles(props, BootstrapAction.JOIN_CONTROL_PLANE),
+    // The CA it pins is the one it reads into /etc/kubernetes/pki before each attempt.
+    privateFile(DISCOVERY_KUBECONFIG_PATH, renderDiscoveryKubeconfig(discoveryKubeconfig(props, '/etc/kubernetes/pki/ca.crt'))),
+    privateFile(`${KUBEADM_CONFIG_PATH}.template`, renderKubeadmConfig([join])),
+  ]);
 }
 
 /** User-data of control-plane node `index`: `kubeadm init` on node 0, a control-plane join on the others. */
@@ -239,23 +240,38 @@ export function controlPlaneUserData(props: ControlPlaneUserDataProps, index: nu
 }
 
 /**
- * User-data of a worker: writes the discovery kubeconfig (API URL and pinned CA), then runs
- * `kubeadm join` until the API answers. The same user-data serves every worker of a pool.
+ * User-data of a worker: the cluster CA it pins, the discovery kubeconfig and the join
+ * configuration without its token. The worker waits for a control-plane node to publish a join
+ * token, reads it from Parameter Store and runs `kubeadm join` until the API answers. The same
+ * user-data serves every worker of a pool.
  */
 export function workerUserData(props: WorkerUserDataProps): string {
   const problems = new ProblemList();
   checkClusterEndpointProps(problems, props);
   checkJoinTimeout(problems, props.joinTimeoutMinutes);
+  checkSecretsLocation(problems, props.secrets);
   checkBase64Pem(problems, 'caCertificate', props.caCertificate);
+  if (typeof props.autoScalingGroupName !== 'string' || !/^[\w.:/-]{1,255}$/.test(props.autoScalingGroupName)) {
+    problems.add('autoScalingGroupName', props.autoScalingGroupName, 'is not an auto scaling group name', "pass the pool's group name, for example 'demo-workers'");
+  }
   problems.throwIfAny();
-  const files = [
-    ...hostFiles(),
+  const secrets = props.secrets;
+  const bootstrap = bootstrapProgram({
+    action: BootstrapAction.JOIN,
+    kubernetesVersion: props.kubernetesVersion,
+    region: secrets.region,
+    parameterPath: secrets.parameterPath,
+    joinTokenParameter: secrets.joinTokenParameter,
+    apiEndpoint: controlPlaneEndpoint(props),
+    autoScalingGroupName: props.autoScalingGroupName,
+    channelAssociation: secrets.toolsAssociation,
+    joinTimeoutMinutes: props.joinTimeoutMinutes,
+  });
+  return renderCloudConfig([
+    ...hostFiles(props.kubernetesVersion),
     publicFile(WORKER_CA_PATH, props.caCertificate, 'b64'),
-    secretFile(DISCOVERY_KUBECONFIG_PATH, renderDiscoveryKubeconfig(discoveryKubeconfig(props, WORKER_CA_PATH))),
-    secretFile(KUBEADM_CONFIG_PATH, renderKubeadmConfig([joinConfiguration(props, { discoveryKubeconfigPath: DISCOVERY_KUBECONFIG_PATH })])),
-    scriptFile(bootstrapScript({ action: BootstrapAction.JOIN, kubernetesVersion: props.kubernetesVersion, joinTimeoutMinutes: props.joinTimeoutMinutes })),
-  ];
-  const inputs = stringInputs([props.apiServerHost, props.bootstrapToken, props.clusterName, props.caCertificate]);
-  return renderCloudConfig(files, inputs, 'worker user-data');
+    privateFile(DISCOVERY_KUBECONFIG_PATH, renderDiscoveryKubeconfig(discoveryKubeconfig(props, WORKER_CA_PATH))),
+    privateFile(`${KUBEADM_CONFIG_PATH}.template`, renderKubeadmConfig([joinConfiguration(props, { discoveryKubeconfigPath: DISCOVERY_KUBECONFIG_PATH })])),
+    programFile(BOOTSTRAP_SCRIPT_PATH, bootstrap),
+  ]);
 }
-

@@ -19,19 +19,25 @@ export const CONTAINERD_CRI_SOCKET = 'unix:///var/run/containerd/containerd.sock
 /** The group kubeadm's RBAC rules let join and get their kubelet certificate approved. */
 export const NODE_BOOTSTRAP_GROUP = 'system:bootstrappers:kubeadm:default-node-token';
 /**
- * Bootstrap token lifetime: `0s` never expires. Worker pools scale and replace nodes long after the
- * cluster is made, and every new node joins with the token from its launch template; a token that
- * expired would leave them unable to join. Rotate it by replacing the token resource.
+ * Lifetime of the token `kubeadm init` makes for itself. Nothing joins with it (joins use the
+ * rotated token a control-plane node publishes), so it is short and its value never leaves the node.
  */
-export const DEFAULT_BOOTSTRAP_TOKEN_TTL = '0s';
+export const INIT_TOKEN_TTL = '1h';
+/**
+ * Stands in for the join token in a joining node's kubeadm configuration. The node replaces it with
+ * the token it reads from Parameter Store at boot: the token is never in user-data. It is a whole
+ * single-quoted YAML scalar, and tokens are `[a-z0-9.]`, so the replacement cannot change the
+ * document's structure.
+ */
+export const JOIN_TOKEN_CONFIG_PLACEHOLDER = '@join-token@';
+/** Directory of the API server's encryption-at-rest configuration on control-plane nodes. */
+export const ENCRYPTION_CONFIG_DIR = '/etc/kubernetes/encryption';
+/** The `EncryptionConfiguration` the API server reads; fetched from Parameter Store before kubeadm runs. */
+export const ENCRYPTION_CONFIG_PATH = `${ENCRYPTION_CONFIG_DIR}/config.yaml`;
 export const DEFAULT_CLUSTER_NAME = 'kubernetes';
 export const CLUSTER_DOMAIN = 'cluster.local';
-/** Directory on each node for the bootstrap inputs; `kubeadm reset` does not clean it. */
-export const BOOTSTRAP_DIR = '/etc/kubeadm-bootstrap';
 /** The kubeconfig joining nodes discover the cluster with: its URL and CA, no credentials. */
-export const DISCOVERY_KUBECONFIG_PATH = `${BOOTSTRAP_DIR}/discovery.conf`;
-/** Where a worker holds the cluster CA it pins (not /etc/kubernetes/pki, which a worker join wants empty). */
-export const WORKER_CA_PATH = `${BOOTSTRAP_DIR}/ca.crt`;
+export const DISCOVERY_KUBECONFIG_PATH = '/etc/kubeadm-bootstrap/discovery.conf';
 
 /** Key type kubeadm uses for the certificates it makes itself (API server, kubelet client, etcd peers). */
 export enum KeyAlgorithm {
@@ -58,7 +64,8 @@ export interface NodeRegistrationOptions {
 }
 
 export interface BootstrapTokenSpec {
-  readonly token: string;
+  /** Left out: kubeadm generates it on the node. */
+  readonly token?: string;
   readonly description?: string;
   readonly ttl: string;
   readonly usages: readonly string[];
@@ -85,9 +92,22 @@ export interface ClusterConfiguration {
     readonly serviceSubnet: string;
     readonly dnsDomain: string;
   };
-  readonly apiServer: { readonly certSANs: readonly string[] };
+  readonly apiServer: {
+    readonly certSANs: readonly string[];
+    readonly extraArgs: readonly KubeadmArg[];
+    readonly extraVolumes: readonly HostPathMount[];
+  };
   readonly controllerManager: { readonly extraArgs: readonly KubeadmArg[] };
   readonly proxy?: { readonly disabled: boolean };
+}
+
+/** A host folder mounted into a control-plane static pod (v1beta4 `HostPathMount`). */
+export interface HostPathMount {
+  readonly name: string;
+  readonly hostPath: string;
+  readonly mountPath: string;
+  readonly readOnly: boolean;
+  readonly pathType: 'DirectoryOrCreate' | 'Directory' | 'File';
 }
 
 export interface KubeletConfiguration {
@@ -151,8 +171,6 @@ export interface ClusterEndpointProps {
    * @default 6443
    */
   readonly apiServerPort?: number;
-  /** The bootstrap token, `[a-z0-9]{6}.[a-z0-9]{16}`. */
-  readonly bootstrapToken: string;
   /**
    * Name of the cluster in kubeadm's configuration and in kubeconfigs.
    * @default 'kubernetes'
@@ -164,11 +182,6 @@ export interface ClusterEndpointProps {
 export interface KubeadmConfigProps extends ClusterEndpointProps {
   readonly kubernetesVersion: KubernetesVersion;
   readonly plan: KubeadmAddressPlan;
-  /**
-   * Lifetime of the bootstrap token, as a Go duration; `0s` never expires.
-   * @default '0s' - worker pools join with the token whenever they scale (see DEFAULT_BOOTSTRAP_TOKEN_TTL)
-   */
-  readonly bootstrapTokenTtl?: string;
   /**
    * More names or addresses the API server's certificate is valid for, besides the endpoint host
    * and the control-plane nodes' private IPs.
@@ -202,8 +215,6 @@ export interface JoinOptions {
   readonly controlPlaneAddress?: string;
 }
 
-const BOOTSTRAP_TOKEN = /^[a-z0-9]{6}\.[a-z0-9]{16}$/;
-const GO_DURATION = /^(\d+(\.\d+)?(h|m|s|ms))+$/;
 const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const UNSAFE_CHARACTERS = /[\s"'\\]|%\{/;
@@ -234,11 +245,6 @@ export function checkClusterEndpointProps(problems: ProblemList, props: ClusterE
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     problems.add('apiServerPort', port, 'is not a TCP port', `use a whole number from 1 to 65535, normally ${DEFAULT_API_SERVER_PORT}`);
   }
-  const token = props.bootstrapToken;
-  if (typeof token !== 'string' || (!isUnresolved(token) && !BOOTSTRAP_TOKEN.test(token))) {
-    // The value is a secret: name its shape, not the value.
-    problems.add('bootstrapToken', '(hidden)', 'is not a bootstrap token of the form [a-z0-9]{6}.[a-z0-9]{16}', 'generate one with six and sixteen lowercase letters or digits joined by a dot, for example with the random provider');
-  }
   const name = props.clusterName ?? DEFAULT_CLUSTER_NAME;
   if (!isUnresolved(name) && (name.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name))) {
     problems.add('clusterName', name, 'is not a DNS label (lowercase letters, digits and dashes, at most 63)', `use a name such as '${DEFAULT_CLUSTER_NAME}' or 'prod-eu'`);
@@ -248,10 +254,6 @@ export function checkClusterEndpointProps(problems: ProblemList, props: ClusterE
 /** Adds the problems of the control plane's inputs. */
 export function checkKubeadmConfigProps(problems: ProblemList, props: KubeadmConfigProps): void {
   checkClusterEndpointProps(problems, props);
-  const ttl = props.bootstrapTokenTtl ?? DEFAULT_BOOTSTRAP_TOKEN_TTL;
-  if (!isUnresolved(ttl) && !GO_DURATION.test(ttl)) {
-    problems.add('bootstrapTokenTtl', ttl, 'is not a duration as kubeadm reads it', "write it like '24h' or '90m', or '0s' for a token that never expires");
-  }
   for (const san of props.extraCertSans ?? []) {
     if (typeof san !== 'string' || san.length === 0 || (!isUnresolved(san) && !isHost(san))) {
       problems.add('extraCertSans', san, 'is neither an IPv4 address nor a DNS name', 'list host names or IPv4 addresses only');
@@ -293,11 +295,11 @@ export function initConfiguration(props: KubeadmConfigProps): InitConfiguration 
   return {
     apiVersion: KUBEADM_API_VERSION,
     kind: 'InitConfiguration',
+    // kubeadm always makes a token at init; without a value here it generates one on the node.
     bootstrapTokens: [
       {
-        token: props.bootstrapToken,
-        description: 'Joins the nodes of this cluster (made by cdktf-kubeadm-cluster)',
-        ttl: props.bootstrapTokenTtl ?? DEFAULT_BOOTSTRAP_TOKEN_TTL,
+        description: 'Made by kubeadm init; unused, nodes join with the rotated token',
+        ttl: INIT_TOKEN_TTL,
         usages: ['signing', 'authentication'],
         groups: [NODE_BOOTSTRAP_GROUP],
       },
@@ -320,7 +322,12 @@ export function clusterConfiguration(props: KubeadmConfigProps): ClusterConfigur
     controlPlaneEndpoint: controlPlaneEndpoint(props),
     encryptionAlgorithm: props.keyAlgorithm ?? KeyAlgorithm.ECDSA_P256,
     networking: { podSubnet: plan.podCidr, serviceSubnet: plan.serviceCidr, dnsDomain: CLUSTER_DOMAIN },
-    apiServer: { certSANs: [...new Set(sans)] },
+    apiServer: {
+      certSANs: [...new Set(sans)],
+      // Secrets are encrypted in etcd with the key in this file, the same on every API server.
+      extraArgs: [{ name: 'encryption-provider-config', value: ENCRYPTION_CONFIG_PATH }],
+      extraVolumes: [{ name: 'encryption-config', hostPath: ENCRYPTION_CONFIG_DIR, mountPath: ENCRYPTION_CONFIG_DIR, readOnly: true, pathType: 'DirectoryOrCreate' }],
+    },
     controllerManager: {
       // kubeadm turns node CIDR allocation on once podSubnet is set; saying so, and the mask from
       // the plan, keeps the node ranges exactly what the plan's capacity check assumed.
@@ -369,7 +376,8 @@ export function initDocuments(props: KubeadmConfigProps): KubeadmDocument[] {
 /**
  * `kubeadm join`'s settings. Discovery is by file: the discovery kubeconfig names the cluster CA the
  * node already holds, so it trusts only that CA (no hash to compute, no unsafe skip), and it
- * authenticates with the bootstrap token. A control-plane join relies on the shared CAs and
+ * authenticates with the join token, which the node puts in place of
+ * `JOIN_TOKEN_CONFIG_PLACEHOLDER` at boot. A control-plane join relies on the shared CAs and
  * service-account key being in /etc/kubernetes/pki beforehand, so no certificate key is needed.
  */
 export function joinConfiguration(props: ClusterEndpointProps, options: JoinOptions = {}): JoinConfiguration {
@@ -384,7 +392,7 @@ export function joinConfiguration(props: ClusterEndpointProps, options: JoinOpti
     },
     discovery: {
       file: { kubeConfigPath: options.discoveryKubeconfigPath ?? DISCOVERY_KUBECONFIG_PATH },
-      tlsBootstrapToken: props.bootstrapToken,
+      tlsBootstrapToken: JOIN_TOKEN_CONFIG_PLACEHOLDER,
     },
     ...(address !== undefined ? { controlPlane: { localAPIEndpoint: { advertiseAddress: address, bindPort: portOf(props) } } } : {}),
   };

@@ -44,21 +44,3 @@ export function toYamlStream(values: readonly unknown[]): string {
 export function isUnresolved(value: string): boolean {
   return value.includes('${');
 }
-
-/**
- * Checks that rendered text survives being placed into Terraform, once the given input values (which
- * may be tokens) are taken out. Terraform reads `${` and `%{` in any string as template syntax, and
- * cdktf's `Fn.base64encode`/`Fn.base64gzip` refuse double quotes in literals and pass backslashes
- * on to HCL, where they start escapes. Throws when the text holds any of these.
- */
-export function assertTerraformSafe(text: string, inputs: readonly string[], what: string): void {
-  let literal = text;
-  // Longest first, so that an input that contains another is removed whole.
-  for (const input of [...inputs].filter((i) => i.length > 0).sort((a, b) => b.length - a.length)) {
-    literal = literal.split(input).join('');
-  }
-  const found = ['${', '%{', '"', '\\'].filter((s) => literal.includes(s));
-  if (found.length > 0) {
-    throw new Error(`${what} contains ${found.map((s) => `'${s}'`).join(', ')} outside its input values; Terraform would read it as template syntax or cdktf would refuse it. This is a bug in lib/bootstrap.`);
-  }
-}

@@ -1,5 +1,4 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { ControlPlanePki } from '../../lib/bootstrap/cloud-init';
 
 // PEM values of realistic size and form, for filling in the Terraform attributes that carry the
 // PKI when user-data is checked as a node would receive it.
@@ -28,7 +27,10 @@ export function certificatePem(kind: KeyKind): string {
   return pem('CERTIFICATE', randomBytes(kind === 'ecdsa' ? 520 : 920));
 }
 
-export function realisticPki(kind: KeyKind): Record<keyof ControlPlanePki, string> {
+/** The cluster's PKI files as Terraform makes them. */
+export type RealisticPki = Record<'caCertificate' | 'caKey' | 'frontProxyCaCertificate' | 'frontProxyCaKey' | 'etcdCaCertificate' | 'etcdCaKey' | 'serviceAccountKey' | 'serviceAccountPublicKey', string>;
+
+export function realisticPki(kind: KeyKind): RealisticPki {
   const serviceAccount = keyPair(kind);
   return {
     caCertificate: certificatePem(kind),

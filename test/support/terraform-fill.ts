@@ -1,15 +1,17 @@
-import { certificatePem, privateKeyPem, keyPair } from './realistic-pki';
+import { gunzipSync } from 'node:zlib';
+import { evaluateAttribute, HclValue, referencesIn } from './hcl-eval';
+import { certificatePem, keyPair, privateKeyPem } from './realistic-pki';
 
 /**
- * Plays Terraform for the string expressions this library synthesises: evaluates
- * `${base64encode("...")}` around a template whose `${...}` interpolations are references, with
- * realistic values standing in for each referenced attribute. Anything else it meets is an error,
- * so a new kind of expression cannot slip through unchecked.
+ * Plays Terraform for the attributes this library synthesises: evaluates them (see hcl-eval) with
+ * realistic values standing in for each referenced attribute, and decodes user-data the way EC2
+ * and cloud-init do (base64, then gzip when compressed). A reference it has no value for is an
+ * error, so a new kind of input cannot slip through unchecked.
  */
 export class TerraformFiller {
   private readonly values = new Map<string, string>();
 
-  /** Value of a reference such as `tls_private_key.x.private_key_pem`. */
+  /** Value of a reference such as `tls_self_signed_cert.x.cert_pem`. */
   public valueOf(reference: string): string {
     let value = this.values.get(reference);
     if (value === undefined) {
@@ -19,34 +21,27 @@ export class TerraformFiller {
     return value;
   }
 
-  /** Evaluates a synthesised attribute that is a whole `${base64encode("...")}` expression; returns the decoded text. */
-  public decodeBase64Expression(expression: string): string {
-    const match = /^\$\{base64encode\("([\s\S]*)"\)\}$/.exec(expression);
-    if (!match) {
-      throw new Error(`not a base64encode expression: ${expression.slice(0, 80)}`);
-    }
-    // The literal inside uses JSON-compatible escapes (\n, \", \\).
-    const template = JSON.parse(`"${match[1]}"`) as string;
-    return this.fillTemplate(template);
+  /** An attribute's value once Terraform evaluated it. */
+  public evaluate(attribute: string): string {
+    return evaluateAttribute(attribute, (reference): HclValue => this.valueOf(reference));
   }
 
-  /** Replaces every `${...}` interpolation of a template. */
-  public fillTemplate(template: string): string {
-    return template.replace(/\$\{([^}]*)\}/g, (_, expression: string) => {
-      const encoded = /^base64encode\(([\w.-]+)\)$/.exec(expression);
-      if (encoded) {
-        return Buffer.from(this.valueOf(encoded[1])).toString('base64');
-      }
-      if (/^[\w-]+\.[\w-]+\.[\w.-]+$/.test(expression)) {
-        return this.valueOf(expression);
-      }
-      throw new Error(`unexpected Terraform expression in user-data: \${${expression}}`);
-    });
+  /** User-data as the instance receives it: base64 decoded, and gunzipped when compressed. */
+  public decodeUserData(attribute: string): { bytes: Buffer; text: string } {
+    const bytes = Buffer.from(this.evaluate(attribute), 'base64');
+    const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b;
+    return { bytes, text: (gzipped ? gunzipSync(bytes) : bytes).toString('utf8') };
+  }
+
+  /** The references an attribute makes. */
+  public static references(attribute: string): string[] {
+    return referencesIn(attribute);
   }
 }
 
 function realisticValue(reference: string): string {
-  const [type, name, ...attribute] = reference.split('.');
+  const parts = reference.split('.');
+  const [type, name, ...attribute] = parts[0] === 'data' ? parts.slice(1) : parts;
   const attr = attribute.join('.');
   if (type === 'tls_private_key' && attr === 'private_key_pem') {
     return privateKeyPem('ecdsa');
@@ -57,14 +52,21 @@ function realisticValue(reference: string): string {
   if ((type === 'tls_self_signed_cert' || type === 'tls_locally_signed_cert') && attr === 'cert_pem') {
     return certificatePem('ecdsa');
   }
-  if (type === 'random_string' && attr === 'result') {
-    return name.includes('token-id') ? 'x7k2pq' : 'q9w8e7r6t5y4u3i2';
-  }
   if (type === 'aws_eip' && attr === 'public_ip') {
     return '203.0.113.10';
   }
   if (type === 'aws_lb' && attr === 'dns_name') {
     return `${name.slice(0, 20).toLowerCase().replace(/[^a-z0-9-]/g, '-')}-0123456789abcdef.elb.eu-west-1.amazonaws.com`;
+  }
+  if (type === 'aws_region' && attr === 'region') {
+    // The longest region names have 14 characters.
+    return 'ap-southeast-5';
+  }
+  if (type === 'aws_kms_alias' && attr === 'name') {
+    return `alias/kubeadm/${name}`;
+  }
+  if (type === 'aws_ssm_parameter' && attr === 'name') {
+    return `/kubeadm/cluster/${name}`;
   }
   throw new Error(`no realistic value for ${reference}`);
 }

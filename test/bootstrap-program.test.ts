@@ -1,0 +1,242 @@
+import { BootstrapAction, bootstrapProgram, BootstrapProgramProps, REFUSALS_BEFORE_UNHEALTHY } from '../lib/bootstrap/bootstrap-program';
+import { KubernetesVersion } from '../lib/bootstrap/kubernetes-version';
+import { NodeSandbox } from './support/node-sandbox';
+import { hasTool, shellcheck } from './support/validators';
+
+// The first-boot program run for real in a scratch folder, against stand-in kubeadm, kubectl, aws,
+// curl (instance metadata and the API), apt-get and systemctl that record every call.
+
+const TOKEN = 'k8sabc.0123456789abcdef';
+
+function props(action: BootstrapAction, extra: Partial<BootstrapProgramProps> = {}): BootstrapProgramProps {
+  return {
+    action,
+    kubernetesVersion: KubernetesVersion.of('1.36.4'),
+    region: 'eu-west-1',
+    parameterPath: '/kubeadm/demo',
+    joinTokenParameter: '/kubeadm/demo/join-token',
+    apiEndpoint: '10.0.128.10:6443',
+    joinTokenProgram: 'kubeadm-join-token',
+    channelAssociation: 'demo-node-tools',
+    autoScalingGroupName: action === BootstrapAction.JOIN ? 'demo-workers' : undefined,
+    ...extra,
+  };
+}
+
+/** A node with every tool the bootstrap calls, each recording its calls; behaviour is set through files in $STATE. */
+function node(): NodeSandbox {
+  const s = new NodeSandbox();
+  s.writeFile('/etc/fstab', 'LABEL=root / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n');
+  s.writeFile('/etc/os-release', 'NAME="Ubuntu"\nVERSION_CODENAME=noble\n');
+  s.writeFile('/etc/kubeadm-bootstrap/containerd.toml', "version = 3\n");
+  s.writeFile('/etc/kubeadm-bootstrap/kubeadm.yaml', "kind: 'InitConfiguration'\n");
+  s.writeFile('/etc/kubeadm-bootstrap/kubeadm.yaml.template', "discovery:\n  tlsBootstrapToken: '@join-token@'\n");
+  s.writeFile('/etc/kubeadm-bootstrap/ca.crt', 'CA\n');
+  s.writeFile('/etc/apt/sources.list.d/ubuntu.sources', '');
+  for (const tool of ['apt-get', 'apt-mark', 'swapoff', 'modprobe', 'sysctl', 'systemctl', 'kubeadm-join-token']) {
+    s.standIn(tool, 'exit 0');
+  }
+  s.standIn('dpkg', 'echo amd64');
+  s.standIn(
+    'curl',
+    `
+case "$*" in
+  *latest/api/token*) echo imds-session ;;
+  *meta-data/instance-id*) echo i-0123456789abcdef0 ;;
+  *Release.key*|*/gpg*) while [ $# -gt 0 ]; do [ "$1" = -o ] && echo KEY > "$2"; shift; done ;;
+  */version*) [ -f "$STATE/api-reachable" ] || exit 7 ;;
+  *) exit 22 ;;
+esac`,
+  );
+  // Parameters: the PKI and encryption configuration are PEM-like text; the join token is read from
+  // $STATE/token (one line per read, the last line repeating), absent = not published yet.
+  s.standIn(
+    'aws',
+    `
+[ -f "$STATE/aws-fails" ] && { echo 'An error occurred (AccessDeniedException) when calling the GetParameter operation: not allowed' >&2; exit 254; }
+case "$*" in
+  *get-parameter*join-token*)
+    n=$(cat "$STATE/token-reads" 2> /dev/null || echo 0); n=$((n + 1)); echo "$n" > "$STATE/token-reads"
+    if [ -f "$STATE/token" ]; then sed -n "$n{p;q}" "$STATE/token" | grep . || tail -n 1 "$STATE/token"; else echo none; fi ;;
+  *get-parameter*) echo "-----BEGIN SECRET-----"; echo "for $*" | tr ' ' '_'; echo "-----END SECRET-----" ;;
+  *set-instance-health*) exit 0 ;;
+  *) exit 0 ;;
+esac`,
+  );
+  s.standIn(
+    'kubeadm',
+    `
+case "$1" in
+  init)
+    n=$(cat "$STATE/init-count" 2> /dev/null || echo 0); n=$((n + 1)); echo "$n" > "$STATE/init-count"
+    [ -f "$STATE/init-fails-once" ] && [ "$n" = 1 ] && { echo 'timed out waiting for the control plane' >&2; exit 1; }
+    mkdir -p "$ROOT/etc/kubernetes"; echo admin > "$ROOT/etc/kubernetes/admin.conf" ;;
+  join)
+    cp "$3" "$STATE/join-config-seen"
+    if [ -f "$STATE/join-refused" ]; then echo 'error execution phase preflight: couldn'"'"'t validate the identity of the API Server: Unauthorized' >&2; exit 1; fi
+    if [ -f "$STATE/join-fails" ]; then echo 'dial tcp 10.0.128.10:6443: connect: connection refused' >&2; exit 1; fi
+    mkdir -p "$ROOT/etc/kubernetes"; echo kubelet > "$ROOT/etc/kubernetes/kubelet.conf" ;;
+esac
+exit 0`,
+  );
+  s.standIn('kubectl', '[ -f "$STATE/api-serving" ]');
+  return s;
+}
+
+function run(s: NodeSandbox, p: BootstrapProgramProps) {
+  return s.run(bootstrapProgram(p, { root: s.root, imdsUrl: 'http://imds.test' }), { timeoutMs: 30_000 });
+}
+
+/** Every argument any stand-in saw, joined: a token must never be among them. */
+function allArguments(s: NodeSandbox): string {
+  return s.calls().map((c) => c.args.join(' ')).join('\n');
+}
+
+describe('bootstrap program', () => {
+  let s: NodeSandbox;
+  beforeEach(() => {
+    s = node();
+  });
+  afterEach(() => s.cleanup());
+
+  test('is shellcheck-clean for every node kind', () => {
+    if (!hasTool('shellcheck', 'shellcheck')) {
+      return;
+    }
+    for (const action of Object.values(BootstrapAction)) {
+      expect(shellcheck(bootstrapProgram(props(action)))).toBe('');
+    }
+  });
+
+  test('first control-plane node: phases in order, packages in one pinned transaction, secrets read before init, token published after', () => {
+    const result = run(s, props(BootstrapAction.INIT));
+    expect(result.output).toContain('bootstrap complete');
+    expect(result.status).toBe(0);
+    const lines = s.callLines();
+    const installs = s.callLines('apt-get').filter((l) => / install /.test(l));
+    expect(installs).toHaveLength(1);
+    expect(installs[0]).toContain('containerd.io=2.2.6-1~* kubelet=1.36.4-* kubeadm=1.36.4-* kubectl=1.36.4-* cri-tools=1.36.0-* python3-boto3=1.34.*');
+    expect(s.callLines('apt-mark')).toEqual(['apt-mark hold containerd.io kubelet kubeadm kubectl cri-tools']);
+    // containerd gets the configuration user-data carried, whole.
+    expect(s.readFile('/etc/containerd/config.toml')).toBe('version = 3\n');
+    const firstSecret = lines.findIndex((l) => l.startsWith('aws ssm get-parameter'));
+    const init = lines.findIndex((l) => l.startsWith('kubeadm init'));
+    const publish = lines.indexOf('kubeadm-join-token rotate');
+    expect(firstSecret).toBeGreaterThan(lines.findIndex((l) => / install /.test(l)));
+    expect(init).toBeGreaterThan(firstSecret);
+    expect(publish).toBeGreaterThan(init);
+    // Keys are decrypted and root-only; certificates are public; the encryption configuration too is read.
+    expect(s.callLines('aws').filter((l) => l.includes('/pki/ca.key'))[0]).toContain('--with-decryption');
+    expect(s.callLines('aws').filter((l) => l.includes('/pki/ca.crt'))[0]).not.toContain('--with-decryption');
+    expect(s.exists('/etc/kubernetes/pki/etcd/ca.key')).toBe(true);
+    expect(s.exists('/etc/kubernetes/encryption/config.yaml')).toBe(true);
+    for (const phase of ['host', 'packages', 'containerd', 'kubeadm', 'publish-token']) {
+      expect(result.output).toMatch(new RegExp(`\\d{4}-\\d\\d-\\d\\dT[\\d:]+Z kubeadm-bootstrap: phase ${phase}: done`));
+    }
+    expect(s.readFile('/etc/fstab')).toContain('#/swap.img');
+  });
+
+  test('a run after a half-finished init completes the later phases instead of starting over', () => {
+    // The last run got through packages and kubeadm init, then the node lost the publish step.
+    for (const phase of ['host', 'packages', 'containerd']) {
+      s.writeFile(`/var/lib/kubeadm-bootstrap/${phase}.done`, '');
+    }
+    s.writeFile('/etc/kubernetes/admin.conf', 'admin');
+    s.standIn('kubectl', 'exit 0');
+    const result = run(s, props(BootstrapAction.INIT));
+    expect(result.status).toBe(0);
+    expect(s.callLines('apt-get')).toEqual([]);
+    expect(s.callLines('kubeadm')).toEqual([
+      'kubeadm init --config ' + s.path('/etc/kubeadm-bootstrap/kubeadm.yaml') + ' --skip-token-print --skip-phases=preflight,certs,kubeconfig,etcd,control-plane,kubelet-start',
+    ]);
+    expect(s.callLines('kubeadm-join-token')).toEqual(['kubeadm-join-token rotate']);
+    expect(result.output).toContain('phase packages: already done');
+    // A finished bootstrap does nothing the next time.
+    s.clearCalls();
+    expect(run(s, props(BootstrapAction.INIT)).output).toContain('bootstrap complete; nothing to do');
+    expect(s.calls().filter((c) => c.command !== 'sleep')).toEqual([]);
+  });
+
+  test('a failed init that left no API is reset and tried again, with the PKI read again', () => {
+    require('node:fs').writeFileSync(`${s.state}/init-fails-once`, '');
+    const result = run(s, props(BootstrapAction.INIT));
+    expect(result.status).toBe(0);
+    expect(s.callLines('kubeadm').map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(['kubeadm init', 'kubeadm reset', 'kubeadm init']);
+  });
+
+  test('reading a secret retries a bounded number of times, then fails saying what to check', () => {
+    require('node:fs').writeFileSync(`${s.state}/aws-fails`, '');
+    const result = run(s, props(BootstrapAction.INIT));
+    expect(result.status).not.toBe(0);
+    expect(s.callLines('aws')).toHaveLength(10);
+    expect(result.output).toContain('reading /kubeadm/demo/pki/ca.crt failed (attempt 10 of 10): An error occurred (AccessDeniedException)');
+    expect(result.output).toContain("ERROR: could not read /kubeadm/demo/pki/ca.crt from Parameter Store after 10 attempts; check that the parameter exists and that this node's role may read it");
+    expect(s.callLines('kubeadm')).toEqual([]);
+    expect(s.exists('/var/lib/kubeadm-bootstrap/kubeadm.done')).toBe(false);
+  });
+
+  test('a worker waits for the first token, joins with it, and keeps it out of every command line and log', () => {
+    require('node:fs').writeFileSync(`${s.state}/token`, `none\nnone\n${TOKEN}\n`);
+    const result = run(s, props(BootstrapAction.JOIN));
+    expect(result.output).toContain('bootstrap complete');
+    expect(result.status).toBe(0);
+    expect(result.output).toContain('no join token published yet');
+    expect(s.callLines('kubeadm').filter((l) => l.startsWith('kubeadm join'))).toHaveLength(1);
+    expect(require('node:fs').readFileSync(`${s.state}/join-config-seen`, 'utf8')).toBe(`discovery:\n  tlsBootstrapToken: '${TOKEN}'\n`);
+    // The file with the token is gone once joined; only the token id is ever logged.
+    expect(s.exists('/etc/kubeadm-bootstrap/kubeadm.yaml')).toBe(false);
+    expect(allArguments(s)).not.toContain(TOKEN.split('.')[1]);
+    expect(result.output).not.toContain(TOKEN.split('.')[1]);
+    expect(result.output).toContain('with token k8sabc');
+    expect(s.callLines('kubeadm-join-token')).toEqual([]);
+  });
+
+  test('a worker whose join a reachable API server refuses, with fresh tokens each time, hands its instance back', () => {
+    require('node:fs').writeFileSync(`${s.state}/token`, `${TOKEN}\n`);
+    require('node:fs').writeFileSync(`${s.state}/join-refused`, '');
+    require('node:fs').writeFileSync(`${s.state}/api-reachable`, '');
+    const result = run(s, props(BootstrapAction.JOIN));
+    expect(result.status).not.toBe(0);
+    expect(s.callLines('kubeadm').filter((l) => l.startsWith('kubeadm join'))).toHaveLength(REFUSALS_BEFORE_UNHEALTHY);
+    expect(s.callLines('aws').filter((l) => l.includes('set-instance-health'))).toEqual([
+      'aws autoscaling set-instance-health --region eu-west-1 --instance-id i-0123456789abcdef0 --health-status Unhealthy --no-should-respect-grace-period',
+    ]);
+    expect(result.output).toContain(`refused ${REFUSALS_BEFORE_UNHEALTHY} joins with fresh tokens; telling demo-workers to replace instance i-0123456789abcdef0`);
+    // A fresh token was read before every attempt.
+    expect(s.callLines('aws').filter((l) => l.includes('join-token')).length).toBeGreaterThanOrEqual(REFUSALS_BEFORE_UNHEALTHY);
+  });
+
+  test('a worker never hands its instance back while the API is down or no token is published', () => {
+    // API down: every join fails, nothing answers over TLS.
+    require('node:fs').writeFileSync(`${s.state}/token`, `${TOKEN}\n`);
+    require('node:fs').writeFileSync(`${s.state}/join-fails`, '');
+    const down = run(s, props(BootstrapAction.JOIN, { joinTimeoutMinutes: 0.03 }));
+    expect(down.status).not.toBe(0);
+    expect(s.callLines('kubeadm').filter((l) => l.startsWith('kubeadm join')).length).toBeGreaterThan(REFUSALS_BEFORE_UNHEALTHY);
+    expect(down.output).toContain('systemd starts the next one');
+    // Refusal text without a reachable API (a proxy's answer, say) is not a refusal either.
+    require('node:fs').writeFileSync(`${s.state}/join-refused`, '');
+    run(s, props(BootstrapAction.JOIN, { joinTimeoutMinutes: 0.03 }));
+    // No token yet: no join at all.
+    const other = node();
+    try {
+      const waiting = run(other, props(BootstrapAction.JOIN, { joinTimeoutMinutes: 0.03 }));
+      expect(waiting.status).not.toBe(0);
+      expect(waiting.output).toContain('no join token was published in time');
+      expect(other.callLines('kubeadm')).toEqual([]);
+      expect(other.callLines('aws').filter((l) => l.includes('set-instance-health'))).toEqual([]);
+    } finally {
+      other.cleanup();
+    }
+    expect(s.callLines('aws').filter((l) => l.includes('set-instance-health'))).toEqual([]);
+  });
+
+  test('waits for the node AWS command the SSM channel installs, and says where to look when it does not come', () => {
+    const program = bootstrapProgram(props(BootstrapAction.JOIN), { root: s.root, imdsUrl: 'http://imds.test' }).replace("CHANNEL_WAIT_SECONDS='1200'", "CHANNEL_WAIT_SECONDS='1'");
+    require('node:fs').rmSync(`${s.bin}/aws`);
+    const result = s.run(program, { env: { PATH: `${s.bin}:/usr/bin:/bin` } });
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain('waiting for aws, which the SSM channel installs');
+    expect(result.output).toContain('the association status of demo-node-tools');
+  });
+});
