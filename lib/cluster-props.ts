@@ -119,4 +119,11 @@ export interface KubeadmClusterProps {
    * @default 15
    */
   readonly readinessTimeoutMinutes?: number;
+  /**
+   * ARN of a KMS key of yours for the cluster's SecureString parameters (CA keys, encryption-at-rest
+   * configuration, join token). Its key policy must let the account's IAM policies grant its use,
+   * as the default key policy does.
+   * @default - a key of the cluster's own, with yearly rotation
+   */
+  readonly secretsKmsKeyArn?: string;
 }

@@ -30,7 +30,7 @@ export function describeCluster(input: ClusterSummaryInput): string {
   const creates = [
     input.createsVpc ? `a VPC with ${plan.subnets.length} subnets, an internet gateway and ${input.natGateways} NAT gateway(s)` : 'nothing in the existing VPC but security groups and nodes',
     `${plan.controlPlaneCount === 1 ? '1 control-plane node with an Elastic IP' : `${plan.controlPlaneCount} control-plane nodes behind an internal and an internet-facing load balancer`}; ${pools.join('; ')}`,
-    `PKI and bootstrap token in Terraform state; the ${cni.name} network plugin${input.connectivityCheck ? '; a pod network check (2 nginx pods, a Service, a Job)' : ''}`,
+    `PKI in Terraform state and in Parameter Store (SecureStrings under the cluster's KMS key), join tokens rotated on the cluster; the ${cni.name} network plugin${input.connectivityCheck ? '; a pod network check (2 nginx pods, a Service, a Job)' : ''}`,
   ];
   return [
     `Cluster ${input.clusterName}: Kubernetes ${input.kubernetesVersion}, network plugin ${cni.name} (${datapath})`,

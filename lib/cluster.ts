@@ -1,8 +1,11 @@
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { DataHttp } from '@cdktf/provider-http/lib/data-http';
 import { HttpProvider } from '@cdktf/provider-http/lib/provider';
 import { Fn, ITerraformDependable, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { ControlPlanePki, controlPlaneUserData, workerUserData } from './bootstrap/cloud-init';
+import { controlPlaneUserData, workerUserData } from './bootstrap/cloud-init';
+import { ClusterSecrets } from './bootstrap/cluster-secrets';
 import { KubernetesVersion } from './bootstrap/kubernetes-version';
 import { ADMIN_USER, ClusterPki } from './bootstrap/pki';
 import { renderClusterDiagram } from './cluster-diagram';
@@ -18,10 +21,14 @@ import { ClusterNodeIdentities } from './network/node-identity';
 import { API_SERVER_PORT } from './network/ports';
 import { ClusterSecurityGroups } from './network/security-groups';
 import { NETWORK_DESCRIPTION_KIND, NetworkDescription } from './network-description';
+import { addJoinTokenRotation, JoinTokenRotation } from './operations/join-token-rotation';
+import { NodeChannel } from './operations/node-channel';
+import { addNodeTools } from './operations/node-tools';
 import { ControlPlane } from './nodes/control-plane';
 import { WorkerPool } from './nodes/worker-pool';
 import { ResolvedWorkerPool } from './nodes/worker-pool-options';
 import { AddressPlan } from './plan/address-plan';
+import type { PolicyDocument } from './bootstrap/secrets-policies';
 import { stackProvider } from './util/providers';
 
 // A lookup of the deploying machine's public address; AWS serves it for exactly this purpose.
@@ -41,6 +48,12 @@ export class KubeadmCluster extends Construct {
   public readonly securityGroups: ClusterSecurityGroups;
   public readonly identities: ClusterNodeIdentities;
   public readonly pki: ClusterPki;
+  /** The cluster's secrets in Parameter Store and their KMS key. */
+  public readonly secrets: ClusterSecrets;
+  /** The SSM channel to running nodes. */
+  public readonly channel: NodeChannel;
+  /** The join token's rotation on the control plane, and the document that rotates or revokes at once. */
+  public readonly joinTokenRotation: JoinTokenRotation;
   public readonly controlPlane: ControlPlane;
   public readonly workerPools: readonly WorkerPool[];
   public readonly access: ClusterAccess;
@@ -75,24 +88,33 @@ export class KubeadmCluster extends Construct {
       sshAccessCidrs: props.sshAccessCidrs,
       nodePortAccessCidrs: props.nodePortAccessCidrs,
     });
-    this.identities = new ClusterNodeIdentities(this, 'identities', { clusterName: this.clusterName });
+    const region = new DataAwsRegion(this, 'region').region;
+    this.identities = new ClusterNodeIdentities(this, 'identities', { clusterName: this.clusterName, region });
     this.pki = new ClusterPki(this, 'pki', { clusterName: this.clusterName });
+    this.secrets = new ClusterSecrets(this, 'secrets', { clusterName: this.clusterName, pki: this.pki, region, kmsKeyArn: props.secretsKmsKeyArn });
+    this.identities.controlPlane.addPolicy('secrets-policy', 'cluster-secrets', this.secrets.controlPlanePolicy());
+    this.identities.worker.addPolicy('secrets-policy', 'join-token', this.secrets.workerPolicy());
+    this.identities.worker.addPolicy('instance-health-policy', 'instance-health', this.instanceHealthPolicy(region));
+    this.channel = new NodeChannel(this, 'channel', { clusterName: this.clusterName });
+    addNodeTools(this.channel);
+    this.joinTokenRotation = addJoinTokenRotation(this.channel, { secrets: this.secrets.location });
+    // Nodes read their secrets at boot: the parameters, the key and the permissions come first.
+    const secretsReady = (policies: readonly ITerraformDependable[]) => [
+      ...this.secrets.secureParameters,
+      ...this.secrets.plainParameters,
+      ...(this.secrets.key ? [this.secrets.key] : []),
+      ...policies,
+    ];
 
     const caCertificate = Fn.base64encode(this.pki.clusterCa.certPem);
-    const controlPlanePki: ControlPlanePki = {
-      caCertificate,
-      caKey: Fn.base64encode(this.pki.clusterCa.keyPem),
-      frontProxyCaCertificate: Fn.base64encode(this.pki.frontProxyCa.certPem),
-      frontProxyCaKey: Fn.base64encode(this.pki.frontProxyCa.keyPem),
-      etcdCaCertificate: Fn.base64encode(this.pki.etcdCa.certPem),
-      etcdCaKey: Fn.base64encode(this.pki.etcdCa.keyPem),
-      serviceAccountKey: Fn.base64encode(this.pki.serviceAccountKeyPem),
-      serviceAccountPublicKey: Fn.base64encode(this.pki.serviceAccountPublicKeyPem),
-    };
     // Nodes reach the API inside the VPC (the first control-plane node's fixed private IP, or the
     // internal load balancer), keeping the node security groups as the source; users and
     // Terraform use the public address.
-    const clusterProps = { bootstrapToken: this.pki.bootstrapToken, clusterName: this.clusterName, kubernetesVersion: this.kubernetesVersion };
+    const clusterProps = {
+      clusterName: this.clusterName,
+      kubernetesVersion: this.kubernetesVersion,
+      secrets: { ...this.secrets.location, toolsAssociation: this.channel.resourceName('node-tools') },
+    };
     this.controlPlane = new ControlPlane(this, 'control-plane', {
       clusterName: this.clusterName,
       nodes: this.plan.controlPlaneNodes,
@@ -102,7 +124,7 @@ export class KubeadmCluster extends Construct {
       instanceType: cpOptions.instanceType,
       machineImage: cpOptions.machineImage,
       rootVolume: cpOptions.rootVolume,
-      dependsOn: this.network.egress,
+      dependsOn: [...this.network.egress, ...secretsReady(this.identities.controlPlane.policies)],
       keyName: props.sshKeyName,
       loadBalancing: {
         vpcId: this.network.vpcId,
@@ -112,13 +134,12 @@ export class KubeadmCluster extends Construct {
       },
       userData: (node, endpoint) =>
         controlPlaneUserData(
-          { ...clusterProps, apiServerHost: endpoint.privateHost, plan: this.plan, pki: controlPlanePki, extraCertSans: [endpoint.publicHost] },
+          { ...clusterProps, apiServerHost: endpoint.privateHost, plan: this.plan, extraCertSans: [endpoint.publicHost] },
           node.index,
         ),
     });
     const apiServerHost = this.controlPlane.endpoint.privateHost;
 
-    const workerData = workerUserData({ ...clusterProps, apiServerHost, caCertificate });
     this.workerPools = this.pools.map(
       (pool) =>
         new WorkerPool(this, `pool-${pool.name}`, {
@@ -127,8 +148,8 @@ export class KubeadmCluster extends Construct {
           subnetIds: this.network.workerSubnetIds,
           securityGroupIds: [this.securityGroups.workerSecurityGroupId],
           instanceProfileArn: this.identities.worker.instanceProfileArn,
-          userData: workerData,
-          dependsOn: this.network.egress,
+          userData: workerUserData({ ...clusterProps, apiServerHost, caCertificate, autoScalingGroupName: WorkerPool.groupName(this.clusterName, pool.name) }),
+          dependsOn: [...this.network.egress, ...secretsReady(this.identities.worker.policies)],
           keyName: props.sshKeyName,
         }),
     );
@@ -218,6 +239,25 @@ export class KubeadmCluster extends Construct {
     };
   }
 
+  /**
+   * Lets a worker give its instance back to its own auto scaling group when the cluster refuses its
+   * join for good; group ARNs carry a random id, so they are matched by name.
+   */
+  private instanceHealthPolicy(region: string): PolicyDocument {
+    const account = new DataAwsCallerIdentity(this, 'account').accountId;
+    return {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'ReplaceRefusedWorker',
+          Effect: 'Allow',
+          Action: ['autoscaling:SetInstanceHealth'],
+          Resource: this.pools.map((pool) => `arn:${this.identities.partition}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/${WorkerPool.groupName(this.clusterName, pool.name)}`),
+        },
+      ],
+    };
+  }
+
   private deployerCidr(): string {
     stackProvider(this, HttpProvider, 'http');
     const lookup = new DataHttp(this, 'deployer-address', {
@@ -249,5 +289,11 @@ export class KubeadmCluster extends Construct {
     output('vpc_id', this.network.vpcId, 'VPC of the cluster');
     output('address_plan', this.plan.toJSON(), 'The address plan');
     output('network_description', this.networkDescription(), 'Address plan, network plugin and security groups, for `cdktf-kubeadm-cluster rehearse`');
+    output('parameter_path', this.secrets.parameterPath, 'Parameter Store path of the cluster\'s secrets');
+    output(
+      'revoke_join_tokens_command',
+      `aws ssm send-command --region ${this.secrets.location.region} --document-name ${this.joinTokenRotation.document.name} --parameters action=revoke --targets ${this.channel.targetsArgument(['control-plane'])}`,
+      'Revokes every join token; the next hourly rotation (or the same command with action=rotate) publishes a new one',
+    );
   }
 }

@@ -51,9 +51,10 @@ describe('KubeadmCluster with defaults', () => {
       const text = JSON.stringify(resource);
       expect(text).not.toMatch(/aws_instance\.|aws_eip\.|aws_eip_association\./);
     }
-    // The pool waits only for the network's routes to the internet.
+    // The pool waits only for the network's routes to the internet and what workers read at boot
+    // (the join token's parameter, its key and their permission), never for a node.
     expect(group.depends_on.length).toBeGreaterThan(0);
-    expect(group.depends_on.every((d: string) => /^aws_route(_table_association)?\./.test(d))).toBe(true);
+    expect(group.depends_on.every((d: string) => /^(aws_route(_table_association)?|aws_ssm_parameter|aws_kms_key|aws_iam_role_policy)\./.test(d))).toBe(true);
     // The worker's user-data reaches the API at the control plane's fixed private IP, known at synth.
     expect(template.user_data).toContain('10.0.128.10');
   });
@@ -113,10 +114,18 @@ describe('KubeadmCluster with defaults', () => {
       'demo_control_plane_security_group_id',
       'demo_kubeconfig',
       'demo_network_description',
+      'demo_parameter_path',
+      'demo_revoke_join_tokens_command',
       'demo_vpc_id',
       'demo_worker_security_group_id',
     ]);
     expect(outputs.demo_kubeconfig.sensitive).toBe(true);
+    // Only the kubeconfig holds a credential; every other output is public.
+    for (const [name, output] of Object.entries<{ sensitive?: boolean; value: unknown }>(outputs)) {
+      if (name !== 'demo_kubeconfig') {
+        expect([name, JSON.stringify(output.value)]).not.toEqual([name, expect.stringMatching(/tls_private_key|random_bytes|aws_ssm_parameter\.[\w-]+\.value/)]);
+      }
+    }
     expect(outputs.demo_kubeconfig.value).toContain('client-key-data: ${base64encode(tls_private_key.');
     expect(outputs.demo_network_description.value).toMatchObject({
       kind: 'cdktf-kubeadm-cluster/network-description',

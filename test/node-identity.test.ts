@@ -1,5 +1,5 @@
 import { TerraformStack } from 'cdktf';
-import { ClusterNodeIdentities, NodeIdentity } from '../lib/network/node-identity';
+import { ClusterNodeIdentities, nodeIamName, NodeIdentity } from '../lib/network/node-identity';
 import { NodeRole } from '../lib/network/ports';
 import { ClusterConfigError } from '../lib/plan/problems';
 import { synthStack } from './support/synth';
@@ -19,12 +19,12 @@ const refOf = (json: Json, type: string, name: string, attribute: string) => {
 describe('ClusterNodeIdentities', () => {
   let identities!: ClusterNodeIdentities;
   const json = synth((stack) => {
-    identities = new ClusterNodeIdentities(stack, 'identity', { clusterName: 'demo' });
+    identities = new ClusterNodeIdentities(stack, 'identity', { clusterName: 'demo', region: 'eu-west-1' });
   });
 
   test('one role per node role, trusted by EC2 only', () => {
     const roles = Object.values<Json>(json.resource.aws_iam_role);
-    expect(roles.map((r) => r.name).sort()).toEqual(['demo-control-plane', 'demo-worker']);
+    expect(roles.map((r) => r.name).sort()).toEqual(['demo-cp-eu-west-1', 'demo-worker-eu-west-1']);
     for (const role of roles) {
       expect(JSON.parse(role.assume_role_policy)).toEqual({
         Version: '2012-10-17',
@@ -41,7 +41,7 @@ describe('ClusterNodeIdentities', () => {
     expect(partitions).toHaveLength(1);
     const attachments = Object.values<Json>(json.resource.aws_iam_role_policy_attachment);
     expect(attachments).toHaveLength(2);
-    for (const role of ['demo-control-plane', 'demo-worker']) {
+    for (const role of ['demo-cp-eu-west-1', 'demo-worker-eu-west-1']) {
       expect(attachments.filter((a) => a.role === refOf(json, 'aws_iam_role', role, 'name')).map((a) => a.policy_arn)).toEqual([
         `arn:\${data.aws_partition.${partitions[0]}.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
       ]);
@@ -55,34 +55,45 @@ describe('ClusterNodeIdentities', () => {
   test('an instance profile per role, wrapping that role', () => {
     const profiles = Object.values<Json>(json.resource.aws_iam_instance_profile);
     expect(profiles.map((p) => [p.name, p.role]).sort()).toEqual([
-      ['demo-control-plane', refOf(json, 'aws_iam_role', 'demo-control-plane', 'name')],
-      ['demo-worker', refOf(json, 'aws_iam_role', 'demo-worker', 'name')],
+      ['demo-cp-eu-west-1', refOf(json, 'aws_iam_role', 'demo-cp-eu-west-1', 'name')],
+      ['demo-worker-eu-west-1', refOf(json, 'aws_iam_role', 'demo-worker-eu-west-1', 'name')],
     ]);
     const roles: NodeRole[] = ['control-plane', 'worker'];
     expect(roles.map((r) => identities.identity(r))).toEqual([identities.controlPlane, identities.worker]);
   });
 
+  test('IAM names carry the region and fit 64 characters with a 40-character cluster and the longest regions', () => {
+    const longest = 'c'.repeat(40);
+    for (const region of ['ap-southeast-5', 'eusc-de-east-1', 'us-gov-west-1']) {
+      for (const role of ['control-plane', 'worker'] as const) {
+        const name = nodeIamName(longest, role, region);
+        expect(name.endsWith(`-${region}`)).toBe(true);
+        expect(name.length).toBeLessThanOrEqual(64);
+      }
+    }
+  });
+
   test('two clusters in one stack do not clash', () => {
     const both = synth((stack) => {
-      new ClusterNodeIdentities(stack, 'blue', { clusterName: 'blue' });
-      new ClusterNodeIdentities(stack, 'green', { clusterName: 'green' });
+      new ClusterNodeIdentities(stack, 'blue', { clusterName: 'blue', region: 'eu-west-1' });
+      new ClusterNodeIdentities(stack, 'green', { clusterName: 'green', region: 'eu-west-1' });
     });
-    expect(Object.values<Json>(both.resource.aws_iam_role).map((r) => r.name).sort()).toEqual(['blue-control-plane', 'blue-worker', 'green-control-plane', 'green-worker']);
+    expect(Object.values<Json>(both.resource.aws_iam_role).map((r) => r.name).sort()).toEqual(['blue-cp-eu-west-1', 'blue-worker-eu-west-1', 'green-cp-eu-west-1', 'green-worker-eu-west-1']);
   });
 });
 
 describe('NodeIdentity', () => {
   test('alone, it looks up its own partition unless given one', () => {
-    const own = synth((stack) => new NodeIdentity(stack, 'worker', { clusterName: 'demo', nodeRole: 'worker' }));
+    const own = synth((stack) => new NodeIdentity(stack, 'worker', { clusterName: 'demo', nodeRole: 'worker', region: 'eu-west-1' }));
     expect(Object.keys(own.data.aws_partition)).toHaveLength(1);
-    const given = synth((stack) => new NodeIdentity(stack, 'worker', { clusterName: 'demo', nodeRole: 'worker', partition: 'aws-us-gov' }));
+    const given = synth((stack) => new NodeIdentity(stack, 'worker', { clusterName: 'demo', nodeRole: 'worker', partition: 'aws-us-gov', region: 'us-gov-west-1' }));
     expect(given.data).toBeUndefined();
     expect(Object.values<Json>(given.resource.aws_iam_role_policy_attachment)[0].policy_arn).toBe('arn:aws-us-gov:iam::aws:policy/AmazonSSMManagedInstanceCore');
   });
 
   test('bad input is refused with every problem', () => {
     try {
-      synth((stack) => new NodeIdentity(stack, 'x', { clusterName: '-x', nodeRole: 'etcd' as NodeRole }));
+      synth((stack) => new NodeIdentity(stack, 'x', { clusterName: '-x', nodeRole: 'etcd' as NodeRole, region: 'eu-west-1' }));
       throw new Error('expected a ClusterConfigError');
     } catch (e) {
       expect(e).toBeInstanceOf(ClusterConfigError);

@@ -1,77 +1,176 @@
 import { App } from 'cdktf';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { EXAMPLES, stackName } from '../examples/synth';
 import { synthExisting } from './support/synth';
 import { TerraformFiller } from './support/terraform-fill';
 import { cloudInitSchema, hasTool, shellcheck } from './support/validators';
 
-// Every node's user-data as EC2 would receive it: taken from the synthesised stack of each example,
-// with realistic values filled in for the Terraform attributes, then checked by cloud-init's own
-// schema validator and shellcheck, and measured against EC2's 16 KB limit.
+// Every node's user-data and launch template as EC2 would receive them: taken from the synthesised
+// stack of each example, evaluated with realistic values for the Terraform attributes, decoded
+// layer by layer (base64, gzip, write_files encodings), then held to the secrets rules and checked
+// by cloud-init's own schema validator and shellcheck.
 
 interface NodeUserData {
   readonly example: string;
   readonly node: string;
+  readonly controlPlane: boolean;
+  /** The synthesised attribute, with its Terraform expressions. */
+  readonly attribute: string;
+  /** The resource it belongs to, whole. */
+  readonly resource: Record<string, unknown>;
+  /** What EC2 receives (gzip). */
+  readonly bytes: Buffer;
   readonly text: string;
+}
+
+interface WriteFile {
+  path: string;
+  content: string;
+  encoding?: string;
+  permissions?: string;
+  owner?: string;
 }
 
 function userDataOf(example: string): NodeUserData[] {
   const synth = synthExisting(EXAMPLES[example](new App({ outdir: '/tmp/unused', skipValidation: true }), stackName(example)));
   const filler = new TerraformFiller();
+  const decode = (node: string, controlPlane: boolean, attribute: string, resource: Record<string, unknown>): NodeUserData => ({
+    example,
+    node,
+    controlPlane,
+    attribute,
+    resource,
+    ...filler.decodeUserData(attribute),
+  });
   return [
-    ...synth.resources('aws_instance').map(([id, r]) => ({ example, node: id, text: filler.decodeBase64Expression(r.user_data_base64) })),
-    ...synth.resources('aws_launch_template').map(([id, r]) => ({ example, node: id, text: filler.decodeBase64Expression(r.user_data) })),
+    ...synth.resources('aws_instance').map(([id, r]) => decode(id, true, r.user_data_base64, r)),
+    ...synth.resources('aws_launch_template').map(([id, r]) => decode(id, false, r.user_data, r)),
   ];
 }
 
 const all = Object.keys(EXAMPLES).flatMap(userDataOf);
+const cases = all.map((u) => [`${u.example} ${u.node}`, u] as const);
 
-function scripts(userData: string): string[] {
-  const config = parse(userData) as { write_files: Array<{ content: string; encoding?: string }> };
-  return config.write_files
-    .map((f) => (f.encoding === 'b64' ? Buffer.from(f.content, 'base64').toString('utf8') : f.content))
-    .filter((content) => content.startsWith('#!'));
+function writeFiles(userData: string): WriteFile[] {
+  return (parse(userData) as { write_files: WriteFile[] }).write_files;
 }
+
+function contentOf(file: WriteFile): string {
+  if (file.encoding === 'b64') {
+    return Buffer.from(file.content, 'base64').toString('utf8');
+  }
+  expect(file.encoding).toBeUndefined();
+  return file.content;
+}
+
+/** Every text the node ends up with: the user-data itself and each file it writes, decoded. */
+function everyLayer(u: NodeUserData): string[] {
+  return [u.text, ...writeFiles(u.text).map(contentOf)];
+}
+
+// What a secret looks like once decoded: a private key, or a kubeadm bootstrap token.
+const PRIVATE_KEY = /PRIVATE KEY/;
+const BOOTSTRAP_TOKEN = /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/;
+
+/**
+ * The Terraform values user-data may reference: public certificates, addresses, the region and
+ * names. Never a private key, a random value, a parameter's value or a secret version.
+ */
+const ALLOWED_REFERENCES = [
+  /^tls_self_signed_cert\.[\w-]+\.cert_pem$/,
+  /^aws_eip\.[\w-]+\.public_ip$/,
+  /^aws_lb\.[\w-]+\.dns_name$/,
+  /^data\.aws_region\.[\w-]+\.region$/,
+  /^aws_kms_alias\.[\w-]+\.name$/,
+  /^aws_ssm_parameter\.[\w-]+\.name$/,
+];
 
 describe('node user-data from the synthesised examples', () => {
   test('covers every node kind of every example', () => {
     expect(all.length).toBeGreaterThanOrEqual(12);
-    expect(all.some((u) => u.text.includes('--control-plane') || /controlPlane:/.test(u.text))).toBe(true);
+    expect(all.some((u) => /kind: 'JoinConfiguration'/.test(u.text) && /controlPlane:/.test(u.text))).toBe(true);
+    expect(all.some((u) => /kind: 'InitConfiguration'/.test(u.text))).toBe(true);
   });
 
-  test.each(all.map((u) => [`${u.example} ${u.node}`, u]))('%s is under 16 KB with values filled in', (_, u) => {
-    expect(Buffer.byteLength((u as NodeUserData).text)).toBeLessThan(16384);
-    expect((u as NodeUserData).text).not.toContain('${');
+  test.each(cases)('%s: no key or token text in any layer', (_, u) => {
+    for (const layer of everyLayer(u)) {
+      expect(layer).not.toMatch(PRIVATE_KEY);
+      expect(layer).not.toMatch(BOOTSTRAP_TOKEN);
+    }
+    expect(u.text).not.toContain('TfToken');
   });
 
-  test.each(all.map((u) => [`${u.example} ${u.node}`, u]))('%s passes cloud-init schema', (_, u) => {
+  test.each(cases)('%s: references only public values and names', (_, u) => {
+    const references = TerraformFiller.references(u.attribute);
+    expect(references.length).toBeGreaterThan(0);
+    for (const reference of references) {
+      expect([reference, ALLOWED_REFERENCES.some((p) => p.test(reference))]).toEqual([reference, true]);
+    }
+    // Nothing else in the resource points at a secret either (the launch template as a whole).
+    const whole = JSON.stringify(u.resource);
+    expect(whole).not.toMatch(/tls_private_key|random_|(?<!data\.)aws_ssm_parameter\.[\w-]+\.(value|insecure_value)|secretsmanager_secret_version/);
+  });
+
+  test.each(cases.filter(([, u]) => u.controlPlane))('%s: at most 8 KB as EC2 receives it', (_, u) => {
+    expect(u.bytes.length).toBeLessThanOrEqual(8192);
+  });
+
+  test.each(cases)('%s: within EC2 16 KB limit, compressed, and cloud-init reads gzip', (_, u) => {
+    expect(u.bytes.length).toBeLessThan(16384);
+    expect([u.bytes[0], u.bytes[1]]).toEqual([0x1f, 0x8b]);
+  });
+
+  test.each(cases)('%s: no kubeadm token that never expires', (_, u) => {
+    for (const file of writeFiles(u.text).filter((f) => /kubeadm\.yaml/.test(f.path))) {
+      for (const doc of parseAllDocuments(contentOf(file)).map((d) => d.toJS())) {
+        for (const token of doc.bootstrapTokens ?? []) {
+          expect(token.ttl).toMatch(/^\d+[hm]$/);
+          expect(token.ttl).not.toMatch(/^0/);
+          expect(token.token).toBeUndefined();
+        }
+      }
+    }
+  });
+
+  test.each(cases.filter(([, u]) => u.controlPlane && /InitConfiguration/.test(u.text)))('%s: the control plane carries the encryption-at-rest settings', (_, u) => {
+    const config = writeFiles(u.text).find((f) => f.path === '/etc/kubeadm-bootstrap/kubeadm.yaml')!;
+    const cluster = parseAllDocuments(contentOf(config))
+      .map((d) => d.toJS())
+      .find((d) => d.kind === 'ClusterConfiguration');
+    expect(cluster.apiServer.extraArgs).toContainEqual({ name: 'encryption-provider-config', value: '/etc/kubernetes/encryption/config.yaml' });
+    expect(cluster.apiServer.extraVolumes).toContainEqual(expect.objectContaining({ hostPath: '/etc/kubernetes/encryption', readOnly: true }));
+  });
+
+  test.each(cases)('%s passes cloud-init schema', (_, u) => {
     if (!hasTool('cloud-init', 'cloud-init')) {
       return;
     }
-    const result = cloudInitSchema((u as NodeUserData).text);
+    const result = cloudInitSchema(u.text);
     expect(result.output).toMatch(/^Valid cloud-config/m);
     expect(result.valid).toBe(true);
   });
 
-  test.each(all.map((u) => [`${u.example} ${u.node}`, u]))('%s carries shellcheck-clean scripts', (_, u) => {
-    if (!hasTool('shellcheck', 'shellcheck')) {
-      return;
-    }
-    const found = scripts((u as NodeUserData).text);
-    expect(found.length).toBeGreaterThan(0);
-    for (const script of found) {
-      expect(shellcheck(script)).toBe('');
+  test.each(cases)('%s carries shellcheck-clean bootstrap program', (_, u) => {
+    const programs = writeFiles(u.text).map(contentOf).filter((c) => c.startsWith('#!'));
+    const bash = programs.filter((p) => p.startsWith('#!/usr/bin/env bash'));
+    // The bootstrap only: everything else comes through the SSM channel.
+    expect(bash).toHaveLength(1);
+    expect(programs).toHaveLength(1);
+    if (hasTool('shellcheck', 'shellcheck')) {
+      expect(shellcheck(bash[0])).toBe('');
     }
   });
 
-  test('the PEMs arrive intact in the files the node writes', () => {
-    const filler = new TerraformFiller();
-    const synth = synthExisting(EXAMPLES.default(new App({ outdir: '/tmp/unused', skipValidation: true }), 'kubeadm-cluster'));
-    const [, instance] = synth.resources('aws_instance')[0];
-    const config = parse(filler.decodeBase64Expression(instance.user_data_base64)) as { write_files: Array<{ path: string; content: string }> };
-    const caKey = config.write_files.find((f) => f.path.endsWith('/ca.key'))!;
-    const reference = /tls_private_key\.[\w-]*cluster-ca-key[\w-]*\.private_key_pem/.exec(instance.user_data_base64)![0];
-    expect(Buffer.from(caKey.content, 'base64').toString()).toBe(filler.valueOf(reference));
-    expect(Buffer.from(caKey.content, 'base64').toString()).toMatch(/^-----BEGIN EC PRIVATE KEY-----\n[\s\S]+\n-----END EC PRIVATE KEY-----\n$/);
+  test('configuration files with secrets on the way are root-only; programs are root-owned', () => {
+    for (const u of all) {
+      for (const file of writeFiles(u.text)) {
+        if (/kubeadm\.yaml|discovery\.conf/.test(file.path)) {
+          expect([file.path, file.owner, file.permissions]).toEqual([file.path, 'root:root', '0600']);
+        }
+        if (contentOf(file).startsWith('#!')) {
+          expect([file.path, file.owner, file.permissions]).toEqual([file.path, 'root:root', '0755']);
+        }
+      }
+    }
   });
 });

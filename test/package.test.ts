@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..');
@@ -15,6 +15,8 @@ describe('published package', () => {
   test('compiles, and its entry point loads with plain node', () => {
     execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', outDir], { encoding: 'utf8' });
     copyFileSync(join(root, 'lib/rehearsal/probe.cjs'), join(outDir, 'lib/rehearsal/probe.cjs'));
+    mkdirSync(join(outDir, 'lib/bootstrap/node-files'), { recursive: true });
+    copyFileSync(join(root, 'lib/bootstrap/node-files/aws-cli.py'), join(outDir, 'lib/bootstrap/node-files/aws-cli.py'));
     expect(pkg.main).toBe('dist/lib/index.js');
     expect(pkg.types).toBe('dist/lib/index.d.ts');
     const exported = execFileSync(process.execPath, ['-e', `const l = require(${JSON.stringify(join(outDir, 'lib/index.js'))}); console.log(['KubeadmCluster', 'AddressPlan', 'Cni', 'rehearse'].map((n) => typeof l[n]).join())`], { cwd: root, encoding: 'utf8' });
@@ -29,6 +31,8 @@ describe('published package', () => {
 
   test('the build script ships the probe program next to the code that spawns it', () => {
     expect(pkg.scripts.build).toContain('lib/rehearsal/probe.cjs');
+    // The node AWS command is read at synth time from beside the compiled code.
+    expect(pkg.scripts.build).toContain('lib/bootstrap/node-files/aws-cli.py');
     expect(pkg.scripts.prepack).toBe('npm run build');
     expect(pkg.files).toEqual(expect.arrayContaining(['dist/', 'bin/cdktf-kubeadm-cluster.js']));
     expect(pkg.bin['cdktf-kubeadm-cluster']).toBe('bin/cdktf-kubeadm-cluster.js');

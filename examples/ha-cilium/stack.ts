@@ -1,14 +1,26 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { TerraformStack } from 'cdktf';
+import { S3Backend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { Cni, CiliumIpam, KubeadmCluster } from '../../lib';
 
-/** A highly available control plane (three nodes behind load balancers) with Cilium and WireGuard. */
+/**
+ * A highly available control plane (three nodes behind load balancers) with Cilium and WireGuard.
+ *
+ * Terraform state holds the cluster's CA keys. With `KUBEADM_STATE_BUCKET` set to an S3 bucket of
+ * yours (versioned, in the same region), the state lives there, encrypted, with S3's own locking
+ * (Terraform 1.10 or OpenTofu 1.10 and later); without it, the state stays in a local file.
+ */
 export class HaCiliumExampleStack extends TerraformStack {
   public readonly cluster: KubeadmCluster;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
+    const stateBucket = process.env.KUBEADM_STATE_BUCKET;
+    if (stateBucket) {
+      const backend = new S3Backend(this, { bucket: stateBucket, key: 'kubeadm/ha-cilium.tfstate', region: 'eu-west-1', encrypt: true });
+      // A lock file beside the state: no DynamoDB table to keep.
+      backend.addOverride('use_lockfile', true);
+    }
     new AwsProvider(this, 'aws', { region: 'eu-west-1' });
     this.cluster = new KubeadmCluster(this, 'cluster', {
       clusterName: 'ha-cilium',

@@ -1,6 +1,13 @@
 export * from './kubernetes-version';
 export * from './kubeadm-config';
-export * from './node-script';
+export * from './node-program';
+export * from './node-packages';
+export * from './systemd';
+export * from './bootstrap-program';
+export * from './join-token';
 export * from './cloud-init';
-export { toYaml, toYamlStream, isUnresolved, assertTerraformSafe, YAML_OPTIONS } from './yaml';
+export * from './encryption-config';
+export * from './secrets-policies';
+export * from './cluster-secrets';
+export { toYaml, toYamlStream, isUnresolved, YAML_OPTIONS } from './yaml';
 export * from './pki';

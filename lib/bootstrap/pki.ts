@@ -1,5 +1,3 @@
-import { RandomProvider } from '@cdktf/provider-random/lib/provider';
-import { StringResource } from '@cdktf/provider-random/lib/string-resource';
 import { CertRequest } from '@cdktf/provider-tls/lib/cert-request';
 import { LocallySignedCert } from '@cdktf/provider-tls/lib/locally-signed-cert';
 import { PrivateKey } from '@cdktf/provider-tls/lib/private-key';
@@ -23,12 +21,13 @@ export interface ClusterPkiProps {
    */
   readonly caValidityHours?: number;
   /**
-   * Lifetime of the client certificates (the kubeconfig output's and Terraform's own).
+   * Lifetime of the admin kubeconfig's client certificate.
    * @default 8760 (one year)
    */
   readonly adminValidityHours?: number;
   /**
-   * Terraform replaces a client certificate on the first apply this close to its expiry.
+   * Terraform replaces the admin kubeconfig's certificate on the first apply this close to its
+   * expiry (the output then carries the new one).
    * @default 720 (30 days)
    */
   readonly adminEarlyRenewalHours?: number;
@@ -46,10 +45,11 @@ export const TERRAFORM_USER = 'cdktf-kubeadm-cluster';
 const TERRAFORM_GROUP = 'system:masters';
 
 /**
- * The cluster's PKI and bootstrap token, made by Terraform before any node exists so that every
- * node can boot in parallel: the control plane starts kubeadm with these CAs, workers pin the same
- * CA when they join, and Terraform's Kubernetes provider authenticates with the admin certificate.
- * Everything secret stays a Terraform attribute; nothing is written into the synthesised JSON.
+ * The cluster's PKI, made by Terraform before any node exists so that every node can boot in
+ * parallel: the control plane starts kubeadm with these CAs (read from Parameter Store), workers
+ * pin the same CA when they join, and Terraform's providers authenticate with their own client
+ * certificate. Everything secret stays a Terraform attribute; nothing is written into the
+ * synthesised JSON or into user-data.
  */
 export class ClusterPki extends Construct {
   /** The cluster CA (kubeadm's ca.crt / ca.key). */
@@ -67,13 +67,10 @@ export class ClusterPki extends Construct {
   /** Client certificate and key of Terraform's providers (and the readiness wait). */
   public readonly terraformCertPem: string;
   public readonly terraformKeyPem: string;
-  /** Bootstrap token in kubeadm's format `[a-z0-9]{6}.[a-z0-9]{16}`. */
-  public readonly bootstrapToken: string;
 
   constructor(scope: Construct, id: string, props: ClusterPkiProps) {
     super(scope, id);
     stackProvider(this, TlsProvider, 'tls');
-    stackProvider(this, RandomProvider, 'random');
     const caHours = props.caValidityHours ?? 87600;
 
     const ca = (name: string, commonName: string): CertificateAuthority => {
@@ -96,34 +93,34 @@ export class ClusterPki extends Construct {
     this.serviceAccountKeyPem = sa.privateKeyPem;
     this.serviceAccountPublicKeyPem = sa.publicKeyPem;
 
-    const clientCertificate = (name: string, commonName: string, organization: string) => {
+    const clientCertificate = (name: string, commonName: string, organization: string, validityHours: number, earlyRenewalHours: number) => {
       const key = ecdsaKey(this, `${name}-key`);
       const request = new CertRequest(this, `${name}-csr`, { privateKeyPem: key.privateKeyPem, subject: [{ commonName, organization }] });
       const cert = new LocallySignedCert(this, `${name}-cert`, {
         certRequestPem: request.certRequestPem,
         caCertPem: this.clusterCa.certPem,
         caPrivateKeyPem: this.clusterCa.keyPem,
-        validityPeriodHours: props.adminValidityHours ?? 8760,
-        earlyRenewalHours: props.adminEarlyRenewalHours ?? 720,
+        validityPeriodHours: validityHours,
+        earlyRenewalHours,
         allowedUses: ['client_auth', 'digital_signature', 'key_encipherment'],
       });
       return { certPem: cert.certPem, keyPem: key.privateKeyPem };
     };
-    const admin = clientCertificate('admin', ADMIN_USER, ADMIN_GROUP);
+    const admin = clientCertificate('admin', ADMIN_USER, ADMIN_GROUP, props.adminValidityHours ?? 8760, props.adminEarlyRenewalHours ?? 720);
     this.adminCertPem = admin.certPem;
     this.adminKeyPem = admin.keyPem;
-    const terraform = clientCertificate('terraform', TERRAFORM_USER, TERRAFORM_GROUP);
+    // Terraform's own credential lives as long as the CA and is never renewed early: a renewal would
+    // leave it unknown during a plan, and the providers would then read every resource anonymously.
+    // It grants nothing the state does not already hold (the CA key). Rotate it deliberately with
+    // `terraform apply -replace` on its certificate.
+    const terraform = clientCertificate('terraform', TERRAFORM_USER, TERRAFORM_GROUP, caHours, 0);
     this.terraformCertPem = terraform.certPem;
     this.terraformKeyPem = terraform.keyPem;
-
-    const tokenPart = (name: string, length: number) =>
-      new StringResource(this, name, { length, lower: true, numeric: true, upper: false, special: false });
-    this.bootstrapToken = `${tokenPart('bootstrap-token-id', 6).result}.${tokenPart('bootstrap-token-secret', 16).result}`;
   }
 }
 
-// ECDSA P-256 keeps every PEM a few hundred bytes, which keeps the control plane's user-data (it
-// carries four keys and three certificates) well under EC2's 16 KB limit.
+// ECDSA P-256 keeps every PEM a few hundred bytes: certificates stay small, and every key fits a
+// standard (4 KB) Parameter Store SecureString.
 function ecdsaKey(scope: Construct, id: string): PrivateKey {
   return new PrivateKey(scope, id, { algorithm: 'ECDSA', ecdsaCurve: 'P256' });
 }

@@ -1,7 +1,9 @@
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import type { PolicyDocument } from '../bootstrap/secrets-policies';
 import { Construct } from 'constructs';
 import { ProblemList } from '../plan/problems';
 import { checkClusterName } from './cluster-name';
@@ -25,11 +27,26 @@ export function awsManagedPolicyArn(partition: string, policyName: string): stri
   return `arn:${partition}:iam::aws:policy/${policyName}`;
 }
 
+/** Short names of the node roles in IAM names, which must fit 64 characters with the cluster and region. */
+const IAM_ROLE_NAME: Readonly<Record<NodeRole, string>> = { 'control-plane': 'cp', worker: 'worker' };
+
+/**
+ * The name of a node role's IAM role and instance profile: `<cluster>-<cp|worker>-<region>`. IAM
+ * names are global to the account, so the region keeps a cluster of the same name in another
+ * region apart; with a 40-character cluster name and the longest region names (14) it stays within
+ * IAM's 64 characters.
+ */
+export function nodeIamName(clusterName: string, nodeRole: NodeRole, region: string): string {
+  return `${clusterName}-${IAM_ROLE_NAME[nodeRole]}-${region}`;
+}
+
 export interface NodeIdentityProps {
   /** Name of the cluster, in the role's and instance profile's names. */
   readonly clusterName: string;
   /** The nodes this identity is for. */
   readonly nodeRole: NodeRole;
+  /** The region, in the names (may be a Terraform token). */
+  readonly region: string;
   /**
    * The AWS partition (for example from an `aws_partition` data source), for the policy ARN.
    * @default - looked up with an `aws_partition` data source of this construct
@@ -38,12 +55,14 @@ export interface NodeIdentityProps {
 }
 
 /**
- * The IAM role and instance profile of one kind of node, with only the SSM core policy attached.
- * Attach more to `role` when the nodes run something that calls AWS (for example a cloud provider).
+ * The IAM role and instance profile of one kind of node, with the SSM core policy attached, and
+ * inline policies added with `addPolicy` (each scoped to the resources the nodes need).
  */
 export class NodeIdentity extends Construct {
   public readonly role: IamRole;
   public readonly instanceProfile: IamInstanceProfile;
+  /** The inline policies; nodes wait for them before they boot. */
+  public readonly policies: IamRolePolicy[] = [];
 
   constructor(scope: Construct, id: string, props: NodeIdentityProps) {
     super(scope, id);
@@ -54,7 +73,7 @@ export class NodeIdentity extends Construct {
     }
     problems.throwIfAny();
 
-    const name = `${props.clusterName}-${props.nodeRole}`;
+    const name = nodeIamName(props.clusterName, props.nodeRole, props.region);
     const partition = props.partition ?? new DataAwsPartition(this, 'partition').partition;
     this.role = new IamRole(this, 'role', {
       name,
@@ -73,6 +92,13 @@ export class NodeIdentity extends Construct {
     });
   }
 
+  /** Adds an inline policy to the role. */
+  public addPolicy(id: string, name: string, document: PolicyDocument): IamRolePolicy {
+    const policy = new IamRolePolicy(this, id, { name, role: this.role.id, policy: JSON.stringify(document) });
+    this.policies.push(policy);
+    return policy;
+  }
+
   /** Name of the instance profile, for `aws_instance.iam_instance_profile` and launch templates. */
   public get instanceProfileName(): string {
     return this.instanceProfile.name;
@@ -86,12 +112,16 @@ export class NodeIdentity extends Construct {
 export interface ClusterNodeIdentitiesProps {
   /** Name of the cluster, in the roles' and instance profiles' names. */
   readonly clusterName: string;
+  /** The region, in the names (may be a Terraform token). */
+  readonly region: string;
 }
 
 /** A `NodeIdentity` for the control plane and one for the workers, sharing one partition lookup. */
 export class ClusterNodeIdentities extends Construct {
   public readonly controlPlane: NodeIdentity;
   public readonly worker: NodeIdentity;
+  /** The AWS partition (`aws`, `aws-cn`, ...), for ARNs. */
+  public readonly partition: string;
 
   constructor(scope: Construct, id: string, props: ClusterNodeIdentitiesProps) {
     super(scope, id);
@@ -99,8 +129,9 @@ export class ClusterNodeIdentities extends Construct {
     checkClusterName(problems, props.clusterName);
     problems.throwIfAny();
     const partition = new DataAwsPartition(this, 'partition').partition;
-    this.controlPlane = new NodeIdentity(this, 'control-plane', { clusterName: props.clusterName, nodeRole: 'control-plane', partition });
-    this.worker = new NodeIdentity(this, 'worker', { clusterName: props.clusterName, nodeRole: 'worker', partition });
+    this.partition = partition;
+    this.controlPlane = new NodeIdentity(this, 'control-plane', { clusterName: props.clusterName, nodeRole: 'control-plane', region: props.region, partition });
+    this.worker = new NodeIdentity(this, 'worker', { clusterName: props.clusterName, nodeRole: 'worker', region: props.region, partition });
   }
 
   /** The identity of nodes with `role`. */

@@ -21,3 +21,11 @@ export const PUBLIC_ELB_SUBNET_TAG: Readonly<Record<string, string>> = { 'kubern
 
 /** Tag a private subnet carries so that internal load balancers are placed in it. */
 export const INTERNAL_ELB_SUBNET_TAG: Readonly<Record<string, string>> = { 'kubernetes.io/role/internal-elb': '1' };
+
+/**
+ * Key of the tag that says which kind of node an instance is (`control-plane` or `worker`). The SSM
+ * channel targets nodes by it, so nodes that boot later are reached the same way as running ones.
+ */
+export function nodeRoleTagKey(clusterName: string): string {
+  return `cdktf-kubeadm-cluster/${clusterName}`;
+}

@@ -4,7 +4,8 @@ import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { Fn, ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { instanceRootBlockDevice, NODE_METADATA_OPTIONS, RootVolumeOptions } from '../network/instance-hardening';
-import { ownedResourceTags } from '../network/tags';
+import { nodeRoleTagKey, ownedResourceTags } from '../network/tags';
+import { terraformText } from '../util/terraform-text';
 import type { ControlPlaneNodePlan } from '../plan/address-plan';
 import { MachineImage } from './ami';
 import { ApiLoadBalancers } from './api-load-balancers';
@@ -122,14 +123,14 @@ export class ControlPlane extends Construct {
           metadataOptions: { ...NODE_METADATA_OPTIONS },
           rootBlockDevice: instanceRootBlockDevice(props.rootVolume),
           // Source/destination checks stay on: the network plugins used here encapsulate pod
-          // traffic in packets between node addresses.
-          userDataBase64: Fn.base64encode(props.userData(node, this.endpoint)),
-          tags: ownedResourceTags(props.clusterName, `${props.clusterName}-control-plane-${node.index}`),
+          // traffic in packets between node addresses. cloud-init reads gzip-compressed user-data.
+          userDataBase64: Fn.base64gzip(terraformText(props.userData(node, this.endpoint))),
+          tags: { ...ownedResourceTags(props.clusterName, `${props.clusterName}-control-plane-${node.index}`), [nodeRoleTagKey(props.clusterName)]: 'control-plane' },
           volumeTags: ownedResourceTags(props.clusterName, `${props.clusterName}-control-plane-${node.index}`),
           dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
           // A newer Ubuntu image must not replace the node that holds etcd. User-data runs once, at
-          // the first boot; a change would only stop and start the node, so upgrades and changes of
-          // a running control plane are kubeadm's (kubeadm upgrade), not Terraform's.
+          // the first boot; a change would only stop and start the node, so changes reach a running
+          // control plane through the SSM channel, never through user-data.
           lifecycle: { ignoreChanges: ['ami', 'user_data_base64'] },
         }),
     );

@@ -3,7 +3,8 @@ import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { Fn, ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { launchTemplateRootBlockDevice, NODE_METADATA_OPTIONS, POD_REACHABLE_METADATA_OPTIONS } from '../network/instance-hardening';
-import { clusterTagKey, ownedResourceTags } from '../network/tags';
+import { clusterTagKey, nodeRoleTagKey, ownedResourceTags } from '../network/tags';
+import { terraformText } from '../util/terraform-text';
 import { architectureOf } from './architecture';
 import type { ResolvedWorkerPool } from './worker-pool-options';
 
@@ -28,19 +29,25 @@ export interface WorkerPoolProps {
 }
 
 /**
- * Worker nodes as a launch template and an auto scaling group. Workers only need the bootstrap
- * token and the CA, which exist before the control plane, so the pool boots alongside it and each
- * node retries its join until the API answers.
+ * Worker nodes as a launch template and an auto scaling group. Workers need only the CA, which
+ * exists before the control plane, and the join token a control-plane node publishes, so the pool
+ * boots alongside the control plane and each node waits for the token and retries its join until
+ * the API answers.
  */
 export class WorkerPool extends Construct {
+  /** Name of a pool's auto scaling group (and launch template): `<cluster>-<pool>`. */
+  public static groupName(clusterName: string, poolName: string): string {
+    return `${clusterName}-${poolName}`;
+  }
+
   public readonly launchTemplate: LaunchTemplate;
   public readonly autoScalingGroup: AutoscalingGroup;
 
   constructor(scope: Construct, id: string, props: WorkerPoolProps) {
     super(scope, id);
     const { pool, clusterName } = props;
-    const name = `${clusterName}-${pool.name}`;
-    const tags = ownedResourceTags(clusterName, name);
+    const name = WorkerPool.groupName(clusterName, pool.name);
+    const tags = { ...ownedResourceTags(clusterName, name), [nodeRoleTagKey(clusterName)]: 'worker' };
 
     this.launchTemplate = new LaunchTemplate(this, 'launch-template', {
       name,
@@ -51,7 +58,8 @@ export class WorkerPool extends Construct {
       vpcSecurityGroupIds: [...props.securityGroupIds],
       metadataOptions: { ...(pool.podsReachInstanceMetadata ? POD_REACHABLE_METADATA_OPTIONS : NODE_METADATA_OPTIONS) },
       blockDeviceMappings: [launchTemplateRootBlockDevice(pool.machineImage.rootDeviceName, pool.rootVolume)],
-      userData: Fn.base64encode(props.userData),
+      // cloud-init reads gzip-compressed user-data.
+      userData: Fn.base64gzip(terraformText(props.userData)),
       updateDefaultVersion: true,
       tagSpecifications: [
         { resourceType: 'instance', tags },
