@@ -239,19 +239,12 @@ lease_manifest() {
 # take_lock: 0 when this run holds the Lease; 1 when another holds it (LOCK_HOLDER says who).
 # Anything else the API says is a failure of the run.
 take_lock() {
-  local observed out holder renew duration version expires=0
+  local observed holder renew duration version expires=0
   observed=$(kube get lease "$LEASE_NAME" -n kube-system --ignore-not-found -o "jsonpath=$LEASE_TEMPLATE") || fail 'could not read the lock (Lease kube-system/'"$LEASE_NAME"')'
   if [ -z "$observed" ]; then
     # create is atomic: of nodes that create at the same moment, one succeeds.
-    if out=$(lease_manifest "$HOLDER" "$LEASE_SECONDS" | kube create -f - -o 'jsonpath={.metadata.resourceVersion}' 2> "$ERRORS"); then
-      LEASE_VERSION=$out
-      log "lock taken (Lease kube-system/$LEASE_NAME, $LEASE_SECONDS s)"
-      return 0
-    fi
-    case $(cat "$ERRORS") in
-      *AlreadyExists*) LOCK_HOLDER='another node, which took it at the same moment'; return 1 ;;
-    esac
-    fail "could not take the lock: $(cat "$ERRORS")"
+    write_lease create
+    return
   fi
   split_tabs "$observed"
   version=\${FIELDS[0]}
@@ -272,13 +265,21 @@ take_lock() {
   else
     log "the lock of $holder lapsed at $(date -u -d "@$expires" +%FT%TZ); taking it over"
   fi
-  if out=$(lease_manifest "$HOLDER" "$LEASE_SECONDS" "$version" | kube replace -f - -o 'jsonpath={.metadata.resourceVersion}' 2> "$ERRORS"); then
+  # replace carries the observed resourceVersion: of nodes that replace at once, one succeeds.
+  write_lease replace "$version"
+}
+
+# write_lease create|replace [VERSION]: writes the Lease as ours. Returns 1 when another node was
+# first (AlreadyExists on create; Conflict or NotFound on replace); any other error fails the run.
+write_lease() {
+  local out
+  if out=$(lease_manifest "$HOLDER" "$LEASE_SECONDS" \${2:+"$2"} | kube "$1" -f - -o 'jsonpath={.metadata.resourceVersion}' 2> "$ERRORS"); then
     LEASE_VERSION=$out
     log "lock taken (Lease kube-system/$LEASE_NAME, $LEASE_SECONDS s)"
     return 0
   fi
   case $(cat "$ERRORS") in
-    *Conflict*|*NotFound*) LOCK_HOLDER='another node, which took it at the same moment'; return 1 ;;
+    *AlreadyExists*|*Conflict*|*NotFound*) LOCK_HOLDER='another node, which took it at the same moment'; return 1 ;;
   esac
   fail "could not take the lock: $(cat "$ERRORS")"
 }
