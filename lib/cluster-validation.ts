@@ -64,6 +64,10 @@ export function validateCluster(props: KubeadmClusterProps): ValidatedCluster {
   if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1 || timeout > 120)) {
     problems.add('readinessTimeoutMinutes', timeout, 'is a whole number of minutes from 1 to 120', 'use for example 15');
   }
+  const keyArn = props.secretsKmsKeyArn;
+  if (keyArn !== undefined && !Token.isUnresolved(keyArn) && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(keyArn)) {
+    problems.add('secretsKmsKeyArn', keyArn, 'is not the ARN of a KMS key (an alias or key id cannot be scoped in IAM policies)', "give the key's ARN, for example 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'");
+  }
   if (cni instanceof Flannel && cni.enableNftables) {
     problems.add('cni', 'Cni.flannel({ enableNftables: true })', 'Flannel with nftables needs kube-proxy in nftables mode, and kubeadm runs it in iptables mode here', 'leave enableNftables off');
   }

@@ -222,6 +222,14 @@ describe('KubeadmCluster validation', () => {
     expect(() => synthStack((stack) => new KubeadmCluster(stack, 'c', { ...base, connectivityCheck: false, workerPools: [{ name: 'w', desiredSize: 0, minSize: 0, maxSize: 3 }] }))).not.toThrow();
   });
 
+  test('the secrets key must be a KMS key ARN, which IAM policies can name', () => {
+    expect(problemsOf({ ...base, secretsKmsKeyArn: 'alias/mine' }).map((p) => p.property)).toEqual(['secretsKmsKeyArn']);
+    const arn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const json = synthStack((stack) => new KubeadmCluster(stack, 'c', { ...base, secretsKmsKeyArn: arn })).json;
+    expect(json.resource.aws_kms_key).toBeUndefined();
+    expect(Object.values<{ type: string; key_id?: string }>(json.resource.aws_ssm_parameter).filter((p) => p.type === 'SecureString').every((p) => p.key_id === arn)).toBe(true);
+  });
+
   test('pool sizes feed the address plan capacity', () => {
     const problems = problemsOf({ ...base, podCidr: '10.200.0.0/22', workerPools: [{ name: 'w', desiredSize: 2, maxSize: 4 }] });
     expect(problems.map((p) => p.property)).toEqual(['nodeCidrMaskSize']);

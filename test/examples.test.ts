@@ -32,3 +32,27 @@ describe.each(Object.keys(EXAMPLES))('example %s', (example) => {
     }
   });
 });
+
+describe('state backend of the ha-cilium example', () => {
+  test('encrypted S3 with S3 locking when a bucket is named, local otherwise', () => {
+    const withBucket = (bucket: string | undefined) => {
+      const before = process.env.KUBEADM_STATE_BUCKET;
+      if (bucket === undefined) {
+        delete process.env.KUBEADM_STATE_BUCKET;
+      } else {
+        process.env.KUBEADM_STATE_BUCKET = bucket;
+      }
+      try {
+        return synthExisting(EXAMPLES['ha-cilium'](new App({ outdir: '/tmp/unused', skipValidation: true }), 'ha-cilium')).json.terraform.backend;
+      } finally {
+        if (before === undefined) {
+          delete process.env.KUBEADM_STATE_BUCKET;
+        } else {
+          process.env.KUBEADM_STATE_BUCKET = before;
+        }
+      }
+    };
+    expect(withBucket('my-state')).toEqual({ s3: { bucket: 'my-state', key: 'kubeadm/ha-cilium.tfstate', region: 'eu-west-1', encrypt: true, use_lockfile: true } });
+    expect(Object.keys(withBucket(undefined))).toEqual(['local']);
+  });
+});
