@@ -49,7 +49,7 @@ describe('the SSM channel', () => {
     expect(programOf('demo-join-token-rotation')).toContain('systemctl enable --now kubeadm-join-token.timer');
   });
 
-  test('every document fits SSM's 64 KB limit once Terraform filled it in', () => {
+  test('every document fits the 64 KB limit of SSM once Terraform filled it in', () => {
     for (const [name, document] of documents) {
       expect([name, Buffer.byteLength(filler.evaluate(document.content)) <= 64 * 1024]).toEqual([name, true]);
     }
