@@ -1,6 +1,7 @@
 import { renderNodeProgram } from '../bootstrap/node-program';
 import { oneshotService, timer, UnitFile } from '../bootstrap/systemd';
 import { ProblemList } from '../plan/problems';
+import { ETCD_TOOLS_PROGRAM_PATH } from './etcd-tools-program';
 
 /**
  * etcd snapshots of the control plane, taken on the node whose local etcd member leads (so a dead
@@ -63,6 +64,11 @@ export interface EtcdSnapshotProgramProps extends EtcdSnapshotLocation {
   readonly endpoint?: string;
   /** Node paths, for tests. */
   readonly paths?: Partial<EtcdNodePaths>;
+  /**
+   * The program that installs etcdctl and etcdutl when they are missing.
+   * @default ETCD_TOOLS_PROGRAM_PATH
+   */
+  readonly toolsProgram?: string;
   /** Instance metadata service, for tests. */
   readonly imdsUrl?: string;
 }
@@ -80,18 +86,24 @@ const ENDPOINT = /^https:\/\/[A-Za-z0-9.:[\]-]+$/;
 
 const isToken = (value: string) => value.includes('${');
 
-/** Checks the location; `prefix` names where it sits in the caller's props. */
+function checkLiteral(problems: ProblemList, property: string, value: string, pattern: RegExp, what: string, fix: string): void {
+  if (value.includes("'") || value.includes('\n')) {
+    problems.add(property, value, 'contains a quote or a line break, which the node program cannot carry', fix);
+  } else if (!isToken(value) && !pattern.test(value)) {
+    problems.add(property, value, `is not ${what}`, fix);
+  }
+}
+
+/** Checks a bucket name and key prefix; `where` names where they sit in the caller's props. */
+export function checkBucketAndPrefix(problems: ProblemList, bucketName: string, prefix: string, where = ''): void {
+  checkLiteral(problems, `${where}bucketName`, bucketName, BUCKET, 'an S3 bucket name', 'use 3 to 63 lower-case letters, digits, dots and dashes, for example my-etcd-backups');
+  checkLiteral(problems, `${where}prefix`, prefix, PREFIX, 'a key prefix of plain path segments, each ending in /', "leave it empty or write it like 'backups/kubernetes/'");
+}
+
+/** Checks the location; `where` names where it sits in the caller's props. */
 export function checkSnapshotLocation(problems: ProblemList, location: EtcdSnapshotLocation, where = ''): void {
-  const literal = (property: string, value: string, pattern: RegExp, what: string, fix: string) => {
-    if (value.includes("'") || value.includes('\n')) {
-      problems.add(where + property, value, 'contains a quote or a line break, which the node program cannot carry', fix);
-    } else if (!isToken(value) && !pattern.test(value)) {
-      problems.add(where + property, value, `is not ${what}`, fix);
-    }
-  };
-  literal('region', location.region, REGION, 'an AWS region name', 'give the region of the bucket, for example eu-west-1');
-  literal('bucketName', location.bucketName, BUCKET, 'an S3 bucket name', 'use 3 to 63 lower-case letters, digits, dots and dashes, for example my-etcd-backups');
-  literal('prefix', location.prefix, PREFIX, 'a key prefix of plain path segments, each ending in /', "leave it empty or write it like 'backups/kubernetes/'");
+  checkLiteral(problems, `${where}region`, location.region, REGION, 'an AWS region name', 'give the region of the bucket, for example eu-west-1');
+  checkBucketAndPrefix(problems, location.bucketName, location.prefix, where);
 }
 
 function checkPaths(problems: ProblemList, paths: EtcdNodePaths): void {
@@ -111,7 +123,11 @@ etcd_ctl() {
 need_tools() {
   local tool
   for tool in "$@"; do
-    command -v "$tool" > /dev/null || fail "$tool is not installed; the etcd-backup installation copies it from kubeadm's etcd image (see its association's output)"
+    if ! command -v "$tool" > /dev/null && [ -x "$ETCD_TOOLS_PROGRAM" ]; then
+      log "$tool is missing; copying the etcd tools from kubeadm's etcd image"
+      "$ETCD_TOOLS_PROGRAM" || true
+    fi
+    command -v "$tool" > /dev/null || fail "$tool is not installed; $ETCD_TOOLS_PROGRAM copies it from kubeadm's etcd image"
   done
 }
 
@@ -301,6 +317,7 @@ function settingsFor(props: EtcdSnapshotProgramProps, paths: EtcdNodePaths) {
     ['ETCD_KEY', paths.etcdKey],
     ['WORK_DIR', paths.workDir],
     ['LOCK_FILE', paths.lockFile],
+    ['ETCD_TOOLS_PROGRAM', props.toolsProgram ?? ETCD_TOOLS_PROGRAM_PATH],
   ] as const;
 }
 
