@@ -199,7 +199,7 @@ function controlPlaneFiles(props: ControlPlaneUserDataProps, action: BootstrapAc
     joinTokenParameter: secrets.joinTokenParameter,
     apiEndpoint: controlPlaneEndpoint(props),
     joinTokenProgram: JOIN_TOKEN_PROGRAM_PATH,
-    etcdRestore: secrets.etcdRestore,
+    etcdRestore: action === BootstrapAction.INIT ? secrets.etcdRestore : undefined,
     channelAssociation: secrets.toolsAssociation,
     joinTimeoutMinutes: props.joinTimeoutMinutes,
   });
