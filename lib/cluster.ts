@@ -114,6 +114,8 @@ export class KubeadmCluster extends Construct {
       clusterName: this.clusterName,
       kubernetesVersion: this.kubernetesVersion,
       secrets: { ...this.secrets.location, toolsAssociation: this.channel.resourceName('node-tools') },
+      // Nodes wait for a cloud controller manager only when the cluster installs one.
+      externalCloudProvider: false,
     };
     this.controlPlane = new ControlPlane(this, 'control-plane', {
       clusterName: this.clusterName,

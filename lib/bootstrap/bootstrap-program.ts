@@ -1,4 +1,4 @@
-import { CONTAINERD_CRI_SOCKET, ENCRYPTION_CONFIG_PATH, JOIN_TOKEN_CONFIG_PLACEHOLDER } from './kubeadm-config';
+import { CONTAINERD_CRI_SOCKET, ENCRYPTION_CONFIG_PATH, JOIN_TOKEN_CONFIG_PLACEHOLDER, PROVIDER_ID_CONFIG_PLACEHOLDER } from './kubeadm-config';
 import { KubernetesVersion } from './kubernetes-version';
 import { ContainerdPackageSource } from './kubernetes-version';
 import { DOCKER_APT_REPOSITORY, heldPackages, nodePackageSpecs } from './node-packages';
@@ -363,6 +363,23 @@ run_join() {
   done
 }
 
+# The kubelet's provider ID, aws:///<zone>/<instance-id>, from instance metadata, put in place of its
+# placeholder in the kubeadm configuration this node runs (init) or its template (joins).
+set_provider_id() {
+  local zone instance provider_id file text
+  zone=$(retry 10 3 imds meta-data/placement/availability-zone) || fail 'could not read the availability zone from instance metadata'
+  instance=$(retry 10 3 imds meta-data/instance-id) || fail 'could not read the instance id from instance metadata'
+  [[ "$zone" =~ ^[a-z0-9-]+$ && "$instance" =~ ^i-[0-9a-f]+$ ]] || fail "instance metadata gave an unexpected zone ($zone) or instance id ($instance)"
+  provider_id="aws:///$zone/$instance"
+  for file in "$KUBEADM_CONFIG" "$KUBEADM_CONFIG.template"; do
+    [ -f "$file" ] || continue
+    text=$(< "$file")
+    (umask 077 && printf '%s\\n' "\${text//$PROVIDER_ID_PLACEHOLDER/$provider_id}" > "$file.new")
+    mv "$file.new" "$file"
+  done
+  log "provider ID $provider_id"
+}
+
 publish_join_token() {
   wait_for_program "$JOIN_TOKEN_PROGRAM"
   "$JOIN_TOKEN_PROGRAM" rotate
@@ -377,6 +394,7 @@ main() {
   phase host prepare_host
   phase packages install_packages
   phase containerd configure_containerd
+  phase provider-id set_provider_id
   phase kubeadm "run_$\{ACTION//-/_}"
   if [ "$ACTION" = init ]; then
     phase publish-token publish_join_token
@@ -417,6 +435,7 @@ export function bootstrapProgram(props: BootstrapProgramProps, env: ProgramEnvir
     ['CA_FILE', `${env.root ?? ''}${WORKER_CA_PATH}`],
     ['KUBEADM_CONFIG', `${env.root ?? ''}${KUBEADM_CONFIG_PATH}`],
     ['TOKEN_PLACEHOLDER', JOIN_TOKEN_CONFIG_PLACEHOLDER],
+    ['PROVIDER_ID_PLACEHOLDER', PROVIDER_ID_CONFIG_PLACEHOLDER],
     ['CONTAINERD_CONFIG_SOURCE', CONTAINERD_CONFIG_SOURCE],
     ['CHANNEL_WAIT_SECONDS', CHANNEL_WAIT_MINUTES * 60],
     ['CHANNEL_ASSOCIATION', props.channelAssociation],
