@@ -4,6 +4,8 @@ import { DataHttp } from '@cdktf/provider-http/lib/data-http';
 import { HttpProvider } from '@cdktf/provider-http/lib/provider';
 import { Fn, ITerraformDependable, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
+import { ServiceAccountIssuer } from './addons/service-account-issuer';
+import { JWKS_KEY } from './addons/web-identity';
 import { controlPlaneUserData, workerUserData } from './bootstrap/cloud-init';
 import { ClusterSecrets } from './bootstrap/cluster-secrets';
 import { KubernetesVersion } from './bootstrap/kubernetes-version';
@@ -21,6 +23,7 @@ import { ClusterNodeIdentities } from './network/node-identity';
 import { API_SERVER_PORT } from './network/ports';
 import { ClusterSecurityGroups } from './network/security-groups';
 import { NETWORK_DESCRIPTION_KIND, NetworkDescription } from './network-description';
+import { addIssuerKeysPublication } from './operations/issuer-keys';
 import { addJoinTokenRotation, JoinTokenRotation } from './operations/join-token-rotation';
 import { NodeChannel } from './operations/node-channel';
 import { addNodeTools } from './operations/node-tools';
@@ -52,6 +55,8 @@ export class KubeadmCluster extends Construct {
   public readonly secrets: ClusterSecrets;
   /** The SSM channel to running nodes. */
   public readonly channel: NodeChannel;
+  /** The service-account issuer published for IAM, which workload roles trust. */
+  public readonly serviceAccountIssuer: ServiceAccountIssuer;
   /** The join token's rotation on the control plane, and the document that rotates or revokes at once. */
   public readonly joinTokenRotation: JoinTokenRotation;
   public readonly controlPlane: ControlPlane;
@@ -98,6 +103,7 @@ export class KubeadmCluster extends Construct {
     this.channel = new NodeChannel(this, 'channel', { clusterName: this.clusterName });
     addNodeTools(this.channel);
     this.joinTokenRotation = addJoinTokenRotation(this.channel, { secrets: this.secrets.location });
+    this.serviceAccountIssuer = this.publishServiceAccountIssuer(region);
     // Nodes read their secrets at boot: the parameters, the key and the permissions come first.
     const secretsReady = (policies: readonly ITerraformDependable[]) => [
       ...this.secrets.secureParameters,
@@ -136,7 +142,13 @@ export class KubeadmCluster extends Construct {
       },
       userData: (node, endpoint) =>
         controlPlaneUserData(
-          { ...clusterProps, apiServerHost: endpoint.privateHost, plan: this.plan, extraCertSans: [endpoint.publicHost] },
+          {
+            ...clusterProps,
+            apiServerHost: endpoint.privateHost,
+            plan: this.plan,
+            extraCertSans: [endpoint.publicHost],
+            serviceAccountIssuer: this.serviceAccountIssuer.apiServerArgs,
+          },
           node.index,
         ),
     });
@@ -260,6 +272,17 @@ export class KubeadmCluster extends Construct {
     };
   }
 
+  /**
+   * The issuer bucket and IAM provider, the control plane's permission to publish the API server's
+   * keys there, and the program that does it on every control-plane node.
+   */
+  private publishServiceAccountIssuer(region: string): ServiceAccountIssuer {
+    const issuer = new ServiceAccountIssuer(this, 'service-account-issuer', { clusterName: this.clusterName, region });
+    this.identities.controlPlane.addPolicy('issuer-policy', 'service-account-issuer', issuer.publishPolicy());
+    addIssuerKeysPublication(this.channel, { region, bucket: issuer.bucket.bucket, key: JWKS_KEY });
+    return issuer;
+  }
+
   private deployerCidr(): string {
     stackProvider(this, HttpProvider, 'http');
     const lookup = new DataHttp(this, 'deployer-address', {
@@ -291,6 +314,7 @@ export class KubeadmCluster extends Construct {
     output('vpc_id', this.network.vpcId, 'VPC of the cluster');
     output('address_plan', this.plan.toJSON(), 'The address plan');
     output('network_description', this.networkDescription(), 'Address plan, network plugin and security groups, for `cdktf-kubeadm-cluster rehearse`');
+    output('service_account_issuer', this.serviceAccountIssuer.issuerUrl, 'Service-account issuer IAM trusts for web identity');
     output('parameter_path', this.secrets.parameterPath, 'Parameter Store path of the cluster\'s secrets');
     output(
       'revoke_join_tokens_command',

@@ -33,7 +33,7 @@ function node(): NodeSandbox {
   s.writeFile('/etc/kubeadm-bootstrap/kubeadm.yaml.template', "discovery:\n  tlsBootstrapToken: '@join-token@'\n");
   s.writeFile('/etc/kubeadm-bootstrap/ca.crt', 'CA\n');
   s.writeFile('/etc/apt/sources.list.d/ubuntu.sources', '');
-  for (const tool of ['apt-get', 'apt-mark', 'swapoff', 'modprobe', 'sysctl', 'systemctl', 'kubeadm-join-token']) {
+  for (const tool of ['apt-get', 'apt-mark', 'swapoff', 'modprobe', 'sysctl', 'systemctl', 'kubeadm-join-token', 'kubeadm-issuer-keys']) {
     s.standIn(tool, 'exit 0');
   }
   s.standIn('dpkg', 'echo amd64');
@@ -247,6 +247,21 @@ describe('bootstrap program', () => {
       expect(require('node:fs').readFileSync(`${worker.state}/join-config-seen`, 'utf8')).toBe(`discovery:\n  tlsBootstrapToken: '${TOKEN}'\nprovider: 'aws:///eu-west-1b/i-0123456789abcdef0'\n`);
     } finally {
       worker.cleanup();
+    }
+  });
+
+  test('with a published issuer, the first control-plane node publishes the API server keys once init is done', () => {
+    expect(run(s, props(BootstrapAction.INIT, { issuerKeysProgram: 'kubeadm-issuer-keys' })).status).toBe(0);
+    const lines = s.callLines();
+    expect(s.callLines('kubeadm-issuer-keys')).toEqual(['kubeadm-issuer-keys']);
+    expect(lines.indexOf('kubeadm-issuer-keys')).toBeGreaterThan(lines.findIndex((l) => l.startsWith('kubeadm init')));
+    // Without one, and on joining nodes, nothing is published by the bootstrap.
+    const other = node();
+    try {
+      expect(run(other, props(BootstrapAction.INIT)).status).toBe(0);
+      expect(other.callLines('kubeadm-issuer-keys')).toEqual([]);
+    } finally {
+      other.cleanup();
     }
   });
 

@@ -72,6 +72,12 @@ export interface BootstrapProgramProps {
   readonly apiEndpoint: string;
   /** Program that rotates and publishes the join token (control-plane nodes). */
   readonly joinTokenProgram?: string;
+  /**
+   * Program that publishes the API server's service-account keys for IAM; the first control-plane
+   * node runs it once after `kubeadm init`.
+   * @default - no published issuer
+   */
+  readonly issuerKeysProgram?: string;
   /** Name of the SSM association that installs the node tools, for the message when they do not come. */
   readonly channelAssociation: string;
   /** The worker's auto scaling group, which it tells when it cannot ever join. */
@@ -380,6 +386,11 @@ set_provider_id() {
   log "provider ID $provider_id"
 }
 
+publish_issuer_keys() {
+  wait_for_program "$ISSUER_KEYS_PROGRAM"
+  "$ISSUER_KEYS_PROGRAM"
+}
+
 publish_join_token() {
   wait_for_program "$JOIN_TOKEN_PROGRAM"
   "$JOIN_TOKEN_PROGRAM" rotate
@@ -398,6 +409,9 @@ main() {
   phase kubeadm "run_$\{ACTION//-/_}"
   if [ "$ACTION" = init ]; then
     phase publish-token publish_join_token
+    if [ -n "$ISSUER_KEYS_PROGRAM" ]; then
+      phase publish-issuer-keys publish_issuer_keys
+    fi
   fi
   touch "$MARKERS/complete"
   log "bootstrap complete"
@@ -428,6 +442,7 @@ export function bootstrapProgram(props: BootstrapProgramProps, env: ProgramEnvir
     ['PARAMETER_PATH', props.parameterPath],
     ['JOIN_TOKEN_PARAMETER', props.joinTokenParameter],
     ['JOIN_TOKEN_PROGRAM', props.joinTokenProgram ?? ''],
+    ['ISSUER_KEYS_PROGRAM', props.issuerKeysProgram ?? ''],
     ['AUTO_SCALING_GROUP', props.autoScalingGroupName ?? ''],
     ['API_ENDPOINT', props.apiEndpoint],
     ['PKI_FILES', CONTROL_PLANE_PKI_FILES.join(' ')],

@@ -68,5 +68,9 @@ function realisticValue(reference: string): string {
   if (type === 'aws_ssm_parameter' && attr === 'name') {
     return `/kubeadm/cluster/${name}`;
   }
+  if (type === 'aws_s3_bucket' && attr === 'bucket') {
+    // A bucket_prefix of 36 characters plus the 26 Terraform adds: the longest name it makes.
+    return `${'c'.repeat(30)}-oidc-20261129114501234500000001`;
+  }
   throw new Error(`no realistic value for ${reference}`);
 }

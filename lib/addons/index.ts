@@ -1,0 +1,3 @@
+export * from './service-account-issuer';
+export * from './web-identity';
+export * from './workload-role';
