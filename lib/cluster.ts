@@ -2,8 +2,10 @@ import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-i
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { DataHttp } from '@cdktf/provider-http/lib/data-http';
 import { HttpProvider } from '@cdktf/provider-http/lib/provider';
-import { Fn, ITerraformDependable, TerraformOutput } from 'cdktf';
+import { Fn, ITerraformDependable, TerraformOutput, TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
+import type { Release } from '@cdktf/provider-helm/lib/release';
+import { ClusterWorkloads, HelmChartProps, KubernetesResourceClass, KubernetesResourceConfig } from './addons/cluster-workloads';
 import { ServiceAccountIssuer } from './addons/service-account-issuer';
 import { JWKS_KEY } from './addons/web-identity';
 import { controlPlaneUserData, workerUserData } from './bootstrap/cloud-init';
@@ -62,6 +64,8 @@ export class KubeadmCluster extends Construct {
   public readonly controlPlane: ControlPlane;
   public readonly workerPools: readonly WorkerPool[];
   public readonly access: ClusterAccess;
+  /** Where Helm charts and typed Kubernetes resources join the cluster (see `addHelmChart`). */
+  public readonly workloads: ClusterWorkloads;
   public readonly cniInstallation: CniInstallation;
   public readonly connectivityCheck?: ConnectivityCheck;
   /** `https://host:6443` of the API server. */
@@ -178,6 +182,11 @@ export class KubeadmCluster extends Construct {
       readinessTimeoutMinutes: props.readinessTimeoutMinutes,
     });
     this.apiEndpoint = this.access.endpointUrl;
+    this.workloads = new ClusterWorkloads(this, 'workloads', {
+      kubernetesProvider: this.access.kubernetesProvider,
+      helmProvider: this.access.helmProvider,
+      readiness: this.access.readiness,
+    });
 
     this.cniInstallation = this.cni.install(this, 'cni', {
       plan: this.plan,
@@ -205,6 +214,23 @@ export class KubeadmCluster extends Construct {
       userName: ADMIN_USER,
     });
     this.addOutputs();
+  }
+
+  /** Installs a Helm chart through the cluster's helm provider, once the API server is ready. */
+  public addHelmChart(id: string, props: HelmChartProps): Release {
+    return this.workloads.addHelmChart(id, props);
+  }
+
+  /**
+   * Adds a typed Kubernetes resource (`NamespaceV1`, `DeploymentV1`, …) through the cluster's
+   * kubernetes provider, once the API server is ready.
+   */
+  public addKubernetesResource<C extends { readonly provider?: TerraformProvider; readonly dependsOn?: ITerraformDependable[] }, R>(
+    id: string,
+    type: KubernetesResourceClass<C, R>,
+    config: KubernetesResourceConfig<C>,
+  ): R {
+    return this.workloads.addKubernetesResource(id, type, config);
   }
 
   /** What the deploy will create and open, as text for the synth summary. */

@@ -1,3 +1,4 @@
+export * from './cluster-workloads';
 export * from './service-account-issuer';
 export * from './web-identity';
 export * from './workload-role';
