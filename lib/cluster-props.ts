@@ -126,4 +126,12 @@ export interface KubeadmClusterProps {
    * @default - a key of the cluster's own, with yearly rotation
    */
   readonly secretsKmsKeyArn?: string;
+  /**
+   * Install aws-cloud-controller-manager and let kubelets wait for it (`cloud-provider: external`):
+   * it initialises nodes and runs Service load balancers, with its own role by web identity. Without
+   * it nodes register initialised by themselves and Services of type LoadBalancer get no AWS load
+   * balancer.
+   * @default true
+   */
+  readonly cloudControllerManager?: boolean;
 }

@@ -5,6 +5,7 @@ import { HttpProvider } from '@cdktf/provider-http/lib/provider';
 import { Fn, ITerraformDependable, TerraformOutput, TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import type { Release } from '@cdktf/provider-helm/lib/release';
+import { CloudControllerManager } from './addons/cloud-controller-manager';
 import { ClusterWorkloads, HelmChartProps, KubernetesResourceClass, KubernetesResourceConfig } from './addons/cluster-workloads';
 import { ServiceAccountIssuer } from './addons/service-account-issuer';
 import { JWKS_KEY } from './addons/web-identity';
@@ -67,6 +68,8 @@ export class KubeadmCluster extends Construct {
   /** Where Helm charts and typed Kubernetes resources join the cluster (see `addHelmChart`). */
   public readonly workloads: ClusterWorkloads;
   public readonly cniInstallation: CniInstallation;
+  /** aws-cloud-controller-manager, unless turned off. */
+  public readonly cloudControllerManager?: CloudControllerManager;
   public readonly connectivityCheck?: ConnectivityCheck;
   /** `https://host:6443` of the API server. */
   public readonly apiEndpoint: string;
@@ -125,7 +128,7 @@ export class KubeadmCluster extends Construct {
       kubernetesVersion: this.kubernetesVersion,
       secrets: { ...this.secrets.location, toolsAssociation: this.channel.resourceName('node-tools') },
       // Nodes wait for a cloud controller manager only when the cluster installs one.
-      externalCloudProvider: false,
+      externalCloudProvider: props.cloudControllerManager ?? true,
     };
     this.controlPlane = new ControlPlane(this, 'control-plane', {
       clusterName: this.clusterName,
@@ -187,6 +190,17 @@ export class KubeadmCluster extends Construct {
       helmProvider: this.access.helmProvider,
       readiness: this.access.readiness,
     });
+    if (props.cloudControllerManager ?? true) {
+      this.cloudControllerManager = new CloudControllerManager(this, 'cloud-controller-manager', {
+        clusterName: this.clusterName,
+        region,
+        partition: this.identities.partition,
+        vpcId: this.network.vpcId,
+        kubernetesVersion: this.kubernetesVersion,
+        issuer: this.serviceAccountIssuer,
+        workloads: this.workloads,
+      });
+    }
 
     this.cniInstallation = this.cni.install(this, 'cni', {
       plan: this.plan,
@@ -201,7 +215,11 @@ export class KubeadmCluster extends Construct {
     if (props.connectivityCheck ?? true) {
       this.connectivityCheck = new ConnectivityCheck(this, 'connectivity-check', {
         kubernetesProvider: this.access.kubernetesProvider,
-        dependsOn: [...this.cniInstallation.resources, ...this.workerPools.map((p) => p.autoScalingGroup as ITerraformDependable)],
+        dependsOn: [
+          ...this.cniInstallation.resources,
+          ...this.workerPools.map((p) => p.autoScalingGroup as ITerraformDependable),
+          ...(this.cloudControllerManager ? [this.cloudControllerManager.release] : []),
+        ],
       });
     }
 

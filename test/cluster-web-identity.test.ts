@@ -10,12 +10,14 @@ describe('KubeadmCluster service-account issuer', () => {
   // User-data is assembled with join(): references sit between the literal parts.
   const issuerInUserData = `https://", aws_s3_bucket.${bucketKey}.bucket, ".s3.", data.aws_region`;
 
-  test('the API server signs with the published issuer and points at the published keys; nothing gets a cloud-provider flag yet', () => {
+  test('the API server signs with the published issuer and points at the published keys; only the kubelet gets a cloud-provider flag', () => {
     const [, instance] = synth.resources('aws_instance')[0];
     const userData: string = instance.user_data_base64;
     expect(userData).toContain(`- name: 'service-account-issuer'\\n            value: '${issuerInUserData}`);
     expect(userData).toContain(`- name: 'service-account-jwks-uri'\\n            value: '${issuerInUserData}`);
-    expect(userData).not.toContain("name: 'cloud-provider'");
+    // cloud-provider appears once: the kubelet's, in the InitConfiguration; never among the API server's flags.
+    expect(userData.split("name: 'cloud-provider'").length - 1).toBe(1);
+    expect(userData.indexOf("name: 'cloud-provider'")).toBeLessThan(userData.indexOf("kind: 'ClusterConfiguration'"));
     expect(userData).toContain("readonly ISSUER_KEYS_PROGRAM='/usr/local/sbin/kubeadm-issuer-keys'");
     // Workers never publish keys.
     const [, template] = synth.resources('aws_launch_template')[0];

@@ -1,3 +1,6 @@
+export * from './addon-versions';
+export * from './ccm-policy';
+export * from './cloud-controller-manager';
 export * from './cluster-workloads';
 export * from './service-account-issuer';
 export * from './web-identity';

@@ -4,6 +4,7 @@ import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-own
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import type { ServiceAccountIssuerArgs } from '../bootstrap/kubeadm-config';
 import { checkClusterName } from '../network/cluster-name';
@@ -39,7 +40,7 @@ export class ServiceAccountIssuer extends Construct {
   /** Where the key set is published. */
   public readonly jwksUrl: string;
   /** The resources that must exist before a token from the issuer can be exchanged. */
-  public readonly published: readonly Construct[];
+  public readonly published: readonly ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: ServiceAccountIssuerProps) {
     super(scope, id);
