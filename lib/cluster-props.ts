@@ -109,7 +109,8 @@ export interface KubeadmClusterProps {
    */
   readonly nodePortAccessCidrs?: readonly string[];
   /**
-   * Run the pod network check (two nginx pods on two nodes, a Service and a Job reaching them) as
+   * Run the cluster check (two nginx pods on two nodes, a Service, and a Job that reaches them,
+   * counts Ready and initialised nodes and reaches the internet) as
    * part of the deploy.
    * @default true
    */

@@ -215,6 +215,7 @@ export class KubeadmCluster extends Construct {
     if (props.connectivityCheck ?? true) {
       this.connectivityCheck = new ConnectivityCheck(this, 'connectivity-check', {
         kubernetesProvider: this.access.kubernetesProvider,
+        expectedNodes: this.plan.controlPlaneCount + this.pools.reduce((sum, p) => sum + p.minSize, 0),
         dependsOn: [
           ...this.cniInstallation.resources,
           ...this.workerPools.map((p) => p.autoScalingGroup as ITerraformDependable),
