@@ -135,4 +135,11 @@ export interface KubeadmClusterProps {
    * @default true
    */
   readonly cloudControllerManager?: boolean;
+  /**
+   * Install the AWS EBS CSI driver, with its controller's own role by web identity, and make an
+   * encrypted gp3 StorageClass (bound in the pod's zone) the default. Its node plugin learns the
+   * node's zone from the labels the cloud controller manager sets, so it needs that too.
+   * @default - true when the cloud controller manager is installed
+   */
+  readonly ebsCsiDriver?: boolean;
 }

@@ -6,6 +6,7 @@ import { Fn, ITerraformDependable, TerraformOutput, TerraformProvider } from 'cd
 import { Construct } from 'constructs';
 import type { Release } from '@cdktf/provider-helm/lib/release';
 import { CloudControllerManager } from './addons/cloud-controller-manager';
+import { EbsCsiDriver } from './addons/ebs-csi-driver';
 import { ClusterWorkloads, HelmChartProps, KubernetesResourceClass, KubernetesResourceConfig } from './addons/cluster-workloads';
 import { ServiceAccountIssuer } from './addons/service-account-issuer';
 import { JWKS_KEY } from './addons/web-identity';
@@ -70,6 +71,8 @@ export class KubeadmCluster extends Construct {
   public readonly cniInstallation: CniInstallation;
   /** aws-cloud-controller-manager, unless turned off. */
   public readonly cloudControllerManager?: CloudControllerManager;
+  /** The EBS CSI driver and its default StorageClass, unless turned off. */
+  public readonly ebsCsiDriver?: EbsCsiDriver;
   public readonly connectivityCheck?: ConnectivityCheck;
   /** `https://host:6443` of the API server. */
   public readonly apiEndpoint: string;
@@ -199,6 +202,16 @@ export class KubeadmCluster extends Construct {
         kubernetesVersion: this.kubernetesVersion,
         issuer: this.serviceAccountIssuer,
         workloads: this.workloads,
+      });
+    }
+    if (props.ebsCsiDriver ?? this.cloudControllerManager !== undefined) {
+      this.ebsCsiDriver = new EbsCsiDriver(this, 'ebs-csi-driver', {
+        clusterName: this.clusterName,
+        region,
+        partition: this.identities.partition,
+        issuer: this.serviceAccountIssuer,
+        workloads: this.workloads,
+        dependsOn: this.cloudControllerManager ? [this.cloudControllerManager.release] : [],
       });
     }
 

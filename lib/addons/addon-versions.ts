@@ -33,3 +33,8 @@ export function addonsFor(minor: number): MinorAddons {
   }
   return addons;
 }
+
+/** The aws-ebs-csi-driver chart (kubernetes-sigs/aws-ebs-csi-driver); chart 2.N runs driver v1.N on any supported minor. */
+export const EBS_CSI_CHART_REPOSITORY = 'https://kubernetes-sigs.github.io/aws-ebs-csi-driver';
+export const EBS_CSI_CHART = 'aws-ebs-csi-driver';
+export const EBS_CSI_CHART_VERSION = '2.64.0';
