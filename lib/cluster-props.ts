@@ -110,7 +110,8 @@ export interface KubeadmClusterProps {
    */
   readonly nodePortAccessCidrs?: readonly string[];
   /**
-   * Run the pod network check (two nginx pods on two nodes, a Service and a Job reaching them) as
+   * Run the cluster check (two nginx pods on two nodes, a Service, and a Job that reaches them,
+   * counts Ready and initialised nodes and reaches the internet) as
    * part of the deploy.
    * @default true
    */
@@ -134,4 +135,19 @@ export interface KubeadmClusterProps {
    * @default EtcdBackup.toNewBucket() - every 30 minutes, kept 14 days, bucket kept on destroy
    */
   readonly backup?: EtcdBackup;
+  /**
+   * Install aws-cloud-controller-manager and let kubelets wait for it (`cloud-provider: external`):
+   * it initialises nodes and runs Service load balancers, with its own role by web identity. Without
+   * it nodes register initialised by themselves and Services of type LoadBalancer get no AWS load
+   * balancer.
+   * @default true
+   */
+  readonly cloudControllerManager?: boolean;
+  /**
+   * Install the AWS EBS CSI driver, with its controller's own role by web identity, and make an
+   * encrypted gp3 StorageClass (bound in the pod's zone) the default. Its node plugin learns the
+   * node's zone from the labels the cloud controller manager sets, so it needs that too.
+   * @default - true when the cloud controller manager is installed
+   */
+  readonly ebsCsiDriver?: boolean;
 }

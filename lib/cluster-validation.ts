@@ -39,6 +39,9 @@ export function validateCluster(props: KubeadmClusterProps): ValidatedCluster {
     problems.add('controlPlane.instanceType', instanceType, 'Mac instances boot only macOS', "choose a Linux instance type, for example 't3.medium'");
   }
   const pools = resolveWorkerPools(problems, props.workerPools ?? [DEFAULT_WORKER_POOL]);
+  if (props.ebsCsiDriver === true && props.cloudControllerManager === false) {
+    problems.add('ebsCsiDriver', true, 'the EBS CSI driver places volumes by the zone labels the cloud controller manager puts on nodes', 'leave cloudControllerManager on, or ebsCsiDriver off');
+  }
   if (props.connectivityCheck !== false && !pools.some((p) => p.minSize > 0)) {
     problems.add('connectivityCheck', props.connectivityCheck ?? true, 'the pod network check needs at least one worker that is always there (a pool with minSize > 0)', 'give a pool a minSize of 1 or more, or set connectivityCheck to false');
   }

@@ -2,8 +2,14 @@ import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-i
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { DataHttp } from '@cdktf/provider-http/lib/data-http';
 import { HttpProvider } from '@cdktf/provider-http/lib/provider';
-import { Fn, ITerraformDependable, TerraformOutput } from 'cdktf';
+import { Fn, ITerraformDependable, TerraformOutput, TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
+import type { Release } from '@cdktf/provider-helm/lib/release';
+import { CloudControllerManager } from './addons/cloud-controller-manager';
+import { EbsCsiDriver } from './addons/ebs-csi-driver';
+import { ClusterWorkloads, HelmChartProps, KubernetesResourceClass, KubernetesResourceConfig } from './addons/cluster-workloads';
+import { ServiceAccountIssuer } from './addons/service-account-issuer';
+import { JWKS_KEY } from './addons/web-identity';
 import { controlPlaneUserData, workerUserData } from './bootstrap/cloud-init';
 import { ClusterSecrets } from './bootstrap/cluster-secrets';
 import { KubernetesVersion } from './bootstrap/kubernetes-version';
@@ -21,6 +27,7 @@ import { ClusterNodeIdentities } from './network/node-identity';
 import { API_SERVER_PORT } from './network/ports';
 import { ClusterSecurityGroups } from './network/security-groups';
 import { NETWORK_DESCRIPTION_KIND, NetworkDescription } from './network-description';
+import { addIssuerKeysPublication } from './operations/issuer-keys';
 import { addJoinTokenRotation, JoinTokenRotation } from './operations/join-token-rotation';
 import { NodeChannel } from './operations/node-channel';
 import { addNodeTools } from './operations/node-tools';
@@ -56,6 +63,8 @@ export class KubeadmCluster extends Construct {
   public readonly secrets: ClusterSecrets;
   /** The SSM channel to running nodes. */
   public readonly channel: NodeChannel;
+  /** The service-account issuer published for IAM, which workload roles trust. */
+  public readonly serviceAccountIssuer: ServiceAccountIssuer;
   /** The join token's rotation on the control plane, and the document that rotates or revokes at once. */
   public readonly joinTokenRotation: JoinTokenRotation;
   /** etcd snapshots to S3 and their restore (absent with `EtcdBackup.disabled()`). */
@@ -65,7 +74,13 @@ export class KubeadmCluster extends Construct {
   public readonly controlPlane: ControlPlane;
   public readonly workerPools: readonly WorkerPool[];
   public readonly access: ClusterAccess;
+  /** Where Helm charts and typed Kubernetes resources join the cluster (see `addHelmChart`). */
+  public readonly workloads: ClusterWorkloads;
   public readonly cniInstallation: CniInstallation;
+  /** aws-cloud-controller-manager, unless turned off. */
+  public readonly cloudControllerManager?: CloudControllerManager;
+  /** The EBS CSI driver and its default StorageClass, unless turned off. */
+  public readonly ebsCsiDriver?: EbsCsiDriver;
   public readonly connectivityCheck?: ConnectivityCheck;
   /** `https://host:6443` of the API server. */
   public readonly apiEndpoint: string;
@@ -116,6 +131,7 @@ export class KubeadmCluster extends Construct {
     }
     this.certificateRenewal = addCertificateRenewal(this.channel, { clusterName: this.clusterName, region });
     this.identities.controlPlane.addPolicy('operations-policy', 'day2-operations', policyOf([...(this.etcdBackups?.controlPlaneStatements() ?? []), metricsStatement()]));
+    this.serviceAccountIssuer = this.publishServiceAccountIssuer(region);
     // Nodes read their secrets at boot: the parameters, the key and the permissions come first.
     const secretsReady = (policies: readonly ITerraformDependable[]) => [
       ...this.secrets.secureParameters,
@@ -132,6 +148,8 @@ export class KubeadmCluster extends Construct {
       clusterName: this.clusterName,
       kubernetesVersion: this.kubernetesVersion,
       secrets: { ...this.secrets.location, toolsAssociation: this.channel.resourceName('node-tools'), etcdRestore: this.etcdBackups?.restoreSettings },
+      // Nodes wait for a cloud controller manager only when the cluster installs one.
+      externalCloudProvider: props.cloudControllerManager ?? true,
     };
     this.controlPlane = new ControlPlane(this, 'control-plane', {
       clusterName: this.clusterName,
@@ -152,7 +170,13 @@ export class KubeadmCluster extends Construct {
       },
       userData: (node, endpoint) =>
         controlPlaneUserData(
-          { ...clusterProps, apiServerHost: endpoint.privateHost, plan: this.plan, extraCertSans: [endpoint.publicHost] },
+          {
+            ...clusterProps,
+            apiServerHost: endpoint.privateHost,
+            plan: this.plan,
+            extraCertSans: [endpoint.publicHost],
+            serviceAccountIssuer: this.serviceAccountIssuer.apiServerArgs,
+          },
           node.index,
         ),
     });
@@ -182,6 +206,32 @@ export class KubeadmCluster extends Construct {
       readinessTimeoutMinutes: props.readinessTimeoutMinutes,
     });
     this.apiEndpoint = this.access.endpointUrl;
+    this.workloads = new ClusterWorkloads(this, 'workloads', {
+      kubernetesProvider: this.access.kubernetesProvider,
+      helmProvider: this.access.helmProvider,
+      readiness: this.access.readiness,
+    });
+    if (props.cloudControllerManager ?? true) {
+      this.cloudControllerManager = new CloudControllerManager(this, 'cloud-controller-manager', {
+        clusterName: this.clusterName,
+        region,
+        partition: this.identities.partition,
+        vpcId: this.network.vpcId,
+        kubernetesVersion: this.kubernetesVersion,
+        issuer: this.serviceAccountIssuer,
+        workloads: this.workloads,
+      });
+    }
+    if (props.ebsCsiDriver ?? this.cloudControllerManager !== undefined) {
+      this.ebsCsiDriver = new EbsCsiDriver(this, 'ebs-csi-driver', {
+        clusterName: this.clusterName,
+        region,
+        partition: this.identities.partition,
+        issuer: this.serviceAccountIssuer,
+        workloads: this.workloads,
+        dependsOn: this.cloudControllerManager ? [this.cloudControllerManager.release] : [],
+      });
+    }
 
     this.cniInstallation = this.cni.install(this, 'cni', {
       plan: this.plan,
@@ -196,7 +246,12 @@ export class KubeadmCluster extends Construct {
     if (props.connectivityCheck ?? true) {
       this.connectivityCheck = new ConnectivityCheck(this, 'connectivity-check', {
         kubernetesProvider: this.access.kubernetesProvider,
-        dependsOn: [...this.cniInstallation.resources, ...this.workerPools.map((p) => p.autoScalingGroup as ITerraformDependable)],
+        expectedNodes: this.plan.controlPlaneCount + this.pools.reduce((sum, p) => sum + p.minSize, 0),
+        dependsOn: [
+          ...this.cniInstallation.resources,
+          ...this.workerPools.map((p) => p.autoScalingGroup as ITerraformDependable),
+          ...(this.cloudControllerManager ? [this.cloudControllerManager.release] : []),
+        ],
       });
     }
 
@@ -209,6 +264,23 @@ export class KubeadmCluster extends Construct {
       userName: ADMIN_USER,
     });
     this.addOutputs();
+  }
+
+  /** Installs a Helm chart through the cluster's helm provider, once the API server is ready. */
+  public addHelmChart(id: string, props: HelmChartProps): Release {
+    return this.workloads.addHelmChart(id, props);
+  }
+
+  /**
+   * Adds a typed Kubernetes resource (`NamespaceV1`, `DeploymentV1`, …) through the cluster's
+   * kubernetes provider, once the API server is ready.
+   */
+  public addKubernetesResource<C extends { readonly provider?: TerraformProvider; readonly dependsOn?: ITerraformDependable[] }, R>(
+    id: string,
+    type: KubernetesResourceClass<C, R>,
+    config: KubernetesResourceConfig<C>,
+  ): R {
+    return this.workloads.addKubernetesResource(id, type, config);
   }
 
   /** What the deploy will create and open, as text for the synth summary. */
@@ -276,6 +348,17 @@ export class KubeadmCluster extends Construct {
     };
   }
 
+  /**
+   * The issuer bucket and IAM provider, the control plane's permission to publish the API server's
+   * keys there, and the program that does it on every control-plane node.
+   */
+  private publishServiceAccountIssuer(region: string): ServiceAccountIssuer {
+    const issuer = new ServiceAccountIssuer(this, 'service-account-issuer', { clusterName: this.clusterName, region });
+    this.identities.controlPlane.addPolicy('issuer-policy', 'service-account-issuer', issuer.publishPolicy());
+    addIssuerKeysPublication(this.channel, { region, bucket: issuer.bucket.bucket, key: JWKS_KEY });
+    return issuer;
+  }
+
   private deployerCidr(): string {
     stackProvider(this, HttpProvider, 'http');
     const lookup = new DataHttp(this, 'deployer-address', {
@@ -307,6 +390,7 @@ export class KubeadmCluster extends Construct {
     output('vpc_id', this.network.vpcId, 'VPC of the cluster');
     output('address_plan', this.plan.toJSON(), 'The address plan');
     output('network_description', this.networkDescription(), 'Address plan, network plugin and security groups, for `cdktf-kubeadm-cluster rehearse`');
+    output('service_account_issuer', this.serviceAccountIssuer.issuerUrl, 'Service-account issuer IAM trusts for web identity');
     output('parameter_path', this.secrets.parameterPath, 'Parameter Store path of the cluster\'s secrets');
     output(
       'revoke_join_tokens_command',

@@ -4,6 +4,7 @@ export * from './cni';
 export * from './bootstrap';
 export * from './nodes';
 export * from './kubernetes';
+export * from './addons';
 export * from './cluster';
 export * from './cluster-props';
 export { validateCluster, ValidatedCluster } from './cluster-validation';

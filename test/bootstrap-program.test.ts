@@ -6,7 +6,7 @@ import { hasTool, shellcheck } from './support/validators';
 // The first-boot program run for real in a scratch folder, against stand-in kubeadm, kubectl, aws,
 // curl (instance metadata and the API), apt-get and systemctl that record every call.
 
-const TOKEN = 'k8sabc.0123456789abcdef';
+const TOKEN = 'k8sabc.q1w2e3r4t5y6u7i8';
 
 function props(action: BootstrapAction, extra: Partial<BootstrapProgramProps> = {}): BootstrapProgramProps {
   return {
@@ -33,7 +33,7 @@ function node(): NodeSandbox {
   s.writeFile('/etc/kubeadm-bootstrap/kubeadm.yaml.template', "discovery:\n  tlsBootstrapToken: '@join-token@'\n");
   s.writeFile('/etc/kubeadm-bootstrap/ca.crt', 'CA\n');
   s.writeFile('/etc/apt/sources.list.d/ubuntu.sources', '');
-  for (const tool of ['apt-get', 'apt-mark', 'swapoff', 'modprobe', 'sysctl', 'systemctl', 'kubeadm-join-token']) {
+  for (const tool of ['apt-get', 'apt-mark', 'swapoff', 'modprobe', 'sysctl', 'systemctl', 'kubeadm-join-token', 'kubeadm-issuer-keys']) {
     s.standIn(tool, 'exit 0');
   }
   s.standIn('dpkg', 'echo amd64');
@@ -43,6 +43,7 @@ function node(): NodeSandbox {
 case "$*" in
   *latest/api/token*) echo imds-session ;;
   *meta-data/instance-id*) echo i-0123456789abcdef0 ;;
+  *meta-data/placement/availability-zone*) [ -f "$STATE/imds-zone" ] && cat "$STATE/imds-zone" || echo eu-west-1b ;;
   *Release.key*|*/gpg*) while [ $# -gt 0 ]; do [ "$1" = -o ] && echo KEY > "$2"; shift; done ;;
   */version*) [ -f "$STATE/api-reachable" ] || exit 7 ;;
   *) exit 22 ;;
@@ -130,7 +131,7 @@ describe('bootstrap program', () => {
     expect(s.callLines('aws').filter((l) => l.includes('/pki/ca.crt'))[0]).not.toContain('--with-decryption');
     expect(s.exists('/etc/kubernetes/pki/etcd/ca.key')).toBe(true);
     expect(s.exists('/etc/kubernetes/encryption/config.yaml')).toBe(true);
-    for (const phase of ['host', 'packages', 'containerd', 'kubeadm', 'publish-token']) {
+    for (const phase of ['host', 'packages', 'containerd', 'provider-id', 'kubeadm', 'publish-token']) {
       expect(result.output).toMatch(new RegExp(`\\d{4}-\\d\\d-\\d\\dT[\\d:]+Z kubeadm-bootstrap: phase ${phase}: done`));
     }
     expect(s.readFile('/etc/fstab')).toContain('#/swap.img');
@@ -279,6 +280,47 @@ exit 0`);
       other.cleanup();
     }
     expect(s.callLines('aws').filter((l) => l.includes('set-instance-health'))).toEqual([]);
+  });
+
+  test('every node puts its provider ID from instance metadata in its kubeadm configuration before kubeadm runs', () => {
+    s.writeFile('/etc/kubeadm-bootstrap/kubeadm.yaml', "kind: 'InitConfiguration'\nkubeletExtraArgs:\n  - name: 'provider-id'\n    value: '@provider-id@'\n");
+    expect(run(s, props(BootstrapAction.INIT)).status).toBe(0);
+    expect(s.readFile('/etc/kubeadm-bootstrap/kubeadm.yaml')).toBe("kind: 'InitConfiguration'\nkubeletExtraArgs:\n  - name: 'provider-id'\n    value: 'aws:///eu-west-1b/i-0123456789abcdef0'\n");
+    const lines = s.callLines();
+    expect(lines.findIndex((l) => l.includes('placement/availability-zone'))).toBeLessThan(lines.findIndex((l) => l.startsWith('kubeadm init')));
+
+    const worker = node();
+    try {
+      worker.writeFile('/etc/kubeadm-bootstrap/kubeadm.yaml.template', "discovery:\n  tlsBootstrapToken: '@join-token@'\nprovider: '@provider-id@'\n");
+      require('node:fs').writeFileSync(`${worker.state}/token`, `${TOKEN}\n`);
+      expect(run(worker, props(BootstrapAction.JOIN)).status).toBe(0);
+      expect(require('node:fs').readFileSync(`${worker.state}/join-config-seen`, 'utf8')).toBe(`discovery:\n  tlsBootstrapToken: '${TOKEN}'\nprovider: 'aws:///eu-west-1b/i-0123456789abcdef0'\n`);
+    } finally {
+      worker.cleanup();
+    }
+  });
+
+  test('with a published issuer, the first control-plane node publishes the API server keys once init is done', () => {
+    expect(run(s, props(BootstrapAction.INIT, { issuerKeysProgram: 'kubeadm-issuer-keys' })).status).toBe(0);
+    const lines = s.callLines();
+    expect(s.callLines('kubeadm-issuer-keys')).toEqual(['kubeadm-issuer-keys']);
+    expect(lines.indexOf('kubeadm-issuer-keys')).toBeGreaterThan(lines.findIndex((l) => l.startsWith('kubeadm init')));
+    // Without one, and on joining nodes, nothing is published by the bootstrap.
+    const other = node();
+    try {
+      expect(run(other, props(BootstrapAction.INIT)).status).toBe(0);
+      expect(other.callLines('kubeadm-issuer-keys')).toEqual([]);
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  test('instance metadata that does not look like a zone stops the bootstrap before kubeadm', () => {
+    require('node:fs').writeFileSync(`${s.state}/imds-zone`, "eu-west-1b'; rm -rf /\n");
+    const result = run(s, props(BootstrapAction.INIT));
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain('instance metadata gave an unexpected zone');
+    expect(s.callLines('kubeadm')).toEqual([]);
   });
 
   test('waits for the node AWS command the SSM channel installs, and says where to look when it does not come', () => {

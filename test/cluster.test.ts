@@ -118,6 +118,7 @@ describe('KubeadmCluster with defaults', () => {
       'demo_network_description',
       'demo_parameter_path',
       'demo_revoke_join_tokens_command',
+      'demo_service_account_issuer',
       'demo_vpc_id',
       'demo_worker_security_group_id',
     ]);

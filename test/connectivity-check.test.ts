@@ -11,13 +11,16 @@ describe('connectivity check', () => {
   // The check's objects live in the namespace it creates, referenced by the namespace resource.
   const objects = k8sObjectsOf(synth.json).filter((o) => /^\$\{kubernetes_namespace_v1\..*connectivity-check.*\}$/.test(o.metadata?.namespace ?? '') || o.metadata?.name === 'kubeadm-connectivity-check');
 
-  test('is a namespace, two nginx replicas on two nodes, a Service, a headless Service and a Job', () => {
+  test('is a namespace, two nginx replicas on two nodes, a Service, a headless Service, a Job and its node reader', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ClusterRole/kubeadm-connectivity-check',
+      'ClusterRoleBinding/kubeadm-connectivity-check',
       'Deployment/nginx',
       'Job/pod-network-check',
       'Namespace/kubeadm-connectivity-check',
       'Service/nginx',
       'Service/nginx-pods',
+      'ServiceAccount/node-check',
     ]);
     const deployment = objects.find((o) => o.kind === 'Deployment')!;
     expect(deployment.spec.replicas).toBe(2);
@@ -26,6 +29,15 @@ describe('connectivity check', () => {
       labelSelector: { matchLabels: { app: 'kubeadm-connectivity-check' } },
     });
     expect(objects.find((o) => o.metadata.name === 'nginx-pods')!.spec.clusterIP).toBe('None');
+  });
+
+  test('the Job may list and read nodes, nothing else', () => {
+    const role = objects.find((o) => o.kind === 'ClusterRole')!;
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] }]);
+    const binding = objects.find((o) => o.kind === 'ClusterRoleBinding')!;
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: expect.stringMatching(/service_account_v1\..*metadata\[0\]\.name|node-check/), namespace: expect.stringMatching(/kubernetes_namespace_v1/) }]);
+    const job = objects.find((o) => o.kind === 'Job')!;
+    expect(job.spec.template.spec.serviceAccountName).toMatch(/service_account_v1\..*metadata\[0\]\.name|node-check/);
   });
 
   test('every object validates against the kubernetes-models schemas', () => {
@@ -44,7 +56,10 @@ describe('connectivity check', () => {
     const job = objects.find((o) => o.kind === 'Job')!;
     const container = job.spec.template.spec.containers[0];
     expect(container.command).toEqual(['sh', '-c', CONNECTIVITY_SCRIPT]);
-    expect(container.env.map((e: { name: string }) => e.name)).toEqual(['PODS_DNS_NAME', 'EXPECTED_PODS', 'SERVICE_IP', 'SERVICE_DNS_NAME']);
+    expect(container.env.map((e: { name: string }) => e.name)).toEqual(['PODS_DNS_NAME', 'EXPECTED_PODS', 'SERVICE_IP', 'SERVICE_DNS_NAME', 'EXPECTED_NODES', 'NODE_WAIT_SECONDS', 'EGRESS_URL']);
+    // The control-plane node and the default pool's two workers.
+    expect(container.env.find((e: { name: string }) => e.name === 'EXPECTED_NODES').value).toBe('3');
+    expect(container.image).toBe('curlimages/curl:8.16.0');
     expect(container.env.find((e: { name: string }) => e.name === 'SERVICE_IP').value).toMatch(/^\$\{kubernetes_service_v1\..*\.spec\[0\]\.cluster_ip\}$/);
     if (hasTool('shellcheck', 'shellcheck')) {
       expect(shellcheck(`#!/bin/sh\n${CONNECTIVITY_SCRIPT}`, 'sh')).toBe('');

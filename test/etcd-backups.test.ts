@@ -22,7 +22,10 @@ const roleStatements = (synth: SynthesisedStack, fragment: string) => {
     .filter(([, p]) => p.role === `\${aws_iam_role.${roleId}.id}`)
     .flatMap(([, p]) => JSON.parse(p.policy).Statement);
 };
-const s3Statements = (synth: SynthesisedStack, fragment: string) => roleStatements(synth, fragment).filter((s: { Action: string[] }) => s.Action.some((a) => a.startsWith('s3:')));
+// The backups' S3 statements and resources; the service-account issuer has a bucket of its own.
+const s3Statements = (synth: SynthesisedStack, fragment: string) =>
+  roleStatements(synth, fragment).filter((s: { Action: string[]; Resource: string[] }) => s.Action.some((a) => a.startsWith('s3:')) && !s.Resource.some((r) => r.includes('service-account-issuer')));
+const backupResources = (synth: SynthesisedStack, type: string) => synth.resources(type).filter(([id]) => id.includes('etcd-backups'));
 const documentsOf = (synth: SynthesisedStack) => new Map(synth.resources('aws_ssm_document').map(([id, d]) => [d.name as string, { id, ...d }]));
 const associationsOf = (synth: SynthesisedStack) => new Map(synth.resources('aws_ssm_association').map(([, a]) => [a.association_name as string, a]));
 
@@ -49,7 +52,7 @@ describe('the default backup bucket (kept on destroy)', () => {
 
   test('is a CloudFormation bucket that the stack keeps when it is deleted', () => {
     expect(defaultSynth.resources('aws_cloudformation_stack')).toHaveLength(1);
-    expect(defaultSynth.resources('aws_s3_bucket')).toEqual([]);
+    expect(backupResources(defaultSynth, 'aws_s3_bucket')).toEqual([]);
     expect(bucket.Type).toBe('AWS::S3::Bucket');
     expect([bucket.DeletionPolicy, bucket.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
     expect(stack.name).toBe('demo-etcd-backups');
@@ -93,7 +96,7 @@ describe('who may use the snapshots', () => {
   test('a bucket of yours: no bucket is made, and the prefix is <prefix><cluster>/', () => {
     const synth = synthStack((s) => new KubeadmCluster(s, 'cluster', { ...base, backup: EtcdBackup.toBucket({ bucketName: 'acme-backups', prefix: 'kubernetes/' }) }));
     expect(synth.resources('aws_cloudformation_stack')).toEqual([]);
-    expect(synth.resources('aws_s3_bucket')).toEqual([]);
+    expect(backupResources(synth, 'aws_s3_bucket')).toEqual([]);
     const write = s3Statements(synth, 'control-plane').find((s: { Action: string[] }) => s.Action.includes('s3:PutObject'));
     expect(write.Resource[0]).toMatch(/:s3:::acme-backups\/kubernetes\/demo\/\*$/);
     expect(synth.json.output.demo_etcd_snapshot_location.value).toBe('s3://acme-backups/kubernetes/demo/');
@@ -102,13 +105,13 @@ describe('who may use the snapshots', () => {
   test('emptyOnDestroy makes a plain bucket that destroy empties, with the same protections', () => {
     const synth = synthStack((s) => new KubeadmCluster(s, 'cluster', { ...base, backup: EtcdBackup.toNewBucket({ emptyOnDestroy: true, retentionDays: 7 }) }));
     expect(synth.resources('aws_cloudformation_stack')).toEqual([]);
-    const [[, bucket]] = synth.resources('aws_s3_bucket');
+    const [[, bucket]] = backupResources(synth, 'aws_s3_bucket');
     expect(bucket.force_destroy).toBe(true);
-    expect(synth.resources('aws_s3_bucket_versioning')[0][1].versioning_configuration.status).toBe('Enabled');
-    expect(synth.resources('aws_s3_bucket_server_side_encryption_configuration')[0][1].rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe('AES256');
-    const block = synth.resources('aws_s3_bucket_public_access_block')[0][1];
+    expect(backupResources(synth, 'aws_s3_bucket_versioning')[0][1].versioning_configuration.status).toBe('Enabled');
+    expect(backupResources(synth, 'aws_s3_bucket_server_side_encryption_configuration')[0][1].rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe('AES256');
+    const block = backupResources(synth, 'aws_s3_bucket_public_access_block')[0][1];
     expect([block.block_public_acls, block.ignore_public_acls, block.block_public_policy, block.restrict_public_buckets]).toEqual([true, true, true, true]);
-    const rule = synth.resources('aws_s3_bucket_lifecycle_configuration')[0][1].rule[0];
+    const rule = backupResources(synth, 'aws_s3_bucket_lifecycle_configuration')[0][1].rule[0];
     expect([rule.status, rule.expiration[0].days, rule.noncurrent_version_expiration[0].noncurrent_days]).toEqual(['Enabled', 7, 1]);
   });
 

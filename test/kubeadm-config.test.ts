@@ -12,6 +12,7 @@ import {
   kubeProxyConfiguration,
   NODE_BOOTSTRAP_GROUP,
   JOIN_TOKEN_CONFIG_PLACEHOLDER,
+  PROVIDER_ID_CONFIG_PLACEHOLDER,
   renderKubeadmConfig,
   renderDiscoveryKubeconfig,
 } from '../lib/bootstrap/kubeadm-config';
@@ -110,7 +111,14 @@ describe('kubeadm init documents', () => {
     expect(text).not.toMatch(/token: /);
     expect(NODE_BOOTSTRAP_GROUP).toBe('system:bootstrappers:kubeadm:default-node-token');
     expect(init.localAPIEndpoint).toEqual({ advertiseAddress: plan.controlPlaneNodes[0].privateIp, bindPort: 6443 });
-    expect(init.nodeRegistration).toEqual({ criSocket: 'unix:///var/run/containerd/containerd.sock', kubeletExtraArgs: [{ name: 'node-ip', value: plan.controlPlaneNodes[0].privateIp }] });
+    expect(init.nodeRegistration).toEqual({
+      criSocket: 'unix:///var/run/containerd/containerd.sock',
+      kubeletExtraArgs: [
+        { name: 'node-ip', value: plan.controlPlaneNodes[0].privateIp },
+        { name: 'cloud-provider', value: 'external' },
+        { name: 'provider-id', value: '@provider-id@' },
+      ],
+    });
   });
 
   test('Secrets are encrypted at rest: the API server reads the encryption configuration from its host folder', () => {
@@ -149,6 +157,48 @@ describe('kubeadm init options', () => {
   });
 });
 
+describe('the external cloud provider and the published service-account issuer', () => {
+  const issuer = { issuerUrl: 'https://demo-oidc.s3.eu-west-1.amazonaws.com', jwksUrl: 'https://demo-oidc.s3.eu-west-1.amazonaws.com/openid/v1/jwks' };
+
+  test('every node kind registers with cloud-provider external and a provider ID; no component but the kubelet gets the flag', () => {
+    const registrations = [
+      initConfiguration(props).nodeRegistration,
+      joinConfiguration(props).nodeRegistration,
+      joinConfiguration(props, { controlPlaneAddress: plan.controlPlaneNodes[1].privateIp }).nodeRegistration,
+    ];
+    for (const registration of registrations) {
+      const args = registration.kubeletExtraArgs ?? [];
+      expect(args.filter((a) => a.name === 'cloud-provider')).toEqual([{ name: 'cloud-provider', value: 'external' }]);
+      expect(args.filter((a) => a.name === 'provider-id')).toEqual([{ name: 'provider-id', value: PROVIDER_ID_CONFIG_PLACEHOLDER }]);
+    }
+    const cluster = clusterConfiguration({ ...props, serviceAccountIssuer: issuer });
+    expect([...cluster.apiServer.extraArgs, ...cluster.controllerManager.extraArgs].map((a) => a.name)).not.toContain('cloud-provider');
+    // The placeholder is a whole quoted scalar: the provider ID the node puts in keeps the document's shape.
+    const rendered = renderKubeadmConfig([joinConfiguration(props)]);
+    expect(rendered).toContain(`value: '${PROVIDER_ID_CONFIG_PLACEHOLDER}'`);
+    const filled = parsedStream(rendered.split(PROVIDER_ID_CONFIG_PLACEHOLDER).join('aws:///eu-west-1a/i-0abc'))[0] as any;
+    expect(filled.nodeRegistration.kubeletExtraArgs[1]).toEqual({ name: 'provider-id', value: 'aws:///eu-west-1a/i-0abc' });
+  });
+
+  test('without the external cloud provider the provider ID stays and the taint-causing flag goes', () => {
+    const args = joinConfiguration({ ...props, externalCloudProvider: false }).nodeRegistration.kubeletExtraArgs;
+    expect(args).toEqual([{ name: 'provider-id', value: PROVIDER_ID_CONFIG_PLACEHOLDER }]);
+  });
+
+  test('the API server signs with the published issuer first, still accepts the in-cluster one, and points at the published keys', () => {
+    const cluster = clusterConfiguration({ ...props, serviceAccountIssuer: issuer });
+    expect(cluster.apiServer.extraArgs).toEqual([
+      { name: 'encryption-provider-config', value: '/etc/kubernetes/encryption/config.yaml' },
+      { name: 'service-account-issuer', value: issuer.issuerUrl },
+      { name: 'service-account-issuer', value: 'https://kubernetes.default.svc.cluster.local' },
+      { name: 'service-account-jwks-uri', value: issuer.jwksUrl },
+    ]);
+    expect(problemsOf(() => clusterConfiguration({ ...props, serviceAccountIssuer: { issuerUrl: 'http://x', jwksUrl: '${TfToken[TOKEN.4]}/openid/v1/jwks' } })).map((p) => p.property)).toEqual([
+      'serviceAccountIssuer.issuerUrl',
+    ]);
+  });
+});
+
 describe('kubeadm join documents', () => {
   test('a worker discovers the cluster by file, pinned to the CA, and joins with the token the node puts in', () => {
     const rendered = renderKubeadmConfig([joinConfiguration(props)]);
@@ -156,7 +206,13 @@ describe('kubeadm join documents', () => {
     expect(join).toEqual({
       apiVersion: 'kubeadm.k8s.io/v1beta4',
       kind: 'JoinConfiguration',
-      nodeRegistration: { criSocket: CONTAINERD_CRI_SOCKET },
+      nodeRegistration: {
+        criSocket: CONTAINERD_CRI_SOCKET,
+        kubeletExtraArgs: [
+          { name: 'cloud-provider', value: 'external' },
+          { name: 'provider-id', value: PROVIDER_ID_CONFIG_PLACEHOLDER },
+        ],
+      },
       discovery: { file: { kubeConfigPath: '/etc/kubeadm-bootstrap/discovery.conf' }, tlsBootstrapToken: JOIN_TOKEN_CONFIG_PLACEHOLDER },
     });
     // The node replaces the whole single-quoted scalar; any token leaves the document's shape as it was.
@@ -171,7 +227,11 @@ describe('kubeadm join documents', () => {
     const address = plan.controlPlaneNodes[2].privateIp;
     const join = joinConfiguration(props, { controlPlaneAddress: address, discoveryKubeconfigPath: '/tmp/d.conf' });
     expect(join.controlPlane).toEqual({ localAPIEndpoint: { advertiseAddress: address, bindPort: 6443 } });
-    expect(join.nodeRegistration.kubeletExtraArgs).toEqual([{ name: 'node-ip', value: address }]);
+    expect(join.nodeRegistration.kubeletExtraArgs).toEqual([
+      { name: 'node-ip', value: address },
+      { name: 'cloud-provider', value: 'external' },
+      { name: 'provider-id', value: PROVIDER_ID_CONFIG_PLACEHOLDER },
+    ]);
     expect(join.discovery.file.kubeConfigPath).toBe('/tmp/d.conf');
   });
 

@@ -83,6 +83,8 @@ const ALLOWED_REFERENCES = [
   /^data\.aws_region\.[\w-]+\.region$/,
   /^aws_kms_alias\.[\w-]+\.name$/,
   /^aws_ssm_parameter\.[\w-]+\.name$/,
+  // The service-account issuer's bucket: its name is in the issuer URL every token carries.
+  /^aws_s3_bucket\.[\w-]+\.bucket$/,
 ];
 
 describe('node user-data from the synthesised examples', () => {

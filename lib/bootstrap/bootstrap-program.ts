@@ -1,4 +1,4 @@
-import { CONTAINERD_CRI_SOCKET, ENCRYPTION_CONFIG_PATH, JOIN_TOKEN_CONFIG_PLACEHOLDER } from './kubeadm-config';
+import { CONTAINERD_CRI_SOCKET, ENCRYPTION_CONFIG_PATH, JOIN_TOKEN_CONFIG_PLACEHOLDER, PROVIDER_ID_CONFIG_PLACEHOLDER } from './kubeadm-config';
 import { KubernetesVersion } from './kubernetes-version';
 import { ContainerdPackageSource } from './kubernetes-version';
 import { DOCKER_APT_REPOSITORY, heldPackages, nodePackageSpecs } from './node-packages';
@@ -79,6 +79,12 @@ export interface BootstrapProgramProps {
    * @default - no restores
    */
   readonly etcdRestore?: { readonly parameterName: string; readonly program: string };
+  /**
+   * Program that publishes the API server's service-account keys for IAM; the first control-plane
+   * node runs it once after `kubeadm init`.
+   * @default - no published issuer
+   */
+  readonly issuerKeysProgram?: string;
   /** Name of the SSM association that installs the node tools, for the message when they do not come. */
   readonly channelAssociation: string;
   /** The worker's auto scaling group, which it tells when it cannot ever join. */
@@ -397,6 +403,28 @@ run_join() {
   done
 }
 
+# The kubelet's provider ID, aws:///<zone>/<instance-id>, from instance metadata, put in place of its
+# placeholder in the kubeadm configuration this node runs (init) or its template (joins).
+set_provider_id() {
+  local zone instance provider_id file text
+  zone=$(retry 10 3 imds meta-data/placement/availability-zone) || fail 'could not read the availability zone from instance metadata'
+  instance=$(retry 10 3 imds meta-data/instance-id) || fail 'could not read the instance id from instance metadata'
+  [[ "$zone" =~ ^[a-z0-9-]+$ && "$instance" =~ ^i-[0-9a-f]+$ ]] || fail "instance metadata gave an unexpected zone ($zone) or instance id ($instance)"
+  provider_id="aws:///$zone/$instance"
+  for file in "$KUBEADM_CONFIG" "$KUBEADM_CONFIG.template"; do
+    [ -f "$file" ] || continue
+    text=$(< "$file")
+    (umask 077 && printf '%s\\n' "\${text//$PROVIDER_ID_PLACEHOLDER/$provider_id}" > "$file.new")
+    mv "$file.new" "$file"
+  done
+  log "provider ID $provider_id"
+}
+
+publish_issuer_keys() {
+  wait_for_program "$ISSUER_KEYS_PROGRAM"
+  "$ISSUER_KEYS_PROGRAM"
+}
+
 publish_join_token() {
   wait_for_program "$JOIN_TOKEN_PROGRAM"
   "$JOIN_TOKEN_PROGRAM" rotate
@@ -411,10 +439,14 @@ main() {
   phase host prepare_host
   phase packages install_packages
   phase containerd configure_containerd
+  phase provider-id set_provider_id
   phase kubeadm "run_$\{ACTION//-/_}"
   if [ "$ACTION" = init ]; then
     phase publish-token publish_join_token
     phase restore-request clear_restore_request
+    if [ -n "$ISSUER_KEYS_PROGRAM" ]; then
+      phase publish-issuer-keys publish_issuer_keys
+    fi
   fi
   touch "$MARKERS/complete"
   log "bootstrap complete"
@@ -448,6 +480,7 @@ export function bootstrapProgram(props: BootstrapProgramProps, env: ProgramEnvir
     ['ETCD_RESTORE_PARAMETER', props.etcdRestore?.parameterName ?? ''],
     ['ETCD_RESTORE_PROGRAM', props.etcdRestore?.program ?? ''],
     ['NO_RESTORE', 'none'],
+    ['ISSUER_KEYS_PROGRAM', props.issuerKeysProgram ?? ''],
     ['AUTO_SCALING_GROUP', props.autoScalingGroupName ?? ''],
     ['API_ENDPOINT', props.apiEndpoint],
     ['PKI_FILES', CONTROL_PLANE_PKI_FILES.join(' ')],
@@ -455,6 +488,7 @@ export function bootstrapProgram(props: BootstrapProgramProps, env: ProgramEnvir
     ['CA_FILE', `${env.root ?? ''}${WORKER_CA_PATH}`],
     ['KUBEADM_CONFIG', `${env.root ?? ''}${KUBEADM_CONFIG_PATH}`],
     ['TOKEN_PLACEHOLDER', JOIN_TOKEN_CONFIG_PLACEHOLDER],
+    ['PROVIDER_ID_PLACEHOLDER', PROVIDER_ID_CONFIG_PLACEHOLDER],
     ['CONTAINERD_CONFIG_SOURCE', CONTAINERD_CONFIG_SOURCE],
     ['CHANNEL_WAIT_SECONDS', CHANNEL_WAIT_MINUTES * 60],
     ['CHANNEL_ASSOCIATION', props.channelAssociation],

@@ -12,6 +12,7 @@ import {
   KUBEADM_CONFIG_PATH,
   WORKER_CA_PATH,
 } from './bootstrap-program';
+import { ISSUER_KEYS_PROGRAM_PATH } from './issuer-keys';
 import { JOIN_TOKEN_PROGRAM_PATH } from './join-token';
 import {
   CONTAINERD_CRI_SOCKET,
@@ -200,6 +201,7 @@ function controlPlaneFiles(props: ControlPlaneUserDataProps, action: BootstrapAc
     apiEndpoint: controlPlaneEndpoint(props),
     joinTokenProgram: JOIN_TOKEN_PROGRAM_PATH,
     etcdRestore: action === BootstrapAction.INIT ? secrets.etcdRestore : undefined,
+    issuerKeysProgram: props.serviceAccountIssuer !== undefined ? ISSUER_KEYS_PROGRAM_PATH : undefined,
     channelAssociation: secrets.toolsAssociation,
     joinTimeoutMinutes: props.joinTimeoutMinutes,
   });

@@ -30,6 +30,12 @@ export const INIT_TOKEN_TTL = '1h';
  * document's structure.
  */
 export const JOIN_TOKEN_CONFIG_PLACEHOLDER = '@join-token@';
+/**
+ * Stands in for the node's provider ID (`aws:///<zone>/<instance-id>`) in every node's kubeadm
+ * configuration. The node replaces it with what its instance metadata says at boot, the way it puts
+ * in the join token; the ID holds only `[a-z0-9:/-]`, so the document keeps its structure.
+ */
+export const PROVIDER_ID_CONFIG_PLACEHOLDER = '@provider-id@';
 /** Directory of the API server's encryption-at-rest configuration on control-plane nodes. */
 export const ENCRYPTION_CONFIG_DIR = '/etc/kubernetes/encryption';
 /** The `EncryptionConfiguration` the API server reads; fetched from Parameter Store before kubeadm runs. */
@@ -176,6 +182,13 @@ export interface ClusterEndpointProps {
    * @default 'kubernetes'
    */
   readonly clusterName?: string;
+  /**
+   * Whether kubelets leave node initialisation to an external cloud controller manager
+   * (`cloud-provider: external`): nodes register tainted `node.cloudprovider.kubernetes.io/uninitialized`
+   * until it has set them up. Every kubelet gets its provider ID from instance metadata either way.
+   * @default true
+   */
+  readonly externalCloudProvider?: boolean;
 }
 
 /** What the control plane's kubeadm documents are made from. */
@@ -198,6 +211,20 @@ export interface KubeadmConfigProps extends ClusterEndpointProps {
    * @default true
    */
   readonly kubeProxy?: boolean;
+  /**
+   * The service-account issuer published for IAM: the API server names it in the tokens it signs
+   * and points its discovery document at the published keys.
+   * @default - kubeadm's in-cluster issuer only
+   */
+  readonly serviceAccountIssuer?: ServiceAccountIssuerArgs;
+}
+
+/** The API server's service-account issuer as published outside the cluster. */
+export interface ServiceAccountIssuerArgs {
+  /** `https://` URL of the issuer (may be a Terraform token). */
+  readonly issuerUrl: string;
+  /** `https://` URL of its key set (may be a Terraform token). */
+  readonly jwksUrl: string;
 }
 
 /** Where a joining node's JoinConfiguration points and whether it joins the control plane. */
@@ -259,6 +286,12 @@ export function checkKubeadmConfigProps(problems: ProblemList, props: KubeadmCon
       problems.add('extraCertSans', san, 'is neither an IPv4 address nor a DNS name', 'list host names or IPv4 addresses only');
     }
   }
+  const issuer = props.serviceAccountIssuer;
+  for (const [key, value] of issuer === undefined ? [] : ([['issuerUrl', issuer.issuerUrl], ['jwksUrl', issuer.jwksUrl]] as const)) {
+    if (typeof value !== 'string' || (!isUnresolved(value) && !/^https:\/\/[a-z0-9.-]+(\/[A-Za-z0-9._/-]*)?$/.test(value)) || /[\s'"]/.test(value)) {
+      problems.add(`serviceAccountIssuer.${key}`, value, 'is not an https URL', 'give the https:// URL IAM reads the issuer at, for example https://<bucket>.s3.<region>.amazonaws.com');
+    }
+  }
   if (props.plan.controlPlaneNodes.length === 0) {
     problems.add('plan', 'no control-plane nodes', 'the plan places no control-plane node', 'create the plan with controlPlaneCount 1 or 3');
   }
@@ -288,6 +321,34 @@ function nodeIpArgs(address: string): KubeadmArg[] {
   return [{ name: 'node-ip', value: address }];
 }
 
+/**
+ * The kubelet flags every node gets: the provider ID, put in at boot, and with an external cloud
+ * provider `cloud-provider: external` (only the kubelet takes that flag: kube-apiserver no longer
+ * has it, and kube-controller-manager needs none).
+ */
+export function cloudProviderKubeletArgs(props: Pick<ClusterEndpointProps, 'externalCloudProvider'>): KubeadmArg[] {
+  return [
+    ...(props.externalCloudProvider === false ? [] : [{ name: 'cloud-provider', value: 'external' }]),
+    { name: 'provider-id', value: PROVIDER_ID_CONFIG_PLACEHOLDER },
+  ];
+}
+
+/**
+ * The API server flags of a published issuer. The published one comes first: it signs new tokens.
+ * kubeadm's in-cluster issuer stays accepted, so tokens issued before it keep working, and the API
+ * audiences stay both issuers (the API server's default when none is given).
+ */
+export function serviceAccountIssuerArgs(issuer: ServiceAccountIssuerArgs | undefined): KubeadmArg[] {
+  if (issuer === undefined) {
+    return [];
+  }
+  return [
+    { name: 'service-account-issuer', value: issuer.issuerUrl },
+    { name: 'service-account-issuer', value: `https://kubernetes.default.svc.${CLUSTER_DOMAIN}` },
+    { name: 'service-account-jwks-uri', value: issuer.jwksUrl },
+  ];
+}
+
 /** `kubeadm init`'s own settings, for the first control-plane node. */
 export function initConfiguration(props: KubeadmConfigProps): InitConfiguration {
   throwIfInvalid((p) => checkKubeadmConfigProps(p, props));
@@ -304,7 +365,7 @@ export function initConfiguration(props: KubeadmConfigProps): InitConfiguration 
         groups: [NODE_BOOTSTRAP_GROUP],
       },
     ],
-    nodeRegistration: { criSocket: CONTAINERD_CRI_SOCKET, kubeletExtraArgs: nodeIpArgs(address) },
+    nodeRegistration: { criSocket: CONTAINERD_CRI_SOCKET, kubeletExtraArgs: [...nodeIpArgs(address), ...cloudProviderKubeletArgs(props)] },
     localAPIEndpoint: { advertiseAddress: address, bindPort: portOf(props) },
   };
 }
@@ -325,7 +386,7 @@ export function clusterConfiguration(props: KubeadmConfigProps): ClusterConfigur
     apiServer: {
       certSANs: [...new Set(sans)],
       // Secrets are encrypted in etcd with the key in this file, the same on every API server.
-      extraArgs: [{ name: 'encryption-provider-config', value: ENCRYPTION_CONFIG_PATH }],
+      extraArgs: [{ name: 'encryption-provider-config', value: ENCRYPTION_CONFIG_PATH }, ...serviceAccountIssuerArgs(props.serviceAccountIssuer)],
       extraVolumes: [{ name: 'encryption-config', hostPath: ENCRYPTION_CONFIG_DIR, mountPath: ENCRYPTION_CONFIG_DIR, readOnly: true, pathType: 'DirectoryOrCreate' }],
     },
     controllerManager: {
@@ -388,7 +449,7 @@ export function joinConfiguration(props: ClusterEndpointProps, options: JoinOpti
     kind: 'JoinConfiguration',
     nodeRegistration: {
       criSocket: CONTAINERD_CRI_SOCKET,
-      ...(address !== undefined ? { kubeletExtraArgs: nodeIpArgs(address) } : {}),
+      kubeletExtraArgs: [...(address !== undefined ? nodeIpArgs(address) : []), ...cloudProviderKubeletArgs(props)],
     },
     discovery: {
       file: { kubeConfigPath: options.discoveryKubeconfigPath ?? DISCOVERY_KUBECONFIG_PATH },

@@ -1,7 +1,10 @@
+import { ClusterRoleBindingV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-binding-v1';
+import { ClusterRoleV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-v1';
 import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
 import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
@@ -27,10 +30,21 @@ export interface ConnectivityCheckProps {
    */
   readonly serverImage?: string;
   /**
-   * Client image that runs the check (needs sh, nslookup and wget).
-   * @default 'busybox:1.37'
+   * Client image that runs the check (needs sh, nslookup, wget, grep, awk and curl with CA
+   * certificates).
+   * @default 'curlimages/curl:8.16.0' - Alpine with busybox and curl
    */
   readonly clientImage?: string;
+  /**
+   * How many nodes must be Ready: the control plane plus each pool's minimum.
+   * @default 1
+   */
+  readonly expectedNodes?: number;
+  /**
+   * An HTTPS address on the internet that pods must reach.
+   * @default 'https://checkip.amazonaws.com'
+   */
+  readonly egressUrl?: string;
   /**
    * Cluster DNS domain.
    * @default 'cluster.local'
@@ -40,14 +54,18 @@ export interface ConnectivityCheckProps {
 
 const APP_LABEL = 'kubeadm-connectivity-check';
 const REPLICAS = 2;
+/** How long the check waits for nodes to be Ready and initialised, within the Job's deadline. */
+export const NODE_WAIT_SECONDS = 420;
 // The control-plane node may host one replica, so a cluster with a single worker still has the two
 // replicas on two different nodes.
 const CONTROL_PLANE_TOLERATION = { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' };
 
 /**
- * Proves the pod network after the deploy, as part of it: two nginx pods on two different nodes,
- * a Service, and a Job that reaches both pods by pod IP and the Service by cluster IP and DNS name.
- * If the pod network does not work, the Job fails and so does `cdktf deploy`.
+ * Proves the cluster works after the deploy, as part of it: two nginx pods on two different nodes,
+ * a Service, and a Job that checks the nodes (enough of them Ready, each with its provider ID and
+ * initialised by the cloud controller manager; it may list nodes and nothing else), reaches both
+ * pods by pod IP and the Service by cluster IP and DNS name, and reaches the internet. If any of
+ * it fails, the Job fails and so does `cdktf deploy`.
  */
 export class ConnectivityCheck extends Construct {
   public readonly job: JobV1;
@@ -107,9 +125,28 @@ export class ConnectivityCheck extends Construct {
       spec: { selector: labels, clusterIp: 'None', port: [{ port: 80, targetPort: 'http', name: 'http' }] },
     });
 
+    // The Job may read the node list, nothing else.
+    const account = new ServiceAccountV1(this, 'account', {
+      provider,
+      metadata: { name: 'node-check', namespace: ns, labels },
+      automountServiceAccountToken: true,
+    });
+    const role = new ClusterRoleV1(this, 'node-reader', {
+      provider,
+      dependsOn: [namespace],
+      metadata: { name: 'kubeadm-connectivity-check', labels },
+      rule: [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] }],
+    });
+    const binding = new ClusterRoleBindingV1(this, 'node-reader-binding', {
+      provider,
+      metadata: { name: 'kubeadm-connectivity-check', labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name },
+      subject: [{ kind: 'ServiceAccount', name: account.metadata.name, namespace: ns }],
+    });
+
     this.job = new JobV1(this, 'check', {
       provider,
-      dependsOn: [servers, service, headless],
+      dependsOn: [servers, service, headless, binding],
       metadata: { name: 'pod-network-check', namespace: ns, labels },
       spec: {
         backoffLimit: 4,
@@ -118,17 +155,21 @@ export class ConnectivityCheck extends Construct {
           metadata: { labels: { app: `${APP_LABEL}-client` } },
           spec: {
             restartPolicy: 'Never',
+            serviceAccountName: account.metadata.name,
             toleration: [CONTROL_PLANE_TOLERATION],
             container: [
               {
                 name: 'check',
-                image: props.clientImage ?? 'busybox:1.37',
+                image: props.clientImage ?? 'curlimages/curl:8.16.0',
                 command: ['sh', '-c', CONNECTIVITY_SCRIPT],
                 env: [
                   { name: 'PODS_DNS_NAME', value: `nginx-pods.${ns}.svc.${domain}` },
                   { name: 'EXPECTED_PODS', value: String(REPLICAS) },
                   { name: 'SERVICE_IP', value: service.spec.clusterIp },
                   { name: 'SERVICE_DNS_NAME', value: `nginx.${ns}.svc.${domain}` },
+                  { name: 'EXPECTED_NODES', value: String(props.expectedNodes ?? 1) },
+                  { name: 'NODE_WAIT_SECONDS', value: String(NODE_WAIT_SECONDS) },
+                  { name: 'EGRESS_URL', value: props.egressUrl ?? 'https://checkip.amazonaws.com' },
                 ],
                 terminationMessagePolicy: 'FallbackToLogsOnError',
               },

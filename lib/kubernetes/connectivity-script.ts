@@ -1,10 +1,16 @@
 /**
- * The connectivity check's script (POSIX sh for busybox): reach every nginx pod by its pod IP,
- * found through a headless Service, then the Service by its cluster IP and by DNS name. Kept
- * apart from the construct so that tests can run shellcheck on exactly what the Job runs.
+ * The connectivity check's script (POSIX sh, for the check image's busybox and curl):
+ * - the nodes: at least `EXPECTED_NODES` Ready, each with an AWS provider ID and none still
+ *   waiting for the cloud controller manager (`node.cloudprovider.kubernetes.io/uninitialized`),
+ *   read from the API with the Job's service account; it waits `NODE_WAIT_SECONDS` for late joiners;
+ * - the pod network: every nginx pod by its pod IP, found through a headless Service, then the
+ *   Service by its cluster IP and by DNS name;
+ * - egress: a pod reaches `EGRESS_URL` on the internet.
+ * Kept apart from the construct so that tests can run it, and shellcheck, on exactly what the Job runs.
  */
 export const CONNECTIVITY_SCRIPT = `set -eu
 failed=0
+SA_DIR=\${SA_DIR:-/var/run/secrets/kubernetes.io/serviceaccount}
 check() {
   if wget -q -T 5 -O /dev/null "http://$2/"; then
     echo "ok      $1 http://$2/"
@@ -13,10 +19,53 @@ check() {
     failed=1
   fi
 }
+# count TEXT PATTERN: how many times PATTERN occurs in TEXT.
+count() {
+  printf '%s' "$1" | grep -o "$2" | grep -c . || true
+}
+# The node list as compact JSON (the API server pretty-prints for curl unless told not to).
+nodes_json() {
+  curl -sS --fail -m 10 -A kubeadm-connectivity-check --cacert "$SA_DIR/ca.crt" \\
+    -H "Authorization: Bearer $(cat "$SA_DIR/token")" \\
+    "https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT/api/v1/nodes?pretty=false"
+}
+deadline=$(($(date +%s) + NODE_WAIT_SECONDS))
+while :; do
+  json=$(nodes_json) || json=''
+  nodes=$(count "$json" '"kubeletVersion":')
+  ready=$(count "$json" '"type":"Ready","status":"True"')
+  with_id=$(count "$json" '"providerID":"aws:///[a-z0-9-]*/i-[0-9a-f]*"')
+  waiting=$(count "$json" 'node.cloudprovider.kubernetes.io/uninitialized')
+  if [ "$ready" -ge "$EXPECTED_NODES" ] && [ "$with_id" -eq "$nodes" ] && [ "$waiting" -eq 0 ]; then
+    break
+  fi
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    break
+  fi
+  echo "waiting for nodes: $ready of $EXPECTED_NODES Ready, $with_id of $nodes with a provider ID, $waiting not initialised by the cloud controller manager"
+  sleep 10
+done
+if [ -z "$json" ]; then
+  echo "FAILED  nodes: the API server did not list the nodes (is the check's ClusterRole bound?)"
+  failed=1
+else
+  if [ "$ready" -ge "$EXPECTED_NODES" ]; then
+    echo "ok      nodes: $ready Ready, at least $EXPECTED_NODES expected"
+  else
+    echo "FAILED  nodes: $ready Ready, at least $EXPECTED_NODES expected (the control plane and each pool's minimum)"
+    failed=1
+  fi
+  if [ "$with_id" -eq "$nodes" ] && [ "$waiting" -eq 0 ]; then
+    echo "ok      nodes: every node has its AWS provider ID and is initialised"
+  else
+    echo "FAILED  nodes: $with_id of $nodes have an AWS provider ID, $waiting still wait for the cloud controller manager (check its pods in kube-system)"
+    failed=1
+  fi
+fi
 pod_ips=$(nslookup "$PODS_DNS_NAME" | awk '/^Name:/ { found = 1 } found && /^Address/ { print $2 }' | sort)
-count=$(echo "$pod_ips" | grep -c . || true)
-if [ "$count" -ne "$EXPECTED_PODS" ]; then
-  echo "FAILED  DNS: $PODS_DNS_NAME lists $count pod IPs, expected $EXPECTED_PODS (is cluster DNS running?)"
+found=$(echo "$pod_ips" | grep -c . || true)
+if [ "$found" -ne "$EXPECTED_PODS" ]; then
+  echo "FAILED  DNS: $PODS_DNS_NAME lists $found pod IPs, expected $EXPECTED_PODS (is cluster DNS running?)"
   failed=1
 fi
 for ip in $pod_ips; do
@@ -24,9 +73,15 @@ for ip in $pod_ips; do
 done
 check "Service cluster IP (kube-proxy)" "$SERVICE_IP"
 check "Service DNS name (cluster DNS)" "$SERVICE_DNS_NAME"
+if curl -sS -o /dev/null --fail -m 10 --retry 3 "$EGRESS_URL"; then
+  echo "ok      egress to the internet ($EGRESS_URL)"
+else
+  echo "FAILED  egress to the internet ($EGRESS_URL): check the NAT gateway and the routes of the node subnets"
+  failed=1
+fi
 if [ "$failed" -ne 0 ]; then
-  echo "The pod network check failed: pods cannot reach each other or the Service. Check the network plugin's pods in kube-system and the security group rules for its ports."
+  echo "The cluster check failed; see the lines marked FAILED above."
   exit 1
 fi
-echo "The pod network works: every pod and the Service answered."
+echo "The cluster works: its nodes are Ready and initialised, every pod and the Service answered, and pods reach the internet."
 `;

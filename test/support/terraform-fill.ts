@@ -73,7 +73,8 @@ function realisticValue(reference: string): string {
     return 'kubeadm-cluster-demo-etcd-backups-bucket-1x2y3z4w5v6u7';
   }
   if (type === 'aws_s3_bucket' && attr === 'bucket') {
-    return 'demo-etcd-backups-20261129000000000000000001';
+    // A bucket_prefix of 36 characters plus the 26 Terraform adds: the longest name it makes.
+    return `${'c'.repeat(30)}-oidc-20261129114501234500000001`;
   }
   throw new Error(`no realistic value for ${reference}`);
 }

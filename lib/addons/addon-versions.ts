@@ -1,0 +1,40 @@
+/**
+ * Add-on artifacts pinned per Kubernetes minor, beside the node packages' table
+ * (`PACKAGES_BY_MINOR`). Charts lag the minors, so image tags are pinned per minor too.
+ */
+
+/** The aws-cloud-controller-manager chart (kubernetes/cloud-provider-aws). */
+export const CCM_CHART_REPOSITORY = 'https://kubernetes.github.io/cloud-provider-aws';
+export const CCM_CHART = 'aws-cloud-controller-manager';
+/** The latest chart; its own image is v1.35.0, so the tag below is set for every minor. */
+export const CCM_CHART_VERSION = '0.0.11';
+export const CCM_IMAGE_REPOSITORY = 'registry.k8s.io/provider-aws/cloud-controller-manager';
+
+export interface MinorAddons {
+  /**
+   * The cloud controller manager's image tag: its minor must equal Kubernetes'. Only tags whose
+   * image was promoted to registry.k8s.io: v1.34.1, v1.35.1 and v1.36.0 never were.
+   */
+  readonly ccmImageTag: string;
+}
+
+/** The table to change when a minor is added. */
+export const ADDONS_BY_MINOR: Readonly<Record<number, MinorAddons>> = {
+  34: { ccmImageTag: 'v1.34.3' },
+  35: { ccmImageTag: 'v1.35.2' },
+  36: { ccmImageTag: 'v1.36.1' },
+};
+
+/** The add-on versions of a Kubernetes minor. */
+export function addonsFor(minor: number): MinorAddons {
+  const addons = ADDONS_BY_MINOR[minor];
+  if (!addons) {
+    throw new Error(`no add-on versions are pinned for Kubernetes 1.${minor}; add the minor to ADDONS_BY_MINOR`);
+  }
+  return addons;
+}
+
+/** The aws-ebs-csi-driver chart (kubernetes-sigs/aws-ebs-csi-driver); chart 2.N runs driver v1.N on any supported minor. */
+export const EBS_CSI_CHART_REPOSITORY = 'https://kubernetes-sigs.github.io/aws-ebs-csi-driver';
+export const EBS_CSI_CHART = 'aws-ebs-csi-driver';
+export const EBS_CSI_CHART_VERSION = '2.64.0';

@@ -1,0 +1,47 @@
+import { KubeadmCluster } from '../lib';
+import { synthStack } from './support/synth';
+
+// How the cluster publishes its service-account issuer and who may touch it.
+
+describe('KubeadmCluster service-account issuer', () => {
+  const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] }));
+  const [bucketKey] = synth.resources('aws_s3_bucket').find(([, b]) => b.bucket_prefix === 'demo-oidc-')!;
+  const issuerHost = `\${aws_s3_bucket.${bucketKey}.bucket}.s3.\${data.aws_region`;
+  // User-data is assembled with join(): references sit between the literal parts.
+  const issuerInUserData = `https://", aws_s3_bucket.${bucketKey}.bucket, ".s3.", data.aws_region`;
+
+  test('the API server signs with the published issuer and points at the published keys; only the kubelet gets a cloud-provider flag', () => {
+    const [, instance] = synth.resources('aws_instance')[0];
+    const userData: string = instance.user_data_base64;
+    expect(userData).toContain(`- name: 'service-account-issuer'\\n            value: '${issuerInUserData}`);
+    expect(userData).toContain(`- name: 'service-account-jwks-uri'\\n            value: '${issuerInUserData}`);
+    // cloud-provider appears once: the kubelet's, in the InitConfiguration; never among the API server's flags.
+    expect(userData.split("name: 'cloud-provider'").length - 1).toBe(1);
+    expect(userData.indexOf("name: 'cloud-provider'")).toBeLessThan(userData.indexOf("kind: 'ClusterConfiguration'"));
+    expect(userData).toContain("readonly ISSUER_KEYS_PROGRAM='/usr/local/sbin/kubeadm-issuer-keys'");
+    // Workers never publish keys.
+    const [, template] = synth.resources('aws_launch_template')[0];
+    expect(template.user_data).not.toContain('kubeadm-issuer-keys');
+  });
+
+  test('only the control-plane role may write the key set; workers get nothing on the bucket', () => {
+    const policies = synth.resources('aws_iam_role_policy').map(([, p]) => [p.role, p.policy] as [string, string]);
+    const writers = policies.filter(([, policy]) => policy.includes(`aws_s3_bucket.${bucketKey}`));
+    expect(writers).toHaveLength(1);
+    expect(writers[0][0]).toMatch(/aws_iam_role\.cluster_identities_control-plane/);
+    expect(JSON.parse(writers[0][1]).Statement).toEqual([
+      { Sid: 'PublishServiceAccountKeys', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`\${aws_s3_bucket.${bucketKey}.arn}/openid/v1/jwks`] },
+    ]);
+  });
+
+  test('the SSM channel installs the key publication on control-plane nodes, and the control plane waits for its permission', () => {
+    const [, association] = synth.resources('aws_ssm_association').find(([, a]) => a.association_name === 'demo-issuer-keys')!;
+    expect(association.targets).toEqual([{ key: 'tag:cdktf-kubeadm-cluster/demo', values: ['control-plane'] }]);
+    const [, instance] = synth.resources('aws_instance')[0];
+    expect(instance.depends_on.some((d: string) => /aws_iam_role_policy\.cluster_identities_control-plane_issuer-policy/.test(d))).toBe(true);
+  });
+
+  test('the issuer is an output', () => {
+    expect(synth.json.output.demo_service_account_issuer.value).toContain(`https://${issuerHost}`);
+  });
+});
