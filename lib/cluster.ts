@@ -2,7 +2,7 @@ import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-i
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { DataHttp } from '@cdktf/provider-http/lib/data-http';
 import { HttpProvider } from '@cdktf/provider-http/lib/provider';
-import { Fn, ITerraformDependable, TerraformOutput } from 'cdktf';
+import { Annotations, Fn, ITerraformDependable, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { controlPlaneUserData, workerUserData } from './bootstrap/cloud-init';
 import { ClusterSecrets } from './bootstrap/cluster-secrets';
@@ -33,6 +33,13 @@ import { stackProvider } from './util/providers';
 
 // A lookup of the deploying machine's public address; AWS serves it for exactly this purpose.
 const CHECKIP_URL = 'https://checkip.amazonaws.com';
+
+/** Warned at synth when the API is open to the deploying machine only. */
+export const DEPLOYER_ADDRESS_WARNING =
+  'apiAccessCidrs is not set, so the API admits only the address of the machine that runs each deploy. ' +
+  'That suits a first try from one machine. A deploy from another address (a CI runner, another laptop) replaces the rule, ' +
+  'and until that deploy has updated it, its own refresh of the cluster\'s Kubernetes resources cannot reach the API. ' +
+  'List every range that deploys in apiAccessCidrs.';
 
 /**
  * A self-managed Kubernetes cluster on AWS, built with kubeadm, in one stack: address plan, VPC,
@@ -259,6 +266,7 @@ export class KubeadmCluster extends Construct {
   }
 
   private deployerCidr(): string {
+    Annotations.of(this).addWarning(DEPLOYER_ADDRESS_WARNING);
     stackProvider(this, HttpProvider, 'http');
     const lookup = new DataHttp(this, 'deployer-address', {
       url: CHECKIP_URL,

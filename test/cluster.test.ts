@@ -1,5 +1,6 @@
 import { parse } from 'yaml';
 import { ClusterConfigError, Cni, KubeadmCluster, KubeadmClusterProps } from '../lib';
+import { DEPLOYER_ADDRESS_WARNING } from '../lib/cluster';
 import { synthStack } from './support/synth';
 
 const base: KubeadmClusterProps = { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] };
@@ -42,6 +43,23 @@ describe('KubeadmCluster with defaults', () => {
     expect(api).toHaveLength(1);
     expect(api[0][1]).toMatchObject({ from_port: 6443, to_port: 6443 });
     expect(api[0][1].cidr_ipv4).toMatch(/^\$\{chomp\(data\.http\..*deployer.*\.response_body\)\}\/32$/);
+  });
+
+  test("a later deploy leaves each group's size to its operators", () => {
+    for (const [, group] of synth.resources('aws_autoscaling_group')) {
+      expect(group.lifecycle.ignore_changes).toEqual(['desired_capacity']);
+    }
+  });
+
+  test('the synth warns that the default API access follows the deploying machine', () => {
+    const warnings = (props: KubeadmClusterProps) => {
+      let cluster: KubeadmCluster | undefined;
+      synthStack((stack) => (cluster = new KubeadmCluster(stack, 'cluster', props)));
+      return cluster!.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data));
+    };
+    expect(warnings({ clusterName: 'demo' })).toEqual([DEPLOYER_ADDRESS_WARNING]);
+    expect(DEPLOYER_ADDRESS_WARNING).toContain('apiAccessCidrs');
+    expect(warnings(base)).toEqual([]);
   });
 
   test('workers do not wait for the control-plane instance', () => {

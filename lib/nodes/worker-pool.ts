@@ -96,6 +96,9 @@ export class WorkerPool extends Construct {
         { key: 'Name', value: name, propagateAtLaunch: true },
         { key: clusterTagKey(clusterName), value: 'owned', propagateAtLaunch: true },
       ],
+      // desiredSize is the size the group starts with. Afterwards the group's size is the
+      // operators' (or an autoscaler's) to set; a later deploy must not undo it.
+      lifecycle: { ignoreChanges: ['desired_capacity'] },
     });
   }
 }
