@@ -169,6 +169,8 @@ export class KubeadmCluster extends Construct {
       providerAlias: this.clusterName,
       dependsOn: [...this.controlPlane.ready, ...this.securityGroups.externalAccessRules],
       readinessTimeoutMinutes: props.readinessTimeoutMinutes,
+      controlPlaneInstanceIds: this.controlPlane.instances.map((instance) => instance.id),
+      region,
     });
     this.apiEndpoint = this.access.endpointUrl;
 

@@ -1,6 +1,7 @@
 import { parse } from 'yaml';
 import { ClusterConfigError, Cni, KubeadmCluster, KubeadmClusterProps } from '../lib';
 import { DEPLOYER_ADDRESS_WARNING } from '../lib/cluster';
+import { READINESS_PROGRAM } from '../lib/kubernetes/readiness-program';
 import { synthStack } from './support/synth';
 
 const base: KubeadmClusterProps = { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] };
@@ -92,8 +93,9 @@ describe('KubeadmCluster with defaults', () => {
     const provider = synth.json.provider.kubernetes.find((p: any) => p.alias === 'demo');
     expect(provider.client_certificate).toMatch(/tls_locally_signed_cert\.cluster_pki_terraform-cert/);
     expect(synth.json.output.demo_kubeconfig.value).toMatch(/tls_locally_signed_cert\.cluster_pki_admin-cert/);
-    const [, readiness] = synth.data('http').find(([id]) => id.includes('readyz'))!;
-    expect(readiness.client_cert_pem).toMatch(/tls_locally_signed_cert\.cluster_pki_terraform-cert/);
+    const [, readiness] = synth.resources('terraform_data').find(([id]) => id.includes('readiness'))!;
+    expect(readiness.provisioner[0]['local-exec'].environment.READYZ_CLIENT_CERT_PEM).toMatch(/tls_locally_signed_cert\.cluster_pki_terraform-cert/);
+    expect(readiness.provisioner[0]['local-exec'].environment.READYZ_CLIENT_KEY_PEM).toMatch(/tls_private_key\.cluster_pki_terraform-key/);
     // The wait also follows the rule that lets the deploying machine in.
     expect(readiness.depends_on.join()).toMatch(/aws_vpc_security_group_ingress_rule\..*tcp-6443/);
   });
@@ -106,11 +108,47 @@ describe('KubeadmCluster with defaults', () => {
         expect(resource.provider).toBe('kubernetes.demo');
       }
     }
-    const [, readiness] = synth.data('http').find(([id]) => id.includes('readyz'))!;
+    const [readinessId, readiness] = synth.resources('terraform_data').find(([id]) => id.includes('readiness'))!;
     expect(readiness.depends_on.join()).toMatch(/aws_instance\..*aws_eip_association\./);
-    expect(readiness.url).toMatch(/^https:\/\/\$\{aws_eip\..*\.public_ip\}:6443\/readyz$/);
-    expect(readiness.ca_cert_pem).toMatch(/tls_self_signed_cert/);
+    // Each one waits for the readiness, directly or through what it refers to or depends on.
+    const byAddress = new Map<string, any>();
+    for (const [type, resources] of Object.entries(synth.json.resource)) {
+      for (const [id, resource] of Object.entries(resources as Record<string, any>)) {
+        byAddress.set(`${type}.${id}`, resource);
+      }
+    }
+    const waits = (address: string, seen = new Set<string>()): boolean => {
+      if (address === `terraform_data.${readinessId}`) {
+        return true;
+      }
+      if (seen.has(address) || !byAddress.has(address)) {
+        return false;
+      }
+      seen.add(address);
+      const refs = JSON.stringify(byAddress.get(address)).match(/\b(?:kubernetes_\w+|helm_release|terraform_data)\.[\w-]+/g) ?? [];
+      return refs.some((ref) => waits(ref, seen));
+    };
+    for (const [type, resources] of kubernetes) {
+      for (const id of Object.keys(resources as Record<string, any>)) {
+        expect([id, waits(`${type}.${id}`)]).toEqual([id, true]);
+      }
+    }
     expect(Object.keys(synth.json.resource)).not.toContain('kubernetes_manifest');
+  });
+
+  test('the API is waited for once, at creation and when its endpoint or CA changes; no data source polls it', () => {
+    expect(synth.data('http').map(([, d]) => d.url)).toEqual(['https://checkip.amazonaws.com']);
+    const [, readiness] = synth.resources('terraform_data').find(([id]) => id.includes('readiness'))!;
+    expect(Object.keys(readiness.triggers_replace).sort()).toEqual(['ca_certificate', 'endpoint']);
+    expect(readiness.triggers_replace.endpoint).toMatch(/^https:\/\/\$\{aws_eip\..*\.public_ip\}:6443$/);
+    expect(readiness.triggers_replace.ca_certificate).toMatch(/^\$\{tls_self_signed_cert\..*\.cert_pem\}$/);
+    expect(readiness.provisioner).toHaveLength(1);
+    const exec = readiness.provisioner[0]['local-exec'];
+    // A create-time provisioner: never run by a plan, an update or a destroy.
+    expect(exec.when).toBeUndefined();
+    expect(exec.interpreter).toEqual(['node', '-e', READINESS_PROGRAM]);
+    expect(exec.environment.READYZ_TIMEOUT_SECONDS).toBe('900');
+    expect(exec.environment.READYZ_INSTANCE_IDS).toMatch(/aws_instance\./);
   });
 
   test('the connectivity check runs after the plugin and the workers', () => {
