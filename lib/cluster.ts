@@ -13,6 +13,7 @@ import { KubeadmClusterProps } from './cluster-props';
 import { describeCluster } from './cluster-summary';
 import { validateCluster } from './cluster-validation';
 import { CniInstallation, CniPlugin } from './cni/cni-plugin';
+import { abandonClusterResources } from './kubernetes/abandoned-resources';
 import { ClusterAccess } from './kubernetes/cluster-access';
 import { ConnectivityCheck } from './kubernetes/connectivity-check';
 import { renderAdminKubeconfig } from './kubernetes/kubeconfig';
@@ -66,6 +67,11 @@ export class KubeadmCluster extends Construct {
   public readonly access: ClusterAccess;
   public readonly cniInstallation: CniInstallation;
   public readonly connectivityCheck?: ConnectivityCheck;
+  /**
+   * With `abandon`, the addresses of the Kubernetes and Helm resources the stack forgets (each in a
+   * `removed` block); otherwise empty.
+   */
+  public readonly abandonedResources: readonly string[] = [];
   /** `https://host:6443` of the API server. */
   public readonly apiEndpoint: string;
   /** kubeconfig for the admin user (contains the admin key: a sensitive value). */
@@ -189,6 +195,11 @@ export class KubeadmCluster extends Construct {
         kubernetesProvider: this.access.kubernetesProvider,
         dependsOn: [...this.cniInstallation.resources, ...this.workerPools.map((p) => p.autoScalingGroup as ITerraformDependable)],
       });
+    }
+
+    if (props.abandon) {
+      // Built as usual, so that their addresses are the ones in state, then taken out again.
+      this.abandonedResources = abandonClusterResources([this]);
     }
 
     this.kubeconfig = renderAdminKubeconfig({
