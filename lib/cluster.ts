@@ -26,6 +26,7 @@ import { addJoinTokenRotation, JoinTokenRotation } from './operations/join-token
 import { NodeChannel } from './operations/node-channel';
 import { addNodeTools } from './operations/node-tools';
 import { ControlPlane } from './nodes/control-plane';
+import { LAUNCH_HOOK_NAME } from './nodes/lifecycle-hooks';
 import { WorkerPool } from './nodes/worker-pool';
 import { ResolvedWorkerPool } from './nodes/worker-pool-options';
 import { AddressPlan } from './plan/address-plan';
@@ -161,7 +162,7 @@ export class KubeadmCluster extends Construct {
           subnetIds: this.network.workerSubnetIds,
           securityGroupIds: [this.securityGroups.workerSecurityGroupId],
           instanceProfileArn: this.identities.worker.instanceProfileArn,
-          userData: workerUserData({ ...clusterProps, apiServerHost, caCertificate, autoScalingGroupName: WorkerPool.groupName(this.clusterName, pool.name) }),
+          userData: workerUserData({ ...clusterProps, apiServerHost, caCertificate, autoScalingGroupName: WorkerPool.groupName(this.clusterName, pool.name), launchLifecycleHook: LAUNCH_HOOK_NAME }),
           dependsOn: [...this.network.egress, ...secretsReady(this.identities.worker.policies)],
           keyName: props.sshKeyName,
         }),
@@ -260,20 +261,19 @@ export class KubeadmCluster extends Construct {
   }
 
   /**
-   * Lets a worker give its instance back to its own auto scaling group when the cluster refuses its
-   * join for good; group ARNs carry a random id, so they are matched by name.
+   * Lets a worker give its instance back to its auto scaling group when the cluster refuses its
+   * join for good, and end the launch lifecycle hook once its Node is Ready. Group ARNs carry a
+   * random id, so they are matched by name; the cluster's workers share one role, so the
+   * statement names the cluster's groups and no other.
    */
   private instanceHealthPolicy(region: string): PolicyDocument {
     const account = new DataAwsCallerIdentity(this, 'account').accountId;
+    const groups = this.pools.map((pool) => `arn:${this.identities.partition}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/${WorkerPool.groupName(this.clusterName, pool.name)}`);
     return {
       Version: '2012-10-17',
       Statement: [
-        {
-          Sid: 'ReplaceRefusedWorker',
-          Effect: 'Allow',
-          Action: ['autoscaling:SetInstanceHealth'],
-          Resource: this.pools.map((pool) => `arn:${this.identities.partition}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/${WorkerPool.groupName(this.clusterName, pool.name)}`),
-        },
+        { Sid: 'ReplaceRefusedWorker', Effect: 'Allow', Action: ['autoscaling:SetInstanceHealth'], Resource: groups },
+        { Sid: 'ReportReadyWorker', Effect: 'Allow', Action: ['autoscaling:CompleteLifecycleAction'], Resource: groups },
       ],
     };
   }

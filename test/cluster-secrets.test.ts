@@ -82,8 +82,11 @@ describe('node roles', () => {
     for (const name of KEYS) {
       expect(JSON.stringify(policiesOf('worker'))).not.toContain(arnOf(name));
     }
-    // The one other thing a worker may do: hand its own group's instance back.
+    // The other things a worker may do, on its own group only: hand its instance back, and end the
+    // launch lifecycle hook once its Node is Ready.
     expect(allowed('worker', 'autoscaling:SetInstanceHealth')).toEqual([expect.stringMatching(/:autoScalingGroup:\*:autoScalingGroupName\/demo-workers$/)]);
+    expect(allowed('worker', 'autoscaling:CompleteLifecycleAction')).toEqual([expect.stringMatching(/:autoScalingGroup:\*:autoScalingGroupName\/demo-workers$/)]);
+    expect(allowed('control-plane', 'autoscaling:CompleteLifecycleAction')).toEqual([]);
   });
 
   test('no action is a wildcard and no statement names every resource', () => {

@@ -6,6 +6,7 @@ import { launchTemplateRootBlockDevice, NODE_METADATA_OPTIONS, POD_REACHABLE_MET
 import { clusterTagKey, nodeRoleTagKey, ownedResourceTags } from '../network/tags';
 import { terraformText } from '../util/terraform-text';
 import { architectureOf } from './architecture';
+import { LAUNCH_HEARTBEAT_SECONDS, LAUNCH_HOOK_NAME, TERMINATION_HEARTBEAT_SECONDS, TERMINATION_HOOK_NAME, WAIT_FOR_CAPACITY_TIMEOUT } from './lifecycle-hooks';
 import type { ResolvedWorkerPool } from './worker-pool-options';
 
 export interface WorkerPoolProps {
@@ -90,8 +91,19 @@ export class WorkerPool extends Construct {
           }
         : { launchTemplate }),
       dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
-      // A new launch template version rolls the pool, so workers pick up new settings.
-      instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 50 } },
+      // A new launch template version rolls the pool, so workers pick up new settings: a new
+      // instance first, counted only once its Node is Ready (the launch hook), then an old one goes.
+      instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200 } },
+      // Hooks on the group from its first instance on. The worker's bootstrap completes the launch
+      // hook once its Node is Ready; an instance that never gets there is given up (ABANDON).
+      initialLifecycleHook: [
+        { name: LAUNCH_HOOK_NAME, lifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING', heartbeatTimeout: LAUNCH_HEARTBEAT_SECONDS, defaultResult: 'ABANDON' },
+        { name: TERMINATION_HOOK_NAME, lifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING', heartbeatTimeout: TERMINATION_HEARTBEAT_SECONDS, defaultResult: 'CONTINUE' },
+      ],
+      // The first instances become Ready nodes only after the control plane and the network plugin.
+      waitForCapacityTimeout: WAIT_FOR_CAPACITY_TIMEOUT,
+      // A destroy deletes the group with its instances at once, without waiting for hooks.
+      forceDelete: true,
       tag: [
         { key: 'Name', value: name, propagateAtLaunch: true },
         { key: clusterTagKey(clusterName), value: 'owned', propagateAtLaunch: true },
