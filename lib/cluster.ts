@@ -23,6 +23,7 @@ import { API_SERVER_PORT } from './network/ports';
 import { ClusterSecurityGroups } from './network/security-groups';
 import { NETWORK_DESCRIPTION_KIND, NetworkDescription } from './network-description';
 import { addJoinTokenRotation, JoinTokenRotation } from './operations/join-token-rotation';
+import { addKubernetesUpgrade, KubernetesUpgrade } from './operations/kubernetes-upgrade';
 import { NodeChannel } from './operations/node-channel';
 import { addNodeTools } from './operations/node-tools';
 import { ControlPlane } from './nodes/control-plane';
@@ -64,6 +65,8 @@ export class KubeadmCluster extends Construct {
   /** The join token's rotation on the control plane, and the document that rotates or revokes at once. */
   public readonly joinTokenRotation: JoinTokenRotation;
   public readonly controlPlane: ControlPlane;
+  /** The control plane's upgrade: a version parameter, the document and one association per node. */
+  public readonly upgrade: KubernetesUpgrade;
   public readonly workerPools: readonly WorkerPool[];
   public readonly access: ClusterAccess;
   public readonly cniInstallation: CniInstallation;
@@ -153,6 +156,14 @@ export class KubeadmCluster extends Construct {
         ),
     });
     const apiServerHost = this.controlPlane.endpoint.privateHost;
+    // The control plane moves to a new version first; the worker pools follow once it has.
+    this.upgrade = addKubernetesUpgrade(this.channel, {
+      target: this.kubernetesVersion,
+      region,
+      parameterPath: this.secrets.parameterPath,
+      controlPlaneInstances: this.controlPlane.instances,
+    });
+    this.identities.controlPlane.addPolicy('version-policy', 'kubernetes-version', this.upgrade.controlPlanePolicy);
 
     this.workerPools = this.pools.map(
       (pool) =>
@@ -163,7 +174,7 @@ export class KubeadmCluster extends Construct {
           securityGroupIds: [this.securityGroups.workerSecurityGroupId],
           instanceProfileArn: this.identities.worker.instanceProfileArn,
           userData: workerUserData({ ...clusterProps, apiServerHost, caCertificate, autoScalingGroupName: WorkerPool.groupName(this.clusterName, pool.name), launchLifecycleHook: LAUNCH_HOOK_NAME }),
-          dependsOn: [...this.network.egress, ...secretsReady(this.identities.worker.policies)],
+          dependsOn: [...this.network.egress, ...secretsReady(this.identities.worker.policies), this.upgrade.done],
           keyName: props.sshKeyName,
         }),
     );

@@ -67,8 +67,8 @@ describe('node roles', () => {
     expect([...decrypt.Condition.StringEquals['kms:EncryptionContext:PARAMETER_ARN']].sort()).toEqual([...KEYS, '/kubeadm/demo/encryption-config', TOKEN].map(arnOf).sort());
   });
 
-  test('control-plane nodes write the join token and nothing else, encrypting only it', () => {
-    expect(allowed('control-plane', 'ssm:PutParameter')).toEqual([arnOf(TOKEN)]);
+  test('control-plane nodes write the join token and the version their upgrade reached, and nothing else, encrypting only the token', () => {
+    expect(allowed('control-plane', 'ssm:PutParameter')).toEqual([arnOf(TOKEN), expect.stringMatching(/^\$\{aws_ssm_parameter\.[\w-]*kubernetes-version[\w-]*\.arn\}$/)]);
     const encrypt = statements('control-plane').find((s) => s.Action.includes('kms:Encrypt'));
     expect(encrypt.Condition.StringEquals['kms:EncryptionContext:PARAMETER_ARN']).toEqual([arnOf(TOKEN)]);
   });

@@ -85,10 +85,14 @@ describe('KubeadmCluster with defaults', () => {
       const text = JSON.stringify(resource);
       expect(text).not.toMatch(/aws_instance\.|aws_eip\.|aws_eip_association\./);
     }
-    // The pool waits only for the network's routes to the internet and what workers read at boot
-    // (the join token's parameter, its key and their permission), never for a node.
-    expect(group.depends_on.length).toBeGreaterThan(0);
-    expect(group.depends_on.every((d: string) => /^(aws_route(_table_association)?|aws_ssm_parameter|aws_kms_key|aws_iam_role_policy)\./.test(d))).toBe(true);
+    // The pool waits only for the network's routes to the internet, what workers read at boot (the
+    // join token's parameter, its key and their permission) and the control plane's upgrade
+    // association (which does nothing on a node still in its bootstrap), never for a node's bootstrap.
+    for (const resource of [template, group]) {
+      expect(resource.depends_on.length).toBeGreaterThan(0);
+      expect(resource.depends_on.every((d: string) => /^(aws_route(_table_association)?|aws_ssm_parameter|aws_kms_key|aws_iam_role_policy|aws_ssm_association)\./.test(d))).toBe(true);
+      expect(resource.depends_on.filter((d: string) => d.startsWith('aws_ssm_association.'))).toEqual([expect.stringContaining('kubernetes-upgrade-0')]);
+    }
     // The worker's user-data reaches the API at the control plane's fixed private IP, known at synth.
     expect(template.user_data).toContain('10.0.128.10');
   });

@@ -23,7 +23,8 @@ export interface WorkerPoolProps {
   /** The workers' cloud-init user-data (kubeadm join). */
   readonly userData: string;
   /**
-   * What the pool waits for (the network's routes to the internet).
+   * What the pool's launch template and group wait for (the network's routes to the internet, what
+   * workers read at boot, the control plane's upgrade).
    * @default - nothing
    */
   readonly dependsOn?: readonly ITerraformDependable[];
@@ -67,6 +68,7 @@ export class WorkerPool extends Construct {
         { resourceType: 'volume', tags },
       ],
       tags,
+      dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
     });
 
     const launchTemplate = { id: this.launchTemplate.id, version: this.launchTemplate.latestVersion.toString() };
