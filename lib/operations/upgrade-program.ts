@@ -100,8 +100,8 @@ replace_containerd() {
   apt_get update
   systemctl stop kubelet
   apt-mark unhold containerd > /dev/null
-  # containerd.io conflicts with Ubuntu's containerd, so apt removes that in the same transaction.
-  apt_get install "$CONTAINERD_IO"
+  # One transaction: containerd.io in, Ubuntu's containerd and runc (containerd.io ships its own) out.
+  apt_get install "$CONTAINERD_IO" containerd- runc-
   apt-mark hold containerd.io > /dev/null
   install -d -m 0755 "$ROOT/etc/containerd"
   printf '%s' "$CONTAINERD_CONFIG" | base64 -d > "$ROOT/etc/containerd/config.toml"
