@@ -10,7 +10,7 @@ export interface UbuntuImageOptions {
    * The image id is read from Canonical's parameter once, when the nodes are first created, and
    * kept: Canonical publishing a newer image changes nothing. Changing this label reads the
    * parameter again at the next deploy, which gives worker pools a new launch template version
-   * (they roll, one new Ready node before each old one goes) and leaves running control-plane
+   * (they roll: new nodes first, old ones only as new ones are Ready) and leaves running control-plane
    * nodes alone.
    * @default - the image of the first deploy, kept until this label is set or changed
    */

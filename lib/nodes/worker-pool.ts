@@ -93,8 +93,9 @@ export class WorkerPool extends Construct {
           }
         : { launchTemplate }),
       dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
-      // A new launch template version rolls the pool, so workers pick up new settings: a new
-      // instance first, counted only once its Node is Ready (the launch hook), then an old one goes.
+      // A new launch template version rolls the pool, so workers pick up new settings: new
+      // instances first (up to twice the group's size), each counted only once its Node is Ready
+      // (the launch hook), and old ones go only as new ones are counted.
       instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200 } },
       // Hooks on the group from its first instance on. The worker's bootstrap completes the launch
       // hook once its Node is Ready; an instance that never gets there is given up (ABANDON).
