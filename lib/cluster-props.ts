@@ -4,6 +4,7 @@ import type { ClusterNetworkSource } from './network/network-source';
 import type { RootVolumeOptions } from './network/instance-hardening';
 import type { WorkerPoolOptions } from './nodes/worker-pool-options';
 import type { DeclaredSubnet } from './plan/address-plan';
+import type { EtcdBackup } from './operations/etcd-backup';
 
 export interface ControlPlaneOptions {
   /**
@@ -126,6 +127,13 @@ export interface KubeadmClusterProps {
    * @default - a key of the cluster's own, with yearly rotation
    */
   readonly secretsKmsKeyArn?: string;
+  /**
+   * etcd snapshots: `EtcdBackup.toNewBucket({ intervalMinutes, retentionDays, emptyOnDestroy })`,
+   * `EtcdBackup.toBucket({ bucketName, prefix })` for a bucket of yours, or `EtcdBackup.disabled()`.
+   * A new bucket is kept when the stack is destroyed unless `emptyOnDestroy` is set.
+   * @default EtcdBackup.toNewBucket() - every 30 minutes, kept 14 days, bucket kept on destroy
+   */
+  readonly backup?: EtcdBackup;
   /**
    * Give up the cluster's Kubernetes and Helm resources without calling its API: the stack then
    * holds none of them and carries a `removed` block (`lifecycle { destroy = false }`) for each, so

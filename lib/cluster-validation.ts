@@ -11,6 +11,7 @@ import { isInstanceType, isMacInstanceType } from './nodes/architecture';
 import { DEFAULT_NODE_INSTANCE_TYPE } from './nodes/control-plane';
 import { DEFAULT_WORKER_POOL, ResolvedWorkerPool, resolveWorkerPools } from './nodes/worker-pool-options';
 import { AddressPlan } from './plan/address-plan';
+import { EtcdBackup } from './operations/etcd-backup';
 import { ClusterConfigError, ProblemList } from './plan/problems';
 
 /** The cluster's inputs, checked and with defaults filled in. */
@@ -87,6 +88,7 @@ export function validateCluster(props: KubeadmClusterProps): ValidatedCluster {
       workerCount: pools.reduce((sum, p) => sum + Math.max(0, p.maxSize), 0),
     }),
   );
+  (props.backup ?? EtcdBackup.toNewBucket()).check(problems, 'backup');
   problems.throwIfAny();
   return { plan: plan!, version: version!, pools, cni };
 }

@@ -26,6 +26,10 @@ import { addJoinTokenRotation, JoinTokenRotation } from './operations/join-token
 import { addKubernetesUpgrade, KubernetesUpgrade } from './operations/kubernetes-upgrade';
 import { NodeChannel } from './operations/node-channel';
 import { addNodeTools } from './operations/node-tools';
+import { addCertificateRenewal, CertificateRenewal } from './operations/certificate-renewal';
+import { EtcdBackup } from './operations/etcd-backup';
+import { EtcdBackups } from './operations/etcd-backups';
+import { metricsStatement, policyOf } from './operations/operations-policies';
 import { ControlPlane } from './nodes/control-plane';
 import { LAUNCH_HOOK_NAME } from './nodes/lifecycle-hooks';
 import { WorkerPool } from './nodes/worker-pool';
@@ -64,6 +68,10 @@ export class KubeadmCluster extends Construct {
   public readonly channel: NodeChannel;
   /** The join token's rotation on the control plane, and the document that rotates or revokes at once. */
   public readonly joinTokenRotation: JoinTokenRotation;
+  /** etcd snapshots to S3 and their restore (absent with `EtcdBackup.disabled()`). */
+  public readonly etcdBackups?: EtcdBackups;
+  /** The daily kubeadm certificate renewal on the control plane, and its alarm. */
+  public readonly certificateRenewal: CertificateRenewal;
   public readonly controlPlane: ControlPlane;
   /** The control plane's upgrade: a version parameter, the document and one association per node. */
   public readonly upgrade: KubernetesUpgrade;
@@ -115,6 +123,16 @@ export class KubeadmCluster extends Construct {
     this.channel = new NodeChannel(this, 'channel', { clusterName: this.clusterName });
     addNodeTools(this.channel);
     this.joinTokenRotation = addJoinTokenRotation(this.channel, { secrets: this.secrets.location });
+    // Day 2 on the control plane: etcd snapshots and certificate renewal, both reporting metrics.
+    const backup = props.backup ?? EtcdBackup.toNewBucket();
+    if (backup.enabled) {
+      this.etcdBackups = new EtcdBackups(this, 'etcd-backups', {
+        clusterName: this.clusterName, region, partition: this.identities.partition, parameterPath: this.secrets.parameterPath,
+        kubernetesVersion: this.kubernetesVersion, backup, channel: this.channel,
+      });
+    }
+    this.certificateRenewal = addCertificateRenewal(this.channel, { clusterName: this.clusterName, region });
+    this.identities.controlPlane.addPolicy('operations-policy', 'day2-operations', policyOf([...(this.etcdBackups?.controlPlaneStatements() ?? []), metricsStatement()]));
     // Nodes read their secrets at boot: the parameters, the key and the permissions come first.
     const secretsReady = (policies: readonly ITerraformDependable[]) => [
       ...this.secrets.secureParameters,
@@ -130,7 +148,7 @@ export class KubeadmCluster extends Construct {
     const clusterProps = {
       clusterName: this.clusterName,
       kubernetesVersion: this.kubernetesVersion,
-      secrets: { ...this.secrets.location, toolsAssociation: this.channel.resourceName('node-tools') },
+      secrets: { ...this.secrets.location, toolsAssociation: this.channel.resourceName('node-tools'), etcdRestore: this.etcdBackups?.restoreSettings },
     };
     this.controlPlane = new ControlPlane(this, 'control-plane', {
       clusterName: this.clusterName,
@@ -141,7 +159,7 @@ export class KubeadmCluster extends Construct {
       instanceType: cpOptions.instanceType,
       machineImage: cpOptions.machineImage,
       rootVolume: cpOptions.rootVolume,
-      dependsOn: [...this.network.egress, ...secretsReady(this.identities.controlPlane.policies)],
+      dependsOn: [...this.network.egress, ...secretsReady(this.identities.controlPlane.policies), ...(this.etcdBackups?.bootDependencies ?? [])],
       keyName: props.sshKeyName,
       loadBalancing: {
         vpcId: this.network.vpcId,
@@ -327,5 +345,13 @@ export class KubeadmCluster extends Construct {
       `aws ssm send-command --region ${this.secrets.location.region} --document-name ${this.joinTokenRotation.document.name} --parameters action=revoke --targets ${this.channel.targetsArgument(['control-plane'])}`,
       'Revokes every join token; the next hourly rotation (or the same command with action=rotate) publishes a new one',
     );
+    if (this.etcdBackups) {
+      output('etcd_snapshot_location', `s3://${this.etcdBackups.bucketName}/${this.etcdBackups.keyPrefix}`, 'Where the control plane uploads its etcd snapshots');
+      output(
+        'etcd_restore_command',
+        `aws ssm put-parameter --region ${this.secrets.location.region} --name ${this.etcdBackups.restoreRequest.name} --type String --overwrite --value latest`,
+        'Makes the next first control-plane node restore the newest etcd snapshot before kubeadm init (then replace that node); see Backup and restore in the README',
+      );
+    }
   }
 }

@@ -150,6 +150,56 @@ describe('bootstrap program', () => {
     expect(s.readFile('/etc/fstab')).toContain('#/swap.img');
   });
 
+  test('a requested etcd restore runs before kubeadm init, which then keeps the restored data; the request is cleared after', () => {
+    s.standIn('kubeadm-etcd-restore', 'exit 0');
+    s.standIn('aws', `
+case "$*" in
+  *get-parameter*etcd-restore*) cat "$STATE/restore-request" 2> /dev/null || echo latest ;;
+  *put-parameter*etcd-restore*) echo none > "$STATE/restore-request" ;;
+  *get-parameter*) echo "-----BEGIN SECRET-----"; echo x; echo "-----END SECRET-----" ;;
+esac
+exit 0`);
+    const withRestore = props(BootstrapAction.INIT, { etcdRestore: { parameterName: '/kubeadm/demo/etcd-restore', program: 'kubeadm-etcd-restore' } });
+    const result = run(s, withRestore);
+    expect(result.status).toBe(0);
+    const lines = s.callLines();
+    const restore = lines.indexOf('kubeadm-etcd-restore restore latest --replace');
+    const init = lines.findIndex((l) => l.startsWith('kubeadm init'));
+    expect(restore).toBeGreaterThan(-1);
+    expect(init).toBeGreaterThan(restore);
+    expect(lines[init]).toContain('--ignore-preflight-errors=DirAvailable--var-lib-etcd');
+    expect(lines.findIndex((l) => l.includes('put-parameter') && l.includes('--name /kubeadm/demo/etcd-restore') && l.includes('--value none'))).toBeGreaterThan(init);
+    expect(result.output).toContain('etcd restore requested in /kubeadm/demo/etcd-restore: latest');
+  });
+
+  test('without a restore request, init runs on an empty etcd and nothing is written back', () => {
+    s.standIn('kubeadm-etcd-restore', 'exit 0');
+    s.standIn('aws', `
+case "$*" in
+  *get-parameter*etcd-restore*) echo none ;;
+  *get-parameter*) echo "-----BEGIN SECRET-----"; echo x; echo "-----END SECRET-----" ;;
+esac
+exit 0`);
+    const result = run(s, props(BootstrapAction.INIT, { etcdRestore: { parameterName: '/kubeadm/demo/etcd-restore', program: 'kubeadm-etcd-restore' } }));
+    expect(result.status).toBe(0);
+    expect(s.calls('kubeadm-etcd-restore')).toEqual([]);
+    expect(s.callLines('kubeadm').find((l) => l.startsWith('kubeadm init'))).not.toContain('ignore-preflight-errors');
+    expect(s.callLines('aws').filter((l) => l.includes('put-parameter'))).toEqual([]);
+  });
+
+  test('a failed restore stops the bootstrap before init, so an empty cluster never replaces the lost one', () => {
+    s.standIn('kubeadm-etcd-restore', 'echo "no snapshot under s3://b/demo/" >&2; exit 1');
+    s.standIn('aws', `
+case "$*" in
+  *get-parameter*etcd-restore*) echo latest ;;
+  *get-parameter*) echo "-----BEGIN SECRET-----"; echo x; echo "-----END SECRET-----" ;;
+esac
+exit 0`);
+    const result = run(s, props(BootstrapAction.INIT, { etcdRestore: { parameterName: '/kubeadm/demo/etcd-restore', program: 'kubeadm-etcd-restore' } }));
+    expect(result.status).not.toBe(0);
+    expect(s.callLines('kubeadm').filter((l) => l.startsWith('kubeadm init'))).toEqual([]);
+  });
+
   test('a run after a half-finished init completes the later phases instead of starting over', () => {
     // The last run got through packages and kubeadm init, then the node lost the publish step.
     for (const phase of ['host', 'packages', 'containerd']) {

@@ -67,8 +67,13 @@ describe('node roles', () => {
     expect([...decrypt.Condition.StringEquals['kms:EncryptionContext:PARAMETER_ARN']].sort()).toEqual([...KEYS, '/kubeadm/demo/encryption-config', TOKEN].map(arnOf).sort());
   });
 
-  test('control-plane nodes write the join token and the version their upgrade reached, and nothing else, encrypting only the token', () => {
-    expect(allowed('control-plane', 'ssm:PutParameter')).toEqual([arnOf(TOKEN), expect.stringMatching(/^\$\{aws_ssm_parameter\.[\w-]*kubernetes-version[\w-]*\.arn\}$/)]);
+  test('control-plane nodes write the join token, the etcd restore request and the version their upgrade reached, encrypting only the token', () => {
+    // The restore request is a plain String (a snapshot name or none) that the first node clears;
+    // the version is a plain String the first node's upgrade writes.
+    const writable = allowed('control-plane', 'ssm:PutParameter');
+    expect(writable).toHaveLength(3);
+    expect(writable).toEqual(expect.arrayContaining([arnOf(TOKEN), arnOf('/kubeadm/demo/etcd-restore'), expect.stringMatching(/^\$\{aws_ssm_parameter\.[\w-]*kubernetes-version[\w-]*\.arn\}$/)]));
+    expect(parameters.get('/kubeadm/demo/etcd-restore')!.type).toBe('String');
     const encrypt = statements('control-plane').find((s) => s.Action.includes('kms:Encrypt'));
     expect(encrypt.Condition.StringEquals['kms:EncryptionContext:PARAMETER_ARN']).toEqual([arnOf(TOKEN)]);
   });
@@ -89,10 +94,15 @@ describe('node roles', () => {
     expect(allowed('control-plane', 'autoscaling:CompleteLifecycleAction')).toEqual([]);
   });
 
-  test('no action is a wildcard and no statement names every resource', () => {
+  test('no action is a wildcard and no statement names every resource, but PutMetricData, limited to its namespace', () => {
     for (const s of [...statements('control-plane'), ...statements('worker')]) {
       expect(s.Action.some((a: string) => a.includes('*'))).toBe(false);
-      expect(s.Resource).not.toContain('*');
+      if (s.Action.includes('cloudwatch:PutMetricData')) {
+        // CloudWatch has no resource-level permissions for it; the namespace condition is the limit.
+        expect([s.Action, s.Resource, s.Condition]).toEqual([['cloudwatch:PutMetricData'], ['*'], { StringEquals: { 'cloudwatch:namespace': 'KubeadmCluster' } }]);
+      } else {
+        expect(s.Resource).not.toContain('*');
+      }
     }
   });
 

@@ -187,6 +187,8 @@ describe('KubeadmCluster with defaults', () => {
       'demo_api_endpoint',
       'demo_cluster_ca_certificate',
       'demo_control_plane_security_group_id',
+      'demo_etcd_restore_command',
+      'demo_etcd_snapshot_location',
       'demo_kubeconfig',
       'demo_network_description',
       'demo_parameter_path',

@@ -78,6 +78,13 @@ export interface BootstrapProgramProps {
   readonly apiEndpoint: string;
   /** Program that rotates and publishes the join token (control-plane nodes). */
   readonly joinTokenProgram?: string;
+  /**
+   * The first control-plane node reads this String parameter before `kubeadm init`: unless it holds
+   * `none`, it names the etcd snapshot to restore first (`latest` or a snapshot's name), and
+   * `program` restores it. The parameter is set back to `none` once init has succeeded.
+   * @default - no restores
+   */
+  readonly etcdRestore?: { readonly parameterName: string; readonly program: string };
   /** Name of the SSM association that installs the node tools, for the message when they do not come. */
   readonly channelAssociation: string;
   /** The worker's auto scaling group, which it tells when it cannot ever join. */
@@ -273,6 +280,32 @@ finish_init() {
   return 1
 }
 
+# A restore of an etcd snapshot, when one is requested, goes into /var/lib/etcd before each init
+# attempt (kubeadm reset empties it after a failed one); init then takes the data as it finds it.
+INIT_FLAGS=()
+restore_if_requested() {
+  local request
+  INIT_FLAGS=()
+  [ -n "$ETCD_RESTORE_PARAMETER" ] || return 0
+  wait_for_program aws || return 1
+  request=$(ssm_get "$ETCD_RESTORE_PARAMETER") || return 1
+  if [ "$request" = "$NO_RESTORE" ]; then
+    return 0
+  fi
+  log "etcd restore requested in $ETCD_RESTORE_PARAMETER: $request"
+  wait_for_program "$ETCD_RESTORE_PROGRAM" || return 1
+  "$ETCD_RESTORE_PROGRAM" restore "$request" --replace || return 1
+  INIT_FLAGS=(--ignore-preflight-errors=DirAvailable--var-lib-etcd)
+}
+
+# Once the cluster runs on the restored data, the request is done: a later first node starts afresh.
+clear_restore_request() {
+  [ -n "$ETCD_RESTORE_PARAMETER" ] || return 0
+  [ "$(ssm_get "$ETCD_RESTORE_PARAMETER")" != "$NO_RESTORE" ] || return 0
+  retry 3 10 aws ssm put-parameter --region "$REGION" --name "$ETCD_RESTORE_PARAMETER" --type String --overwrite --value "$NO_RESTORE" > /dev/null \
+    || log "could not set $ETCD_RESTORE_PARAMETER back to $NO_RESTORE; do it by hand, or the next first control-plane node restores again"
+}
+
 run_init() {
   local i
   if api_serving; then
@@ -282,9 +315,10 @@ run_init() {
   fi
   for i in $(seq 1 "$INIT_ATTEMPTS"); do
     ensure_control_plane_secrets
+    restore_if_requested || return 1
     log "kubeadm init ($i of $INIT_ATTEMPTS)"
     # kubeadm's own token stays on the node; nodes join with the rotated one.
-    kubeadm init --config "$KUBEADM_CONFIG" --skip-token-print && return 0
+    kubeadm init --config "$KUBEADM_CONFIG" --skip-token-print "\${INIT_FLAGS[@]}" && return 0
     if api_serving; then
       finish_init
       return
@@ -449,6 +483,7 @@ main() {
   phase kubeadm "run_$\{ACTION//-/_}"
   if [ "$ACTION" = init ]; then
     phase publish-token publish_join_token
+    phase restore-request clear_restore_request
   fi
   if [ "$ACTION" = join ] && [ -n "$LAUNCH_HOOK" ]; then
     phase node-ready wait_for_node_ready
@@ -483,6 +518,9 @@ export function bootstrapProgram(props: BootstrapProgramProps, env: ProgramEnvir
     ['PARAMETER_PATH', props.parameterPath],
     ['JOIN_TOKEN_PARAMETER', props.joinTokenParameter],
     ['JOIN_TOKEN_PROGRAM', props.joinTokenProgram ?? ''],
+    ['ETCD_RESTORE_PARAMETER', props.etcdRestore?.parameterName ?? ''],
+    ['ETCD_RESTORE_PROGRAM', props.etcdRestore?.program ?? ''],
+    ['NO_RESTORE', 'none'],
     ['AUTO_SCALING_GROUP', props.autoScalingGroupName ?? ''],
     ['LAUNCH_HOOK', props.action === BootstrapAction.JOIN && props.autoScalingGroupName ? (props.launchLifecycleHook ?? '') : ''],
     ['KUBELET_CONF', `${env.root ?? ''}/etc/kubernetes/kubelet.conf`],

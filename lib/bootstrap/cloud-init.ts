@@ -47,6 +47,12 @@ export interface NodeSecretsLocation {
   readonly kmsKeyId: string;
   /** The SSM association that installs the node tools (the node AWS command), named in error messages. */
   readonly toolsAssociation: string;
+  /**
+   * The String parameter the first control-plane node reads for a requested etcd restore, and the
+   * program (installed by the channel) that restores.
+   * @default - no restores (etcd backups are disabled)
+   */
+  readonly etcdRestore?: { readonly parameterName: string; readonly program: string };
 }
 
 /** Settings every node's user-data takes besides the cluster's. */
@@ -198,6 +204,7 @@ function controlPlaneFiles(props: ControlPlaneUserDataProps, action: BootstrapAc
     joinTokenParameter: secrets.joinTokenParameter,
     apiEndpoint: controlPlaneEndpoint(props),
     joinTokenProgram: JOIN_TOKEN_PROGRAM_PATH,
+    etcdRestore: action === BootstrapAction.INIT ? secrets.etcdRestore : undefined,
     channelAssociation: secrets.toolsAssociation,
     joinTimeoutMinutes: props.joinTimeoutMinutes,
   });

@@ -14,6 +14,11 @@ export interface MinorPackages {
   readonly criTools: string;
   /** The sandbox image kubeadm pulls and checks containerd against. */
   readonly pauseImage: string;
+  /**
+   * The etcd image kubeadm runs for the minor (its `SupportedEtcdVersion`); the control plane copies
+   * etcdctl and etcdutl from it for snapshots and restores.
+   */
+  readonly etcdImage: string;
 }
 
 /**
@@ -22,9 +27,9 @@ export interface MinorPackages {
  * build of a series, so its containerd is pinned to the 1.7 series. cri-tools follows the minor.
  */
 export const PACKAGES_BY_MINOR: Readonly<Record<number, MinorPackages>> = {
-  34: { containerdIo: '2.2.6-1~*', ubuntuContainerd: '1.7.*', criTools: '1.34.0-*', pauseImage: 'registry.k8s.io/pause:3.10.1' },
-  35: { containerdIo: '2.2.6-1~*', ubuntuContainerd: '1.7.*', criTools: '1.35.0-*', pauseImage: 'registry.k8s.io/pause:3.10.1' },
-  36: { containerdIo: '2.2.6-1~*', ubuntuContainerd: '1.7.*', criTools: '1.36.0-*', pauseImage: 'registry.k8s.io/pause:3.10.1' },
+  34: { containerdIo: '2.2.6-1~*', ubuntuContainerd: '1.7.*', criTools: '1.34.0-*', pauseImage: 'registry.k8s.io/pause:3.10.1', etcdImage: 'registry.k8s.io/etcd:3.6.8-0' },
+  35: { containerdIo: '2.2.6-1~*', ubuntuContainerd: '1.7.*', criTools: '1.35.0-*', pauseImage: 'registry.k8s.io/pause:3.10.1', etcdImage: 'registry.k8s.io/etcd:3.6.8-0' },
+  36: { containerdIo: '2.2.6-1~*', ubuntuContainerd: '1.7.*', criTools: '1.36.0-*', pauseImage: 'registry.k8s.io/pause:3.10.1', etcdImage: 'registry.k8s.io/etcd:3.6.8-0' },
 };
 
 /** Ubuntu 24.04's boto3, which the node's AWS command uses (the AWS CLI is not in the archive). */

@@ -4,7 +4,7 @@ import { renderNodeProgram } from '../bootstrap/node-program';
 export interface CommandDocument {
   readonly schemaVersion: '2.2';
   readonly description: string;
-  readonly parameters?: Readonly<Record<string, { readonly type: 'String'; readonly description: string; readonly allowedValues?: readonly string[]; readonly default?: string }>>;
+  readonly parameters?: Readonly<Record<string, { readonly type: 'String'; readonly description: string; readonly allowedValues?: readonly string[]; readonly allowedPattern?: string; readonly default?: string }>>;
   readonly mainSteps: ReadonlyArray<{
     readonly action: 'aws:runShellScript';
     readonly name: string;

@@ -68,5 +68,12 @@ function realisticValue(reference: string): string {
   if (type === 'aws_ssm_parameter' && attr === 'name') {
     return `/kubeadm/cluster/${name}`;
   }
+  if (type === 'aws_cloudformation_stack' && attr === 'outputs.BucketName') {
+    // CloudFormation names a bucket <stack>-<logical id>-<random>, lower-case, at most 63 characters.
+    return 'kubeadm-cluster-demo-etcd-backups-bucket-1x2y3z4w5v6u7';
+  }
+  if (type === 'aws_s3_bucket' && attr === 'bucket') {
+    return 'demo-etcd-backups-20261129000000000000000001';
+  }
   throw new Error(`no realistic value for ${reference}`);
 }
