@@ -150,4 +150,13 @@ export interface KubeadmClusterProps {
    * @default - true when the cloud controller manager is installed
    */
   readonly ebsCsiDriver?: boolean;
+  /**
+   * Give up the cluster's Kubernetes and Helm resources without calling its API: the stack then
+   * holds none of them and carries a `removed` block (`lifecycle { destroy = false }`) for each, so
+   * the next deploy forgets them and a destroy afterwards removes the AWS resources. For a cluster
+   * whose API is gone for good; needs Terraform or OpenTofu 1.7 or later. Kubernetes resources of
+   * your own on `access.kubernetesProvider` or `access.helmProvider` need the same.
+   * @default false
+   */
+  readonly abandon?: boolean;
 }

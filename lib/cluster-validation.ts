@@ -63,6 +63,8 @@ export function validateCluster(props: KubeadmClusterProps): ValidatedCluster {
     problems.add('sshKeyName', 'undefined', 'sshAccessCidrs opens SSH, but the nodes have no key pair to log in with', 'set sshKeyName to an EC2 key pair of the region, or reach the nodes through SSM Session Manager and leave sshAccessCidrs out');
   }
   collect(problems, () => instanceRootBlockDevice(cp.rootVolume), 'controlPlane.rootVolume');
+  cp.machineImage?.check(problems, 'controlPlane.machineImage');
+  pools.forEach((pool, i) => pool.machineImage.check(problems, `workerPools[${i}].machineImage`));
   pools.forEach((pool, i) => collect(problems, () => instanceRootBlockDevice(pool.rootVolume), `workerPools[${i}].rootVolume`));
   const timeout = props.readinessTimeoutMinutes;
   if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1 || timeout > 120)) {

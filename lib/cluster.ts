@@ -2,7 +2,7 @@ import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-i
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { DataHttp } from '@cdktf/provider-http/lib/data-http';
 import { HttpProvider } from '@cdktf/provider-http/lib/provider';
-import { Fn, ITerraformDependable, TerraformOutput, TerraformProvider } from 'cdktf';
+import { Annotations, Fn, ITerraformDependable, TerraformOutput, TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import type { Release } from '@cdktf/provider-helm/lib/release';
 import { CloudControllerManager } from './addons/cloud-controller-manager';
@@ -19,6 +19,7 @@ import { KubeadmClusterProps } from './cluster-props';
 import { describeCluster } from './cluster-summary';
 import { validateCluster } from './cluster-validation';
 import { CniInstallation, CniPlugin } from './cni/cni-plugin';
+import { abandonClusterResources } from './kubernetes/abandoned-resources';
 import { ClusterAccess } from './kubernetes/cluster-access';
 import { ConnectivityCheck } from './kubernetes/connectivity-check';
 import { renderAdminKubeconfig } from './kubernetes/kubeconfig';
@@ -29,6 +30,7 @@ import { ClusterSecurityGroups } from './network/security-groups';
 import { NETWORK_DESCRIPTION_KIND, NetworkDescription } from './network-description';
 import { addIssuerKeysPublication } from './operations/issuer-keys';
 import { addJoinTokenRotation, JoinTokenRotation } from './operations/join-token-rotation';
+import { addKubernetesUpgrade, KubernetesUpgrade } from './operations/kubernetes-upgrade';
 import { NodeChannel } from './operations/node-channel';
 import { addNodeTools } from './operations/node-tools';
 import { addCertificateRenewal, CertificateRenewal } from './operations/certificate-renewal';
@@ -36,6 +38,7 @@ import { EtcdBackup } from './operations/etcd-backup';
 import { EtcdBackups } from './operations/etcd-backups';
 import { metricsStatement, policyOf } from './operations/operations-policies';
 import { ControlPlane } from './nodes/control-plane';
+import { LAUNCH_HOOK_NAME } from './nodes/lifecycle-hooks';
 import { WorkerPool } from './nodes/worker-pool';
 import { ResolvedWorkerPool } from './nodes/worker-pool-options';
 import { AddressPlan } from './plan/address-plan';
@@ -44,6 +47,13 @@ import { stackProvider } from './util/providers';
 
 // A lookup of the deploying machine's public address; AWS serves it for exactly this purpose.
 const CHECKIP_URL = 'https://checkip.amazonaws.com';
+
+/** Warned at synth when the API is open to the deploying machine only. */
+export const DEPLOYER_ADDRESS_WARNING =
+  'apiAccessCidrs is not set, so the API admits only the address of the machine that runs each deploy. ' +
+  'That suits a first try from one machine. A deploy from another address (a CI runner, another laptop) replaces the rule, ' +
+  'and until that deploy has updated it, its own refresh of the cluster\'s Kubernetes resources cannot reach the API. ' +
+  'List every range that deploys in apiAccessCidrs.';
 
 /**
  * A self-managed Kubernetes cluster on AWS, built with kubeadm, in one stack: address plan, VPC,
@@ -72,6 +82,8 @@ export class KubeadmCluster extends Construct {
   /** The daily kubeadm certificate renewal on the control plane, and its alarm. */
   public readonly certificateRenewal: CertificateRenewal;
   public readonly controlPlane: ControlPlane;
+  /** The control plane's upgrade: a version parameter, the document and one association per node. */
+  public readonly upgrade: KubernetesUpgrade;
   public readonly workerPools: readonly WorkerPool[];
   public readonly access: ClusterAccess;
   /** Where Helm charts and typed Kubernetes resources join the cluster (see `addHelmChart`). */
@@ -82,6 +94,11 @@ export class KubeadmCluster extends Construct {
   /** The EBS CSI driver and its default StorageClass, unless turned off. */
   public readonly ebsCsiDriver?: EbsCsiDriver;
   public readonly connectivityCheck?: ConnectivityCheck;
+  /**
+   * With `abandon`, the addresses of the Kubernetes and Helm resources the stack forgets (each in a
+   * `removed` block); otherwise empty.
+   */
+  public readonly abandonedResources: readonly string[] = [];
   /** `https://host:6443` of the API server. */
   public readonly apiEndpoint: string;
   /** kubeconfig for the admin user (contains the admin key: a sensitive value). */
@@ -181,6 +198,14 @@ export class KubeadmCluster extends Construct {
         ),
     });
     const apiServerHost = this.controlPlane.endpoint.privateHost;
+    // The control plane moves to a new version first; the worker pools follow once it has.
+    this.upgrade = addKubernetesUpgrade(this.channel, {
+      target: this.kubernetesVersion,
+      region,
+      parameterPath: this.secrets.parameterPath,
+      controlPlaneInstances: this.controlPlane.instances,
+    });
+    this.identities.controlPlane.addPolicy('version-policy', 'kubernetes-version', this.upgrade.controlPlanePolicy);
 
     this.workerPools = this.pools.map(
       (pool) =>
@@ -190,8 +215,8 @@ export class KubeadmCluster extends Construct {
           subnetIds: this.network.workerSubnetIds,
           securityGroupIds: [this.securityGroups.workerSecurityGroupId],
           instanceProfileArn: this.identities.worker.instanceProfileArn,
-          userData: workerUserData({ ...clusterProps, apiServerHost, caCertificate, autoScalingGroupName: WorkerPool.groupName(this.clusterName, pool.name) }),
-          dependsOn: [...this.network.egress, ...secretsReady(this.identities.worker.policies)],
+          userData: workerUserData({ ...clusterProps, apiServerHost, caCertificate, autoScalingGroupName: WorkerPool.groupName(this.clusterName, pool.name), launchLifecycleHook: LAUNCH_HOOK_NAME }),
+          dependsOn: [...this.network.egress, ...secretsReady(this.identities.worker.policies), this.upgrade.done],
           keyName: props.sshKeyName,
         }),
     );
@@ -204,6 +229,8 @@ export class KubeadmCluster extends Construct {
       providerAlias: this.clusterName,
       dependsOn: [...this.controlPlane.ready, ...this.securityGroups.externalAccessRules],
       readinessTimeoutMinutes: props.readinessTimeoutMinutes,
+      controlPlaneInstanceIds: this.controlPlane.instances.map((instance) => instance.id),
+      region,
     });
     this.apiEndpoint = this.access.endpointUrl;
     this.workloads = new ClusterWorkloads(this, 'workloads', {
@@ -253,6 +280,11 @@ export class KubeadmCluster extends Construct {
           ...(this.cloudControllerManager ? [this.cloudControllerManager.release] : []),
         ],
       });
+    }
+
+    if (props.abandon) {
+      // Built as usual, so that their addresses are the ones in state, then taken out again.
+      this.abandonedResources = abandonClusterResources([this]);
     }
 
     this.kubeconfig = renderAdminKubeconfig({
@@ -330,20 +362,19 @@ export class KubeadmCluster extends Construct {
   }
 
   /**
-   * Lets a worker give its instance back to its own auto scaling group when the cluster refuses its
-   * join for good; group ARNs carry a random id, so they are matched by name.
+   * Lets a worker give its instance back to its auto scaling group when the cluster refuses its
+   * join for good, and end the launch lifecycle hook once its Node is Ready. Group ARNs carry a
+   * random id, so they are matched by name; the cluster's workers share one role, so the
+   * statement names the cluster's groups and no other.
    */
   private instanceHealthPolicy(region: string): PolicyDocument {
     const account = new DataAwsCallerIdentity(this, 'account').accountId;
+    const groups = this.pools.map((pool) => `arn:${this.identities.partition}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/${WorkerPool.groupName(this.clusterName, pool.name)}`);
     return {
       Version: '2012-10-17',
       Statement: [
-        {
-          Sid: 'ReplaceRefusedWorker',
-          Effect: 'Allow',
-          Action: ['autoscaling:SetInstanceHealth'],
-          Resource: this.pools.map((pool) => `arn:${this.identities.partition}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/${WorkerPool.groupName(this.clusterName, pool.name)}`),
-        },
+        { Sid: 'ReplaceRefusedWorker', Effect: 'Allow', Action: ['autoscaling:SetInstanceHealth'], Resource: groups },
+        { Sid: 'ReportReadyWorker', Effect: 'Allow', Action: ['autoscaling:CompleteLifecycleAction'], Resource: groups },
       ],
     };
   }
@@ -360,6 +391,7 @@ export class KubeadmCluster extends Construct {
   }
 
   private deployerCidr(): string {
+    Annotations.of(this).addWarning(DEPLOYER_ADDRESS_WARNING);
     stackProvider(this, HttpProvider, 'http');
     const lookup = new DataHttp(this, 'deployer-address', {
       url: CHECKIP_URL,

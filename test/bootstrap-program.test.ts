@@ -61,6 +61,7 @@ case "$*" in
     if [ -f "$STATE/token" ]; then sed -n "$n{p;q}" "$STATE/token" | grep . || tail -n 1 "$STATE/token"; else echo none; fi ;;
   *get-parameter*) echo "-----BEGIN SECRET-----"; echo "for $*" | tr ' ' '_'; echo "-----END SECRET-----" ;;
   *set-instance-health*) exit 0 ;;
+  *complete-lifecycle-action*) [ -f "$STATE/complete-error" ] && { cat "$STATE/complete-error" >&2; exit 254; }; exit 0 ;;
   *) exit 0 ;;
 esac`,
   );
@@ -80,7 +81,20 @@ case "$1" in
 esac
 exit 0`,
   );
-  s.standIn('kubectl', '[ -f "$STATE/api-serving" ]');
+  // kubectl answers the API checks of a control-plane node, and a worker's Ready query with the
+  // next line of $STATE/ready (the last line repeating; absent = no Ready condition yet).
+  s.standIn(
+    'kubectl',
+    `
+case "$*" in
+  *' get node '*)
+    n=$(cat "$STATE/ready-reads" 2> /dev/null || echo 0); n=$((n + 1)); echo "$n" > "$STATE/ready-reads"
+    [ -f "$STATE/ready" ] && { sed -n "$n{p;q}" "$STATE/ready" | grep . || tail -n 1 "$STATE/ready"; } | tr -d '\\n'
+    exit 0 ;;
+esac
+[ -f "$STATE/api-serving" ]`,
+  );
+  s.standIn('hostname', 'echo IP-10-0-0-4');
   return s;
 }
 
@@ -330,5 +344,95 @@ exit 0`);
     expect(result.status).not.toBe(0);
     expect(result.output).toContain('waiting for aws, which the SSM channel installs');
     expect(result.output).toContain('the association status of demo-node-tools');
+  });
+});
+
+describe('bootstrap program: a worker and its launch lifecycle hook', () => {
+  let s: NodeSandbox;
+  const fs = require('node:fs');
+  const hooked = (extra: Partial<BootstrapProgramProps> = {}) => props(BootstrapAction.JOIN, { launchLifecycleHook: 'node-ready', ...extra });
+  const COMPLETE = 'aws autoscaling complete-lifecycle-action --region eu-west-1 --lifecycle-hook-name node-ready --auto-scaling-group-name demo-workers --lifecycle-action-result CONTINUE --instance-id i-0123456789abcdef0';
+  beforeEach(() => {
+    s = node();
+    fs.writeFileSync(`${s.state}/token`, `${TOKEN}\n`);
+  });
+  afterEach(() => s.cleanup());
+
+  test('joins, waits until its own Node is Ready with the kubelet credentials, then completes the hook', () => {
+    fs.writeFileSync(`${s.state}/ready`, 'Unknown\nFalse\nFalse\nTrue\n');
+    const result = run(s, hooked());
+    expect(result.output).toContain('bootstrap complete');
+    expect(result.status).toBe(0);
+    const lines = s.callLines();
+    const join = lines.findIndex((l) => l.startsWith('kubeadm join'));
+    const checks = lines.map((l, i) => [l, i] as const).filter(([l]) => l.startsWith('kubectl'));
+    expect(checks.map(([l]) => l)).toEqual(
+      Array(4).fill(`kubectl --kubeconfig ${s.path('/etc/kubernetes/kubelet.conf')} --request-timeout=10s get node ip-10-0-0-4 -o jsonpath={.status.conditions[?(@.type=="Ready")].status}`),
+    );
+    const complete = lines.indexOf(COMPLETE);
+    expect(join).toBeGreaterThanOrEqual(0);
+    expect(checks[0][1]).toBeGreaterThan(join);
+    expect(complete).toBeGreaterThan(checks[3][1]);
+    expect(s.callLines('aws').filter((l) => l.includes('complete-lifecycle-action'))).toEqual([COMPLETE]);
+    expect(result.output).toMatch(/phase node-ready: done[\s\S]*phase launch-hook: done/);
+    expect(result.output).toContain('told demo-workers that instance i-0123456789abcdef0 is a Ready node');
+  });
+
+  test('a Node that does not become Ready fails the run after bounded checks, without completing; the next run waits again', () => {
+    fs.writeFileSync(`${s.state}/ready`, 'False\n');
+    const first = run(s, hooked({ nodeReadyTimeoutMinutes: 0.5 }));
+    expect(first.status).not.toBe(0);
+    expect(s.callLines('kubectl')).toHaveLength(3);
+    expect(first.output).toContain('ERROR: node ip-10-0-0-4 was not Ready after 3 checks 10 s apart');
+    expect(s.callLines('aws').filter((l) => l.includes('complete-lifecycle-action'))).toEqual([]);
+    expect(s.exists('/var/lib/kubeadm-bootstrap/complete')).toBe(false);
+    // systemd's next run: joined already, so it only waits, and completes once Ready.
+    fs.writeFileSync(`${s.state}/ready`, 'True\n');
+    s.clearCalls();
+    const second = run(s, hooked({ nodeReadyTimeoutMinutes: 0.5 }));
+    expect(second.status).toBe(0);
+    expect(s.callLines('kubeadm')).toEqual([]);
+    expect(s.callLines('aws').filter((l) => l.includes('complete-lifecycle-action'))).toEqual([COMPLETE]);
+  });
+
+  test('an instance with no pending launch action (the group had no hook when it launched) goes on', () => {
+    fs.writeFileSync(`${s.state}/ready`, 'True\n');
+    fs.writeFileSync(`${s.state}/complete-error`, 'An error occurred (ValidationError) when calling the CompleteLifecycleAction operation: No active Lifecycle Action found with instance ID i-0123456789abcdef0\n');
+    const result = run(s, hooked());
+    expect(result.status).toBe(0);
+    expect(s.callLines('aws').filter((l) => l.includes('complete-lifecycle-action'))).toHaveLength(1);
+    expect(result.output).toContain('no launch lifecycle action is pending for instance i-0123456789abcdef0 in demo-workers; nothing to complete');
+  });
+
+  test('a refused completion is retried a bounded number of times, then fails saying what to check', () => {
+    fs.writeFileSync(`${s.state}/ready`, 'True\n');
+    fs.writeFileSync(`${s.state}/complete-error`, 'An error occurred (AccessDenied) when calling the CompleteLifecycleAction operation: not authorized\n');
+    const result = run(s, hooked());
+    expect(result.status).not.toBe(0);
+    expect(s.callLines('aws').filter((l) => l.includes('complete-lifecycle-action'))).toHaveLength(5);
+    expect(result.output).toContain('completing the launch lifecycle action failed (attempt 5 of 5): An error occurred (AccessDenied)');
+    expect(result.output).toContain('autoscaling:CompleteLifecycleAction');
+    expect(s.exists('/var/lib/kubeadm-bootstrap/node-ready.done')).toBe(true);
+    expect(s.exists('/var/lib/kubeadm-bootstrap/launch-hook.done')).toBe(false);
+  });
+
+  test('without a hook, or on a control-plane node, there is nothing to wait for', () => {
+    expect(run(s, props(BootstrapAction.JOIN)).status).toBe(0);
+    expect(s.callLines('kubectl')).toEqual([]);
+    const cp = node();
+    try {
+      expect(run(cp, props(BootstrapAction.INIT, { launchLifecycleHook: 'node-ready' })).status).toBe(0);
+      expect(cp.callLines('aws').filter((l) => l.includes('complete-lifecycle-action'))).toEqual([]);
+      expect(cp.callLines('kubectl').filter((l) => l.includes(' get node '))).toEqual([]);
+    } finally {
+      cp.cleanup();
+    }
+  });
+
+  test('is shellcheck-clean with the hook', () => {
+    if (!hasTool('shellcheck', 'shellcheck')) {
+      return;
+    }
+    expect(shellcheck(bootstrapProgram(hooked()))).toBe('');
   });
 });

@@ -129,7 +129,7 @@ describe('KubeadmCluster with the cloud controller manager (the default)', () =>
   });
 
   test('the release waits for the API, the published issuer and its permissions; the connectivity check waits for it', () => {
-    expect(release.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^data\.http\..*readyz/), expect.stringMatching(/^aws_s3_bucket_policy\./), expect.stringMatching(/^aws_s3_object\./), expect.stringMatching(/^aws_iam_openid_connect_provider\./), expect.stringMatching(/^aws_iam_role_policy\.cluster_cloud-controller-manager_role_policy/)]));
+    expect(release.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^terraform_data\..*readiness/), expect.stringMatching(/^aws_s3_bucket_policy\./), expect.stringMatching(/^aws_s3_object\./), expect.stringMatching(/^aws_iam_openid_connect_provider\./), expect.stringMatching(/^aws_iam_role_policy\.cluster_cloud-controller-manager_role_policy/)]));
     // The check's first object (its namespace) waits for the controller: its pods need initialised nodes.
     const [, checkNamespace] = synth.resources('kubernetes_namespace_v1').find(([key]) => key.includes('connectivity-check'))!;
     expect(checkNamespace.depends_on).toContain(`helm_release.${releaseKey}`);

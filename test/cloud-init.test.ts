@@ -132,11 +132,12 @@ describe('bad input', () => {
         apiServerHost: 'https://x:1',
         caCertificate: '-----BEGIN CERTIFICATE-----',
         autoScalingGroupName: 'bad name',
+        launchLifecycleHook: 'node ready',
         joinTimeoutMinutes: 1,
         secrets: { ...secrets, parameterPath: 'kubeadm prod', kmsKeyId: '' },
       }),
     );
-    expect(problems.map((p) => p.property)).toEqual(['apiServerHost', 'joinTimeoutMinutes', 'secrets.parameterPath', 'secrets.kmsKeyId', 'caCertificate', 'autoScalingGroupName']);
+    expect(problems.map((p) => p.property)).toEqual(['apiServerHost', 'joinTimeoutMinutes', 'secrets.parameterPath', 'secrets.kmsKeyId', 'caCertificate', 'autoScalingGroupName', 'launchLifecycleHook']);
   });
 
   test('a joining control-plane node needs an index of the plan other than 0', () => {

@@ -67,9 +67,12 @@ describe('node roles', () => {
     expect([...decrypt.Condition.StringEquals['kms:EncryptionContext:PARAMETER_ARN']].sort()).toEqual([...KEYS, '/kubeadm/demo/encryption-config', TOKEN].map(arnOf).sort());
   });
 
-  test('control-plane nodes write the join token and the etcd restore request, encrypting only the token', () => {
-    // The restore request is a plain String (a snapshot name or none) that the first node clears.
-    expect([...allowed('control-plane', 'ssm:PutParameter')].sort()).toEqual([arnOf(TOKEN), arnOf('/kubeadm/demo/etcd-restore')].sort());
+  test('control-plane nodes write the join token, the etcd restore request and the version their upgrade reached, encrypting only the token', () => {
+    // The restore request is a plain String (a snapshot name or none) that the first node clears;
+    // the version is a plain String the first node's upgrade writes.
+    const writable = allowed('control-plane', 'ssm:PutParameter');
+    expect(writable).toHaveLength(3);
+    expect(writable).toEqual(expect.arrayContaining([arnOf(TOKEN), arnOf('/kubeadm/demo/etcd-restore'), expect.stringMatching(/^\$\{aws_ssm_parameter\.[\w-]*kubernetes-version[\w-]*\.arn\}$/)]));
     expect(parameters.get('/kubeadm/demo/etcd-restore')!.type).toBe('String');
     const encrypt = statements('control-plane').find((s) => s.Action.includes('kms:Encrypt'));
     expect(encrypt.Condition.StringEquals['kms:EncryptionContext:PARAMETER_ARN']).toEqual([arnOf(TOKEN)]);
@@ -84,8 +87,11 @@ describe('node roles', () => {
     for (const name of KEYS) {
       expect(JSON.stringify(policiesOf('worker'))).not.toContain(arnOf(name));
     }
-    // The one other thing a worker may do: hand its own group's instance back.
+    // The other things a worker may do, on its own group only: hand its instance back, and end the
+    // launch lifecycle hook once its Node is Ready.
     expect(allowed('worker', 'autoscaling:SetInstanceHealth')).toEqual([expect.stringMatching(/:autoScalingGroup:\*:autoScalingGroupName\/demo-workers$/)]);
+    expect(allowed('worker', 'autoscaling:CompleteLifecycleAction')).toEqual([expect.stringMatching(/:autoScalingGroup:\*:autoScalingGroupName\/demo-workers$/)]);
+    expect(allowed('control-plane', 'autoscaling:CompleteLifecycleAction')).toEqual([]);
   });
 
   test('no action is a wildcard and no statement names every resource, but PutMetricData, limited to its namespace', () => {

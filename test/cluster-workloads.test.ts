@@ -17,7 +17,7 @@ describe('KubeadmCluster workloads', () => {
     });
     cluster.addKubernetesResource('team', NamespaceV1, { metadata: { name: 'team-a' } });
   });
-  const [readinessKey] = synth.data('http').find(([id]) => id.includes('readyz'))!;
+  const [readinessKey] = synth.resources('terraform_data').find(([id]) => id.includes('readiness'))!;
 
   test('a chart is a release through the cluster helm provider, after the API is ready, with its values as YAML', () => {
     const [, release] = synth.resources('helm_release').find(([, r]) => r.name === 'cert-manager')!;
@@ -31,13 +31,13 @@ describe('KubeadmCluster workloads', () => {
       values: ['crds:\n  enabled: true\n'],
       timeout: 600,
     });
-    expect(release.depends_on).toEqual([`data.http.${readinessKey}`]);
+    expect(release.depends_on).toEqual([`terraform_data.${readinessKey}`]);
   });
 
   test('a typed resource goes through the cluster kubernetes provider, after the API is ready', () => {
     const [, namespace] = synth.resources('kubernetes_namespace_v1').find(([, n]) => n.metadata.name === 'team-a')!;
     expect(namespace.provider).toBe('kubernetes.demo');
-    expect(namespace.depends_on).toEqual([`data.http.${readinessKey}`]);
+    expect(namespace.depends_on).toEqual([`terraform_data.${readinessKey}`]);
   });
 
   test('a chart that is not pinned or named wrongly is refused, every problem at once', () => {

@@ -1,5 +1,7 @@
 import { parse } from 'yaml';
 import { ClusterConfigError, Cni, KubeadmCluster, KubeadmClusterProps } from '../lib';
+import { DEPLOYER_ADDRESS_WARNING } from '../lib/cluster';
+import { READINESS_PROGRAM } from '../lib/kubernetes/readiness-program';
 import { synthStack } from './support/synth';
 
 const base: KubeadmClusterProps = { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] };
@@ -44,6 +46,38 @@ describe('KubeadmCluster with defaults', () => {
     expect(api[0][1].cidr_ipv4).toMatch(/^\$\{chomp\(data\.http\..*deployer.*\.response_body\)\}\/32$/);
   });
 
+  test("a later deploy leaves each group's size to its operators", () => {
+    for (const [, group] of synth.resources('aws_autoscaling_group')) {
+      expect(group.lifecycle.ignore_changes).toEqual(['desired_capacity']);
+    }
+  });
+
+  test('the synth warns that the default API access follows the deploying machine', () => {
+    const warnings = (props: KubeadmClusterProps) => {
+      let cluster: KubeadmCluster | undefined;
+      synthStack((stack) => (cluster = new KubeadmCluster(stack, 'cluster', props)));
+      return cluster!.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data));
+    };
+    expect(warnings({ clusterName: 'demo' })).toEqual([DEPLOYER_ADDRESS_WARNING]);
+    expect(DEPLOYER_ADDRESS_WARNING).toContain('apiAccessCidrs');
+    expect(warnings(base)).toEqual([]);
+  });
+
+  test('worker groups: a launch hook the node ends once Ready, a bounded termination hook, refreshes that keep capacity', () => {
+    const [, group] = synth.resources('aws_autoscaling_group')[0];
+    expect(group.initial_lifecycle_hook).toEqual([
+      { name: 'node-ready', lifecycle_transition: 'autoscaling:EC2_INSTANCE_LAUNCHING', heartbeat_timeout: 3600, default_result: 'ABANDON' },
+      { name: 'node-terminating', lifecycle_transition: 'autoscaling:EC2_INSTANCE_TERMINATING', heartbeat_timeout: 300, default_result: 'CONTINUE' },
+    ]);
+    expect(group.instance_refresh.preferences).toMatchObject({ min_healthy_percentage: 100, max_healthy_percentage: 200 });
+    expect(group.force_delete).toBe(true);
+    // Terraform waits for Ready nodes as long as the launch hook lets an instance take.
+    expect(group.wait_for_capacity_timeout).toBe('60m');
+    // The node's bootstrap knows the hook it ends.
+    const [, template] = synth.resources('aws_launch_template')[0];
+    expect(template.user_data).toContain("readonly LAUNCH_HOOK='node-ready'");
+  });
+
   test('workers do not wait for the control-plane instance', () => {
     const [, template] = synth.resources('aws_launch_template')[0];
     const [, group] = synth.resources('aws_autoscaling_group')[0];
@@ -51,10 +85,14 @@ describe('KubeadmCluster with defaults', () => {
       const text = JSON.stringify(resource);
       expect(text).not.toMatch(/aws_instance\.|aws_eip\.|aws_eip_association\./);
     }
-    // The pool waits only for the network's routes to the internet and what workers read at boot
-    // (the join token's parameter, its key and their permission), never for a node.
-    expect(group.depends_on.length).toBeGreaterThan(0);
-    expect(group.depends_on.every((d: string) => /^(aws_route(_table_association)?|aws_ssm_parameter|aws_kms_key|aws_iam_role_policy)\./.test(d))).toBe(true);
+    // The pool waits only for the network's routes to the internet, what workers read at boot (the
+    // join token's parameter, its key and their permission) and the control plane's upgrade
+    // association (which does nothing on a node still in its bootstrap), never for a node's bootstrap.
+    for (const resource of [template, group]) {
+      expect(resource.depends_on.length).toBeGreaterThan(0);
+      expect(resource.depends_on.every((d: string) => /^(aws_route(_table_association)?|aws_ssm_parameter|aws_kms_key|aws_iam_role_policy|aws_ssm_association)\./.test(d))).toBe(true);
+      expect(resource.depends_on.filter((d: string) => d.startsWith('aws_ssm_association.'))).toEqual([expect.stringContaining('kubernetes-upgrade-0')]);
+    }
     // The worker's user-data reaches the API at the control plane's fixed private IP, known at synth.
     expect(template.user_data).toContain('10.0.128.10');
   });
@@ -74,8 +112,9 @@ describe('KubeadmCluster with defaults', () => {
     const provider = synth.json.provider.kubernetes.find((p: any) => p.alias === 'demo');
     expect(provider.client_certificate).toMatch(/tls_locally_signed_cert\.cluster_pki_terraform-cert/);
     expect(synth.json.output.demo_kubeconfig.value).toMatch(/tls_locally_signed_cert\.cluster_pki_admin-cert/);
-    const [, readiness] = synth.data('http').find(([id]) => id.includes('readyz'))!;
-    expect(readiness.client_cert_pem).toMatch(/tls_locally_signed_cert\.cluster_pki_terraform-cert/);
+    const [, readiness] = synth.resources('terraform_data').find(([id]) => id.includes('readiness'))!;
+    expect(readiness.provisioner[0]['local-exec'].environment.READYZ_CLIENT_CERT_PEM).toMatch(/tls_locally_signed_cert\.cluster_pki_terraform-cert/);
+    expect(readiness.provisioner[0]['local-exec'].environment.READYZ_CLIENT_KEY_PEM).toMatch(/tls_private_key\.cluster_pki_terraform-key/);
     // The wait also follows the rule that lets the deploying machine in.
     expect(readiness.depends_on.join()).toMatch(/aws_vpc_security_group_ingress_rule\..*tcp-6443/);
   });
@@ -88,11 +127,47 @@ describe('KubeadmCluster with defaults', () => {
         expect(resource.provider).toBe('kubernetes.demo');
       }
     }
-    const [, readiness] = synth.data('http').find(([id]) => id.includes('readyz'))!;
+    const [readinessId, readiness] = synth.resources('terraform_data').find(([id]) => id.includes('readiness'))!;
     expect(readiness.depends_on.join()).toMatch(/aws_instance\..*aws_eip_association\./);
-    expect(readiness.url).toMatch(/^https:\/\/\$\{aws_eip\..*\.public_ip\}:6443\/readyz$/);
-    expect(readiness.ca_cert_pem).toMatch(/tls_self_signed_cert/);
+    // Each one waits for the readiness, directly or through what it refers to or depends on.
+    const byAddress = new Map<string, any>();
+    for (const [type, resources] of Object.entries(synth.json.resource)) {
+      for (const [id, resource] of Object.entries(resources as Record<string, any>)) {
+        byAddress.set(`${type}.${id}`, resource);
+      }
+    }
+    const waits = (address: string, seen = new Set<string>()): boolean => {
+      if (address === `terraform_data.${readinessId}`) {
+        return true;
+      }
+      if (seen.has(address) || !byAddress.has(address)) {
+        return false;
+      }
+      seen.add(address);
+      const refs = JSON.stringify(byAddress.get(address)).match(/\b(?:kubernetes_\w+|helm_release|terraform_data)\.[\w-]+/g) ?? [];
+      return refs.some((ref) => waits(ref, seen));
+    };
+    for (const [type, resources] of kubernetes) {
+      for (const id of Object.keys(resources as Record<string, any>)) {
+        expect([id, waits(`${type}.${id}`)]).toEqual([id, true]);
+      }
+    }
     expect(Object.keys(synth.json.resource)).not.toContain('kubernetes_manifest');
+  });
+
+  test('the API is waited for once, at creation and when its endpoint or CA changes; no data source polls it', () => {
+    expect(synth.data('http').map(([, d]) => d.url)).toEqual(['https://checkip.amazonaws.com']);
+    const [, readiness] = synth.resources('terraform_data').find(([id]) => id.includes('readiness'))!;
+    expect(Object.keys(readiness.triggers_replace).sort()).toEqual(['ca_certificate', 'endpoint']);
+    expect(readiness.triggers_replace.endpoint).toMatch(/^https:\/\/\$\{aws_eip\..*\.public_ip\}:6443$/);
+    expect(readiness.triggers_replace.ca_certificate).toMatch(/^\$\{tls_self_signed_cert\..*\.cert_pem\}$/);
+    expect(readiness.provisioner).toHaveLength(1);
+    const exec = readiness.provisioner[0]['local-exec'];
+    // A create-time provisioner: never run by a plan, an update or a destroy.
+    expect(exec.when).toBeUndefined();
+    expect(exec.interpreter).toEqual(['node', '-e', READINESS_PROGRAM]);
+    expect(exec.environment.READYZ_TIMEOUT_SECONDS).toBe('900');
+    expect(exec.environment.READYZ_INSTANCE_IDS).toMatch(/aws_instance\./);
   });
 
   test('the connectivity check runs after the plugin and the workers', () => {

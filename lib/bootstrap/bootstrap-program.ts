@@ -49,6 +49,12 @@ export const INIT_ATTEMPTS = 3;
  */
 export const REFUSALS_BEFORE_UNHEALTHY = 3;
 
+/**
+ * How long one run of a worker's bootstrap waits for its Node to be Ready before it fails (and
+ * systemd runs it again).
+ */
+export const DEFAULT_NODE_READY_TIMEOUT_MINUTES = 30;
+
 /** What the node does with kubeadm. */
 export enum BootstrapAction {
   /** The first control-plane node: `kubeadm init`. */
@@ -89,6 +95,16 @@ export interface BootstrapProgramProps {
   readonly channelAssociation: string;
   /** The worker's auto scaling group, which it tells when it cannot ever join. */
   readonly autoScalingGroupName?: string;
+  /**
+   * The group's launch lifecycle hook, which a worker completes once its Node is Ready.
+   * @default - none: nothing to complete
+   */
+  readonly launchLifecycleHook?: string;
+  /**
+   * How long one run of a worker waits for its Node to be Ready, in minutes.
+   * @default 30
+   */
+  readonly nodeReadyTimeoutMinutes?: number;
   /**
    * How long one run of a joining node keeps trying, in minutes.
    * @default 40
@@ -425,6 +441,59 @@ publish_issuer_keys() {
   "$ISSUER_KEYS_PROGRAM"
 }
 
+# The Node's name as kubeadm registered it: the host name, in lower case.
+node_name() { hostname | tr '[:upper:]' '[:lower:]'; }
+
+# A worker has only the kubelet's own credentials (kubelet.conf); the Node authorizer lets a node
+# read Node objects, so it can see its own Ready condition.
+node_ready_status() {
+  kubectl --kubeconfig "$KUBELET_CONF" --request-timeout=10s get node "$1" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2> /dev/null
+}
+
+wait_for_node_ready() {
+  local name i status
+  name=$(node_name)
+  for i in $(seq 1 "$NODE_READY_ATTEMPTS"); do
+    status=$(node_ready_status "$name") || status='unknown (the API did not answer)'
+    if [ "$status" = True ]; then
+      log "node $name is Ready"
+      return 0
+    fi
+    # One line a minute: the network plugin usually arrives a few minutes after the join.
+    if [ $((i % 6)) = 1 ]; then
+      log "waiting for node $name to be Ready (now: $\{status:-no Ready condition yet}); the network plugin makes it Ready"
+    fi
+    sleep 10
+  done
+  log "ERROR: node $name was not Ready after $NODE_READY_ATTEMPTS checks 10 s apart; check the network plugin's pods on it (kubectl get pods -A -o wide --field-selector spec.nodeName=$name) and kubelet's log (journalctl -u kubelet)"
+  return 1
+}
+
+# Ends the launch hook that holds this instance in Pending:Wait, so the group counts it in service.
+complete_launch_hook() {
+  local instance errors i
+  instance=$(imds meta-data/instance-id) || return 1
+  errors=$(mktemp)
+  for i in 1 2 3 4 5; do
+    if aws autoscaling complete-lifecycle-action --region "$REGION" --lifecycle-hook-name "$LAUNCH_HOOK" --auto-scaling-group-name "$AUTO_SCALING_GROUP" --lifecycle-action-result CONTINUE --instance-id "$instance" 2> "$errors"; then
+      rm -f "$errors"
+      log "told $AUTO_SCALING_GROUP that instance $instance is a Ready node"
+      return 0
+    fi
+    # An instance that launched before the group had the hook, or whose hook already timed out, has nothing to complete.
+    if grep -q 'No active Lifecycle Action' "$errors"; then
+      rm -f "$errors"
+      log "no launch lifecycle action is pending for instance $instance in $AUTO_SCALING_GROUP; nothing to complete"
+      return 0
+    fi
+    log "completing the launch lifecycle action failed (attempt $i of 5): $(tail -n 1 "$errors")"
+    [ "$i" -lt 5 ] && sleep 10
+  done
+  rm -f "$errors"
+  log "ERROR: could not complete the launch lifecycle action $LAUNCH_HOOK of $AUTO_SCALING_GROUP; check that this node's role may call autoscaling:CompleteLifecycleAction on its group"
+  return 1
+}
+
 publish_join_token() {
   wait_for_program "$JOIN_TOKEN_PROGRAM"
   "$JOIN_TOKEN_PROGRAM" rotate
@@ -447,6 +516,10 @@ main() {
     if [ -n "$ISSUER_KEYS_PROGRAM" ]; then
       phase publish-issuer-keys publish_issuer_keys
     fi
+  fi
+  if [ "$ACTION" = join ] && [ -n "$LAUNCH_HOOK" ]; then
+    phase node-ready wait_for_node_ready
+    phase launch-hook complete_launch_hook
   fi
   touch "$MARKERS/complete"
   log "bootstrap complete"
@@ -482,6 +555,9 @@ export function bootstrapProgram(props: BootstrapProgramProps, env: ProgramEnvir
     ['NO_RESTORE', 'none'],
     ['ISSUER_KEYS_PROGRAM', props.issuerKeysProgram ?? ''],
     ['AUTO_SCALING_GROUP', props.autoScalingGroupName ?? ''],
+    ['LAUNCH_HOOK', props.action === BootstrapAction.JOIN && props.autoScalingGroupName ? (props.launchLifecycleHook ?? '') : ''],
+    ['KUBELET_CONF', `${env.root ?? ''}/etc/kubernetes/kubelet.conf`],
+    ['NODE_READY_ATTEMPTS', Math.max(1, Math.round((props.nodeReadyTimeoutMinutes ?? DEFAULT_NODE_READY_TIMEOUT_MINUTES) * 6))],
     ['API_ENDPOINT', props.apiEndpoint],
     ['PKI_FILES', CONTROL_PLANE_PKI_FILES.join(' ')],
     ['ENCRYPTION_CONFIG', ENCRYPTION_CONFIG_PATH],

@@ -82,6 +82,11 @@ export interface WorkerUserDataProps extends ClusterEndpointProps, NodeUserDataO
   readonly caCertificate: string;
   /** The pool's auto scaling group, which a worker tells when the cluster refuses it for good. */
   readonly autoScalingGroupName: string;
+  /**
+   * The group's launch lifecycle hook, which the worker completes once its Node is Ready.
+   * @default - none
+   */
+  readonly launchLifecycleHook?: string;
 }
 
 /** One `write_files` entry as cloud-init reads it (owner defaults to root:root). */
@@ -263,6 +268,9 @@ export function workerUserData(props: WorkerUserDataProps): string {
   if (typeof props.autoScalingGroupName !== 'string' || !/^[\w.:/-]{1,255}$/.test(props.autoScalingGroupName)) {
     problems.add('autoScalingGroupName', props.autoScalingGroupName, 'is not an auto scaling group name', "pass the pool's group name, for example 'demo-workers'");
   }
+  if (props.launchLifecycleHook !== undefined && !/^[A-Za-z0-9_./-]{1,255}$/.test(props.launchLifecycleHook)) {
+    problems.add('launchLifecycleHook', props.launchLifecycleHook, 'is not a lifecycle hook name (letters, digits, and _ . / -)', "pass the group's launch hook name, for example 'node-ready'");
+  }
   problems.throwIfAny();
   const secrets = props.secrets;
   const bootstrap = bootstrapProgram({
@@ -273,6 +281,7 @@ export function workerUserData(props: WorkerUserDataProps): string {
     joinTokenParameter: secrets.joinTokenParameter,
     apiEndpoint: controlPlaneEndpoint(props),
     autoScalingGroupName: props.autoScalingGroupName,
+    launchLifecycleHook: props.launchLifecycleHook,
     channelAssociation: secrets.toolsAssociation,
     joinTimeoutMinutes: props.joinTimeoutMinutes,
   });

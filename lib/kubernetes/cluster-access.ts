@@ -1,12 +1,10 @@
-import { DataHttp } from '@cdktf/provider-http/lib/data-http';
-import { HttpProvider } from '@cdktf/provider-http/lib/provider';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { ITerraformDependable, Token } from 'cdktf';
+import { DataResource, Fn, ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { API_SERVER_PORT } from '../network/ports';
 import { ClusterConfigError } from '../plan/problems';
-import { stackProvider } from '../util/providers';
+import { READINESS_ENV, READINESS_PROGRAM } from './readiness-program';
 
 export interface ClusterAccessProps {
   /** Address (IP or DNS name) of the API server as the machine running Terraform reaches it. */
@@ -37,6 +35,13 @@ export interface ClusterAccessProps {
    * @default 15 (minutes)
    */
   readonly readinessTimeoutMinutes?: number;
+  /**
+   * Control-plane instance ids and their region, named in the message when the API does not
+   * become ready.
+   * @default - the message names no instance
+   */
+  readonly controlPlaneInstanceIds?: readonly string[];
+  readonly region?: string;
 }
 
 /**
@@ -46,8 +51,11 @@ export interface ClusterAccessProps {
 export class ClusterAccess extends Construct {
   public readonly kubernetesProvider: KubernetesProvider;
   public readonly helmProvider: HelmProvider;
-  /** Completes once `/readyz` answered 200 with the cluster CA pinned. Kubernetes resources depend on it. */
-  public readonly readiness: DataHttp;
+  /**
+   * Created once `/readyz` answered 200 with the cluster CA pinned; replaced (and so waited for
+   * again) only when the endpoint or the CA changes. Kubernetes resources depend on it.
+   */
+  public readonly readiness: DataResource;
   /** `https://host:port` of the API server. */
   public readonly endpointUrl: string;
 
@@ -68,28 +76,29 @@ export class ClusterAccess extends Construct {
     this.kubernetesProvider = new KubernetesProvider(this, 'kubernetes', { alias: props.providerAlias, ...credentials });
     this.helmProvider = new HelmProvider(this, 'helm', { alias: props.providerAlias, kubernetes: credentials });
 
-    stackProvider(this, HttpProvider, 'http');
-    // A delay of 10 s between attempts turns the timeout into a bounded number of attempts.
-    const delayMs = 10_000;
-    this.readiness = new DataHttp(this, 'readyz', {
-      url: `${this.endpointUrl}/readyz`,
-      caCertPem: props.clusterCaCertPem,
-      // Authenticated, because an anonymous /readyz is refused (403, which is not retried) until
-      // the API server has bootstrapped its RBAC roles.
-      clientCertPem: props.clientCertPem,
-      clientKeyPem: props.clientKeyPem,
-      requestTimeoutMs: 5_000,
-      retry: { attempts: Math.ceil((timeout * 60_000) / delayMs), minDelayMs: delayMs, maxDelayMs: delayMs },
-      // Depending on the nodes defers the read to apply time, after they exist.
+    // Run once, when the API first comes up, and again only when its address or CA changes: a
+    // plan, a later deploy and a destroy never wait for (or even reach) the API here. The program
+    // is in the interpreter list, so a failure message shows only the short command after it.
+    this.readiness = new DataResource(this, 'readiness', {
+      triggersReplace: { endpoint: this.endpointUrl, ca_certificate: props.clusterCaCertPem },
       dependsOn: [...props.dependsOn],
-      lifecycle: {
-        postcondition: [
-          {
-            condition: '${self.status_code == 200}',
-            errorMessage: `The Kubernetes API server at ${this.endpointUrl} did not become ready within ${timeout} minutes. Check the control-plane node's /var/log/kubeadm-bootstrap.log (aws ssm start-session) and that your address is in apiAccessCidrs.`,
+      provisioners: [
+        {
+          type: 'local-exec',
+          interpreter: ['node', '-e', READINESS_PROGRAM],
+          command: `wait for the Kubernetes API at ${this.endpointUrl}`,
+          environment: {
+            [READINESS_ENV.url]: this.endpointUrl,
+            [READINESS_ENV.caPem]: props.clusterCaCertPem,
+            // Terraform keeps the key sensitive here, and so hides the program's progress lines.
+            [READINESS_ENV.clientCertPem]: props.clientCertPem,
+            [READINESS_ENV.clientKeyPem]: props.clientKeyPem,
+            [READINESS_ENV.timeoutSeconds]: String(timeout * 60),
+            ...(props.controlPlaneInstanceIds ? { [READINESS_ENV.instanceIds]: Fn.join(' ', [...props.controlPlaneInstanceIds]) } : {}),
+            ...(props.region ? { [READINESS_ENV.region]: props.region } : {}),
           },
-        ],
-      },
+        },
+      ],
     });
   }
 }

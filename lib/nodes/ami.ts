@@ -1,14 +1,32 @@
 import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter';
+import { DataResource } from 'cdktf';
 import { Construct } from 'constructs';
+import { ProblemList } from '../plan/problems';
 import { Architecture, ubuntuAmiParameter } from './architecture';
+
+export interface UbuntuImageOptions {
+  /**
+   * A label of your choosing for the image generation the nodes run, for example `'2026-12'`.
+   * The image id is read from Canonical's parameter once, when the nodes are first created, and
+   * kept: Canonical publishing a newer image changes nothing. Changing this label reads the
+   * parameter again at the next deploy, which gives worker pools a new launch template version
+   * (they roll: new nodes first, old ones only as new ones are Ready) and leaves running control-plane
+   * nodes alone.
+   * @default - the image of the first deploy, kept until this label is set or changed
+   */
+  readonly refresh?: string;
+}
 
 /**
  * Where a node's machine image comes from. Get one from the static factories.
  */
 export abstract class MachineImage {
-  /** Ubuntu 24.04 LTS from Canonical's public SSM parameter, for the instance type's architecture. */
-  public static ubuntu2404(): MachineImage {
-    return new UbuntuImage();
+  /**
+   * Ubuntu 24.04 LTS from Canonical's public SSM parameter, for the instance type's architecture,
+   * resolved once and then kept until `refresh` changes.
+   */
+  public static ubuntu2404(options: UbuntuImageOptions = {}): MachineImage {
+    return new UbuntuImage(options.refresh);
   }
 
   /**
@@ -25,18 +43,48 @@ export abstract class MachineImage {
 
   /** Returns the AMI id (a token when it is looked up at deploy time). */
   public abstract amiId(scope: Construct, architecture: Architecture): string;
+
+  /** Adds a problem for each bad option, with its property under `property`. */
+  public check(_problems: ProblemList, _property: string): void {}
 }
 
 /** Canonical's Ubuntu AMIs boot from /dev/sda1. */
 export const UBUNTU_ROOT_DEVICE = '/dev/sda1';
 
+/** The key of the resolved image id in the pinning `terraform_data`'s input and output. */
+export const PINNED_IMAGE_KEY = 'ami_id';
+
+const REFRESH_LABEL = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
 class UbuntuImage extends MachineImage {
   public readonly rootDeviceName = UBUNTU_ROOT_DEVICE;
 
+  constructor(private readonly refresh: string | undefined) {
+    super();
+  }
+
   public amiId(scope: Construct, architecture: Architecture): string {
     const id = `ubuntu-2404-${architecture}-ami`;
-    const existing = scope.node.tryFindChild(id) as DataAwsSsmParameter | undefined;
-    return (existing ?? new DataAwsSsmParameter(scope, id, { name: ubuntuAmiParameter(architecture) })).insecureValue;
+    const existing = scope.node.tryFindChild(`${id}-pinned`) as DataResource | undefined;
+    if (existing) {
+      return existing.output.lookup(PINNED_IMAGE_KEY) as string;
+    }
+    // Canonical's parameter moves whenever a new image is published; the data source is read at
+    // every plan. Its value is copied once into a terraform_data whose input changes are ignored,
+    // so nodes follow a new image only when `refresh` (a replacement trigger) changes.
+    const latest = new DataAwsSsmParameter(scope, id, { name: ubuntuAmiParameter(architecture) });
+    const pinned = new DataResource(scope, `${id}-pinned`, {
+      input: { [PINNED_IMAGE_KEY]: latest.insecureValue },
+      triggersReplace: this.refresh === undefined ? undefined : { refresh: this.refresh },
+      lifecycle: { ignoreChanges: ['input'] },
+    });
+    return pinned.output.lookup(PINNED_IMAGE_KEY) as string;
+  }
+
+  public check(problems: ProblemList, property: string): void {
+    if (this.refresh !== undefined && !REFRESH_LABEL.test(this.refresh)) {
+      problems.add(`${property}.refresh`, this.refresh, 'is a label of 1 to 64 letters, digits, dots, colons, dashes or underscores, starting with a letter or digit', "use a date-like label such as '2026-12', and change it to move to a newer image");
+    }
   }
 }
 

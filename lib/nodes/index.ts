@@ -4,3 +4,4 @@ export * from './control-plane';
 export * from './worker-pool';
 export * from './worker-pool-options';
 export * from './api-load-balancers';
+export * from './lifecycle-hooks';

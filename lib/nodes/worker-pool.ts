@@ -6,6 +6,7 @@ import { launchTemplateRootBlockDevice, NODE_METADATA_OPTIONS, POD_REACHABLE_MET
 import { clusterTagKey, nodeRoleTagKey, ownedResourceTags } from '../network/tags';
 import { terraformText } from '../util/terraform-text';
 import { architectureOf } from './architecture';
+import { LAUNCH_HEARTBEAT_SECONDS, LAUNCH_HOOK_NAME, TERMINATION_HEARTBEAT_SECONDS, TERMINATION_HOOK_NAME, WAIT_FOR_CAPACITY_TIMEOUT } from './lifecycle-hooks';
 import type { ResolvedWorkerPool } from './worker-pool-options';
 
 export interface WorkerPoolProps {
@@ -22,7 +23,8 @@ export interface WorkerPoolProps {
   /** The workers' cloud-init user-data (kubeadm join). */
   readonly userData: string;
   /**
-   * What the pool waits for (the network's routes to the internet).
+   * What the pool's launch template and group wait for (the network's routes to the internet, what
+   * workers read at boot, the control plane's upgrade).
    * @default - nothing
    */
   readonly dependsOn?: readonly ITerraformDependable[];
@@ -66,6 +68,7 @@ export class WorkerPool extends Construct {
         { resourceType: 'volume', tags },
       ],
       tags,
+      dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
     });
 
     const launchTemplate = { id: this.launchTemplate.id, version: this.launchTemplate.latestVersion.toString() };
@@ -90,12 +93,27 @@ export class WorkerPool extends Construct {
           }
         : { launchTemplate }),
       dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
-      // A new launch template version rolls the pool, so workers pick up new settings.
-      instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 50 } },
+      // A new launch template version rolls the pool, so workers pick up new settings: new
+      // instances first (up to twice the group's size), each counted only once its Node is Ready
+      // (the launch hook), and old ones go only as new ones are counted.
+      instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200 } },
+      // Hooks on the group from its first instance on. The worker's bootstrap completes the launch
+      // hook once its Node is Ready; an instance that never gets there is given up (ABANDON).
+      initialLifecycleHook: [
+        { name: LAUNCH_HOOK_NAME, lifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING', heartbeatTimeout: LAUNCH_HEARTBEAT_SECONDS, defaultResult: 'ABANDON' },
+        { name: TERMINATION_HOOK_NAME, lifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING', heartbeatTimeout: TERMINATION_HEARTBEAT_SECONDS, defaultResult: 'CONTINUE' },
+      ],
+      // The first instances become Ready nodes only after the control plane and the network plugin.
+      waitForCapacityTimeout: WAIT_FOR_CAPACITY_TIMEOUT,
+      // A destroy deletes the group with its instances at once, without waiting for hooks.
+      forceDelete: true,
       tag: [
         { key: 'Name', value: name, propagateAtLaunch: true },
         { key: clusterTagKey(clusterName), value: 'owned', propagateAtLaunch: true },
       ],
+      // desiredSize is the size the group starts with. Afterwards the group's size is the
+      // operators' (or an autoscaler's) to set; a later deploy must not undo it.
+      lifecycle: { ignoreChanges: ['desired_capacity'] },
     });
   }
 }
