@@ -1,10 +1,8 @@
-import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
-import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
-import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
-import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
+import type { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
+import type { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { bindings } from '../util/bindings';
 import { CONNECTIVITY_SCRIPT } from './connectivity-script';
 
 export interface ConnectivityCheckProps {
@@ -54,6 +52,7 @@ export class ConnectivityCheck extends Construct {
 
   constructor(scope: Construct, id: string, props: ConnectivityCheckProps) {
     super(scope, id);
+    const { DeploymentV1, JobV1, NamespaceV1, ServiceV1 } = bindings;
     const provider = props.kubernetesProvider;
     const timeout = props.timeout ?? '20m';
     const domain = props.clusterDomain ?? 'cluster.local';
