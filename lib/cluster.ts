@@ -102,7 +102,7 @@ export class KubeadmCluster extends Construct {
       instanceType: cpOptions.instanceType,
       machineImage: cpOptions.machineImage,
       rootVolume: cpOptions.rootVolume,
-      dependsOn: this.network.egress,
+      dependsOn: this.network.egressFor('control-plane'),
       keyName: props.sshKeyName,
       loadBalancing: {
         vpcId: this.network.vpcId,
@@ -128,7 +128,7 @@ export class KubeadmCluster extends Construct {
           securityGroupIds: [this.securityGroups.workerSecurityGroupId],
           instanceProfileArn: this.identities.worker.instanceProfileArn,
           userData: workerData,
-          dependsOn: this.network.egress,
+          dependsOn: this.network.egressFor('worker'),
           keyName: props.sshKeyName,
         }),
     );

@@ -84,6 +84,6 @@ export function adoptExistingVpc(scope: Construct, context: NetworkContext, opti
     subnetIdByName: Object.fromEntries(plan.subnets.map((s) => [s.name, s.subnetId!])),
     natGatewayCount: 0,
     privateSubnetsHaveEgress: options.privateSubnetsHaveEgress ?? true,
-    egress: [],
+    egress: { public: [], private: [] },
   };
 }
