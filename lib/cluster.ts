@@ -70,6 +70,7 @@ export class KubeadmCluster extends Construct {
     this.securityGroups = new ClusterSecurityGroups(this, 'security-groups', {
       clusterName: this.clusterName,
       vpcId: this.network.vpcId,
+      vpcCidr: this.plan.vpcCidr,
       pluginPorts: this.cni.ports,
       apiAccessCidrs,
       sshAccessCidrs: props.sshAccessCidrs,

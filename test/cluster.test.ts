@@ -38,7 +38,7 @@ describe('KubeadmCluster with defaults', () => {
   test('API access defaults to the deploying machine, looked up at deploy time', () => {
     const [, lookup] = synth.data('http').find(([id]) => id.includes('deployer'))!;
     expect(lookup.url).toBe('https://checkip.amazonaws.com');
-    const api = synth.resources('aws_vpc_security_group_ingress_rule').filter(([, r]) => r.cidr_ipv4);
+    const api = synth.resources('aws_vpc_security_group_ingress_rule').filter(([, r]) => r.cidr_ipv4 && r.ip_protocol === 'tcp');
     expect(api).toHaveLength(1);
     expect(api[0][1]).toMatchObject({ from_port: 6443, to_port: 6443 });
     expect(api[0][1].cidr_ipv4).toMatch(/^\$\{chomp\(data\.http\..*deployer.*\.response_body\)\}\/32$/);

@@ -23,12 +23,23 @@ describe.each(Object.keys(EXAMPLES))('example %s', (example) => {
     }
   });
 
-  test('opens nothing between nodes by CIDR', () => {
-    for (const [, rule] of synth.resources('aws_vpc_security_group_ingress_rule')) {
-      if (rule.cidr_ipv4) {
+  test('opens nothing between nodes by CIDR; the world may send only fragmentation needed', () => {
+    const fromRanges = synth.resources('aws_vpc_security_group_ingress_rule').filter(([, rule]) => rule.cidr_ipv4 !== undefined);
+    for (const [, rule] of fromRanges) {
+      if (rule.ip_protocol === 'icmp') {
+        expect([rule.from_port, rule.to_port]).toEqual([3, 4]);
+      } else {
         expect(rule.cidr_ipv4).not.toBe('0.0.0.0/0');
+        expect(rule.ip_protocol).toBe('tcp');
         expect([6443, 22, 30000]).toContain(rule.from_port);
       }
     }
+    // Each cluster's two groups admit it from anywhere and from the VPC.
+    const icmp = fromRanges.filter(([, rule]) => rule.ip_protocol === 'icmp');
+    expect(icmp).toHaveLength(4 * clusters.length);
+    for (const cluster of clusters) {
+      expect(icmp.filter(([, rule]) => rule.cidr_ipv4 === cluster.plan.vpcCidr).length).toBeGreaterThanOrEqual(2);
+    }
+    expect(icmp.filter(([, rule]) => rule.cidr_ipv4 === '0.0.0.0/0')).toHaveLength(2 * clusters.length);
   });
 });
