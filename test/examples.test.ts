@@ -23,6 +23,16 @@ describe.each(Object.keys(EXAMPLES))('example %s', (example) => {
     }
   });
 
+  test('deploys as written: the API admits the deploying machine, no documentation range anywhere', () => {
+    const api = synth.resources('aws_vpc_security_group_ingress_rule').filter(([, rule]) => rule.cidr_ipv4 !== undefined && rule.from_port === 6443);
+    expect(api.length).toBeGreaterThanOrEqual(clusters.length);
+    for (const [, rule] of api) {
+      expect(rule.cidr_ipv4).toMatch(/^\$\{chomp\(data\.http\.[\w-]*deployer-address[\w-]*\.response_body\)\}\/32$/);
+    }
+    // RFC 5737's ranges are for documentation: no deploying machine is ever in one.
+    expect(synth.text).not.toMatch(/\b(192\.0\.2|198\.51\.100|203\.0\.113)\.\d+/);
+  });
+
   test('opens nothing between nodes by CIDR; the world may send only fragmentation needed', () => {
     const fromRanges = synth.resources('aws_vpc_security_group_ingress_rule').filter(([, rule]) => rule.cidr_ipv4 !== undefined);
     for (const [, rule] of fromRanges) {

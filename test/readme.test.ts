@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'cdktf';
 import { DefaultExampleStack } from '../examples/default/stack';
+import { EXAMPLES } from '../examples/synth';
 
 const root = join(__dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -24,6 +25,8 @@ describe('README', () => {
 
   test('the usage example type-checks and synthesises', () => {
     const code = blockAfter('readme-example').replace("from 'cdktf-kubeadm-cluster'", "from '../lib'");
+    // As written it deploys from the reader's machine: no documentation range in the API access.
+    expect(code).not.toMatch(/\b(192\.0\.2|198\.51\.100|203\.0\.113)\.\d+/);
     // Written inside the project so that it resolves the same packages as the library.
     const dir = mkdtempSync(join(root, 'test', '.readme-'));
     const outdir = mkdtempSync(join(tmpdir(), 'kubeadm-readme-'));
@@ -41,6 +44,14 @@ describe('README', () => {
       rmSync(dir, { recursive: true, force: true });
       rmSync(outdir, { recursive: true, force: true });
     }
+  });
+
+  test('the example list names every example and says which need edits', () => {
+    const examples = Object.keys(EXAMPLES);
+    for (const name of examples) {
+      expect(readme).toMatch(new RegExp(`^\\| \`${name}\` \\| .* \\| .+ \\|$`, 'm'));
+    }
+    expect(readme).toMatch(/^\| `existing-vpc` \|.*\*\*needs your VPC's ids\*\*/m);
   });
 
   test('the network picture is the one the default example draws', () => {
