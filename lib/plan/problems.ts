@@ -59,12 +59,26 @@ export class ProblemList {
   }
 }
 
+/** Longest rendering of an object value in a message; the rest is cut. */
+const MAX_OBJECT_TEXT = 120;
+
 function renderValue(value: unknown): string {
   if (typeof value === 'string') {
     return JSON.stringify(value);
   }
   if (Array.isArray(value)) {
     return `[${value.map(renderValue).join(', ')}]`;
+  }
+  if (typeof value === 'object' && value !== null) {
+    // Objects the user wrote show as JSON (a class instance or a cycle as what it is).
+    let text: string | undefined;
+    try {
+      text = Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null ? JSON.stringify(value) : undefined;
+    } catch {
+      text = undefined;
+    }
+    text ??= Object.prototype.toString.call(value);
+    return text.length > MAX_OBJECT_TEXT ? `${text.slice(0, MAX_OBJECT_TEXT)}...` : text;
   }
   return String(value);
 }
