@@ -6,5 +6,6 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
+  setupFiles: ['<rootDir>/test/support/token-stack-traces.ts'],
   testTimeout: 60000,
 };

@@ -1,6 +1,6 @@
 import { Cidr } from './cidr';
 import { describePlan } from './describe';
-import { Problem, ProblemList } from './problems';
+import { Problem, ProblemList, valueText } from './problems';
 import { checkPropTypes, checkType, ExpectedType, LIST, NUMBER, STRING, STRING_LIST } from './prop-types';
 
 /** Whether a subnet routes to the internet directly (public) or through NAT (private). */
@@ -529,7 +529,7 @@ function declaredSubnets(problems: ProblemList, vpc: Cidr | undefined, declared:
     }
     const zone = typeof subnet.zone === 'string' && subnet.zone.trim() !== '' ? subnet.zone : undefined;
     if (zone === undefined) {
-      const what = `the ${roleKnown ? `${role} ` : ''}subnet ${String(subnet.cidr)}`;
+      const what = `the ${roleKnown ? `${role} ` : ''}subnet ${valueText(subnet.cidr)}`;
       const missing = subnet.zone === undefined || subnet.zone === null || subnet.zone === '';
       problems.add(
         `existingSubnets[${i}].zone`,
@@ -559,7 +559,7 @@ function declaredSubnets(problems: ProblemList, vpc: Cidr | undefined, declared:
   if (!declared.some((subnet) => subnet?.role === 'public')) {
     problems.add(
       'existingSubnets',
-      declared.map((subnet) => `${String(subnet?.role)} ${String(subnet?.cidr)}`),
+      declared.map((subnet) => `${valueText(subnet?.role)} ${valueText(subnet?.cidr)}`),
       'declares no public subnet, but control-plane nodes need one: their Elastic IP or the internet-facing API load balancer lives there, and Terraform reaches the API through it',
       "add a subnet routed to the VPC's internet gateway with role: 'public'",
     );

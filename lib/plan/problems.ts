@@ -59,6 +59,11 @@ export class ProblemList {
   }
 }
 
+/** A value as text for a message: strings as they are, anything else as `renderValue` shows it. */
+export function valueText(value: unknown): string {
+  return typeof value === 'string' ? value : renderValue(value);
+}
+
 /** Longest rendering of an object value in a message; the rest is cut. */
 const MAX_OBJECT_TEXT = 120;
 
@@ -80,5 +85,10 @@ function renderValue(value: unknown): string {
     text ??= Object.prototype.toString.call(value);
     return text.length > MAX_OBJECT_TEXT ? `${text.slice(0, MAX_OBJECT_TEXT)}...` : text;
   }
-  return String(value);
+  try {
+    return String(value);
+  } catch {
+    // An object whose toString is not a function, say.
+    return Object.prototype.toString.call(value);
+  }
 }
