@@ -1,13 +1,14 @@
 import { App } from 'cdktf';
 import { EXAMPLES, stackName } from '../examples/synth';
 import { KubeadmCluster } from '../lib';
-import { synthExisting } from './support/synth';
+import { synthesisedExample } from './support/example-synth';
 
 // Every example synthesises offline (with construct validations on) and is held to a snapshot, so
 // any change to what a user's stack would deploy shows up in review.
 describe.each(Object.keys(EXAMPLES))('example %s', (example) => {
+  // The constructs, for what the cluster says of itself; the stack as synthesised, shared.
   const stack = EXAMPLES[example](new App({ outdir: '/tmp/unused', skipValidation: true }), stackName(example));
-  const synth = synthExisting(stack);
+  const synth = synthesisedExample(example);
   const clusters = stack.node.findAll().filter((c): c is KubeadmCluster => c instanceof KubeadmCluster);
 
   test('synthesises and matches its snapshot', () => {

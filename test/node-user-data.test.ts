@@ -1,9 +1,8 @@
-import { App } from 'cdktf';
 import { parse } from 'yaml';
-import { EXAMPLES, stackName } from '../examples/synth';
-import { synthExisting } from './support/synth';
+import { EXAMPLES } from '../examples/synth';
+import { synthesisedExample } from './support/example-synth';
 import { TerraformFiller } from './support/terraform-fill';
-import { cloudInitSchema, hasTool, shellcheck } from './support/validators';
+import { cloudInitSchema, hasTool, shellcheck, shellcheckAll } from './support/validators';
 
 // Every node's user-data as EC2 would receive it: taken from the synthesised stack of each example,
 // with realistic values filled in for the Terraform attributes, then checked by cloud-init's own
@@ -16,7 +15,7 @@ interface NodeUserData {
 }
 
 function userDataOf(example: string): NodeUserData[] {
-  const synth = synthExisting(EXAMPLES[example](new App({ outdir: '/tmp/unused', skipValidation: true }), stackName(example)));
+  const synth = synthesisedExample(example);
   const filler = new TerraformFiller();
   return [
     ...synth.resources('aws_instance').map(([id, r]) => ({ example, node: id, text: filler.decodeBase64Expression(r.user_data_base64) })),
@@ -53,6 +52,10 @@ describe('node user-data from the synthesised examples', () => {
     expect(result.valid).toBe(true);
   });
 
+  // One shellcheck run over every distinct script of every node, read by each node's test.
+  let findings: Map<string, string> | undefined;
+  const findingsOf = (script: string) => (findings ??= shellcheckAll(all.flatMap((u) => scripts(u.text)))).get(script);
+
   test.each(all.map((u) => [`${u.example} ${u.node}`, u]))('%s carries shellcheck-clean scripts', (_, u) => {
     if (!hasTool('shellcheck', 'shellcheck')) {
       return;
@@ -60,13 +63,26 @@ describe('node user-data from the synthesised examples', () => {
     const found = scripts((u as NodeUserData).text);
     expect(found.length).toBeGreaterThan(0);
     for (const script of found) {
-      expect(shellcheck(script)).toBe('');
+      expect(findingsOf(script)).toBe('');
     }
+  });
+
+  test('the shared shellcheck run attributes findings to the script that has them', () => {
+    if (!hasTool('shellcheck', 'shellcheck')) {
+      return;
+    }
+    const clean = '#!/bin/bash\necho "ok"\n';
+    const unquoted = '#!/bin/bash\nfiles=$1\nrm $files\n';
+    const result = shellcheckAll([clean, unquoted, clean]);
+    expect(result.get(clean)).toBe('');
+    expect(result.get(unquoted)).toMatch(/SC2086/);
+    // The same finding shellcheck gives the script on its own.
+    expect(shellcheck(unquoted)).toMatch(/SC2086/);
   });
 
   test('the PEMs arrive intact in the files the node writes', () => {
     const filler = new TerraformFiller();
-    const synth = synthExisting(EXAMPLES.default(new App({ outdir: '/tmp/unused', skipValidation: true }), 'kubeadm-cluster'));
+    const synth = synthesisedExample('default');
     const [, instance] = synth.resources('aws_instance')[0];
     const config = parse(filler.decodeBase64Expression(instance.user_data_base64)) as { write_files: Array<{ path: string; content: string }> };
     const caKey = config.write_files.find((f) => f.path.endsWith('/ca.key'))!;
