@@ -2,7 +2,7 @@ import { parse } from 'yaml';
 import { EXAMPLES } from '../examples/synth';
 import { synthesisedExample } from './support/example-synth';
 import { TerraformFiller } from './support/terraform-fill';
-import { cloudInitSchema, hasTool, shellcheck, shellcheckAll } from './support/validators';
+import { cloudInitSchema, cloudInitSchemaAll, hasTool, shellcheck, shellcheckAll } from './support/validators';
 
 // Every node's user-data as EC2 would receive it: taken from the synthesised stack of each example,
 // with realistic values filled in for the Terraform attributes, then checked by cloud-init's own
@@ -43,11 +43,19 @@ describe('node user-data from the synthesised examples', () => {
     expect((u as NodeUserData).text).not.toContain('${');
   });
 
+  // Every node's document goes through cloud-init's own validator, a few processes at a time.
+  let schemaResults: Map<string, { valid: boolean; output: string }> | undefined;
+  beforeAll(async () => {
+    if (hasTool('cloud-init', 'cloud-init')) {
+      schemaResults = await cloudInitSchemaAll(all.map((u) => u.text));
+    }
+  });
+
   test.each(all.map((u) => [`${u.example} ${u.node}`, u]))('%s passes cloud-init schema', (_, u) => {
     if (!hasTool('cloud-init', 'cloud-init')) {
       return;
     }
-    const result = cloudInitSchema((u as NodeUserData).text);
+    const result = schemaResults!.get((u as NodeUserData).text)!;
     expect(result.output).toMatch(/^Valid cloud-config/m);
     expect(result.valid).toBe(true);
   });
@@ -65,6 +73,19 @@ describe('node user-data from the synthesised examples', () => {
     for (const script of found) {
       expect(findingsOf(script)).toBe('');
     }
+  });
+
+  test('the shared cloud-init run tells a valid document from an invalid one', async () => {
+    if (!hasTool('cloud-init', 'cloud-init')) {
+      return;
+    }
+    const valid = '#cloud-config\nruncmd: [echo ok]\n';
+    const invalid = '#cloud-config\nruncmd: 42\n';
+    const results = await cloudInitSchemaAll([valid, invalid, valid]);
+    expect(results.get(valid)!.valid).toBe(true);
+    expect(cloudInitSchema(valid).valid).toBe(true);
+    expect(results.get(invalid)!.valid).toBe(false);
+    expect(results.get(invalid)!.output).toMatch(/runcmd/);
   });
 
   test('the shared shellcheck run attributes findings to the script that has them', () => {
