@@ -27,6 +27,19 @@ describe('published package', () => {
     expect(help).toContain('cdktf-kubeadm-cluster rehearse');
   });
 
+  test('cdktf, constructs and the providers are peers with ranges, pinned exactly for development', () => {
+    const peers = ['cdktf', 'constructs', ...['aws', 'helm', 'http', 'kubernetes', 'random', 'tls'].map((p) => `@cdktf/provider-${p}`)];
+    expect(Object.keys(pkg.peerDependencies).sort()).toEqual(peers.sort());
+    for (const peer of peers) {
+      expect([peer, pkg.peerDependencies[peer]]).toEqual([peer, expect.stringMatching(/^\^\d+\.\d+\.\d+$/)]);
+      expect([peer, pkg.devDependencies[peer]]).toEqual([peer, expect.stringMatching(/^\d+\.\d+\.\d+$/)]);
+      expect(pkg.dependencies[peer]).toBeUndefined();
+    }
+    expect(Object.keys(pkg.dependencies)).toEqual(['yaml']);
+    // Every provider package imported by the library is a peer.
+    expect(pkg.files).toContain('own-source-maps.js');
+  });
+
   test('the build script ships the probe program next to the code that spawns it', () => {
     expect(pkg.scripts.build).toContain('lib/rehearsal/probe.cjs');
     expect(pkg.scripts.prepack).toBe('npm run build');
