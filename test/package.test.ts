@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..');
@@ -36,7 +36,22 @@ describe('published package', () => {
       expect(pkg.dependencies[peer]).toBeUndefined();
     }
     expect(Object.keys(pkg.dependencies)).toEqual(['yaml']);
-    // Every provider package imported by the library is a peer.
+    // Every package the library imports is a dependency or a peer.
+    const imported = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) {
+          walk(join(dir, entry.name));
+        } else if (entry.name.endsWith('.ts')) {
+          for (const match of readFileSync(join(dir, entry.name), 'utf8').matchAll(/(?:from |require\(|import\()'((?:@[\w-]+\/)?[\w-]+)/g)) {
+            imported.add(match[1]);
+          }
+        }
+      }
+    };
+    walk(join(root, 'lib'));
+    const external = [...imported].filter((name) => !name.startsWith('node') && name !== 'node');
+    expect(external.filter((name) => !(name in pkg.dependencies) && !(name in pkg.peerDependencies))).toEqual([]);
     expect(pkg.files).toContain('own-source-maps.js');
   });
 
