@@ -6,7 +6,7 @@
 // Node parses the inline source map of every dependency module as it loads, and maps every frame
 // of every stack trace it formats. cdktf records a full stack trace for every token it creates
 // (hundreds in a cluster), which it shows only if the token later fails to resolve: mapping them
-// costs a cluster's synth about a third of its time and 90 MB. This keeps source maps for the
+// costs a cluster's synth a quarter or more of its time and 90 MB. This keeps source maps for the
 // app's own code, whose errors stay in TypeScript, and skips them for modules under node_modules
 // (whose maps point into sources that are not installed) and for cdktf's token traces.
 'use strict';

@@ -1,5 +1,5 @@
 // Provider bindings that only some stacks use, each loaded the first time a construct asks for it.
-// The larger ones (a DaemonSet, Deployment or Job binding) cost around 100 ms and tens of MB each
+// The larger ones (a DaemonSet, Deployment or Job binding) cost 40 to 100 ms and tens of MB each
 // to load, so a stack pays only for the plugins and features it uses. Types come from
 // `import type` where the bindings are used; the values come from here.
 
