@@ -16,7 +16,7 @@ const program = `
   new lib.KubeadmCluster(stack, 'c', { clusterName: 'demo', cni: lib.Cni.weave() });
   process.stdout.write(JSON.stringify({ afterImport, afterCluster: loaded() }));
 `;
-const { afterImport, afterCluster } = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '-e', program], { cwd: root, encoding: 'utf8' })) as Record<string, string[]>;
+const { afterImport, afterCluster } = JSON.parse(execFileSync(process.execPath, ['--require', join(root, 'own-source-maps.js'), '--import', 'tsx', '-e', program], { cwd: root, encoding: 'utf8' })) as Record<string, string[]>;
 
 const loads = (modules: string[], fragment: string) => modules.some((m) => m.includes(fragment));
 

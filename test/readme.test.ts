@@ -35,7 +35,8 @@ describe('README', () => {
       writeFileSync(file, code.replace("'../lib'", `'${join(root, 'lib')}'`));
       writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: join(root, 'tsconfig.json'), include: ['example.ts'] }));
       execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', dir], { encoding: 'utf8' });
-      const stdout = execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: root, env: { ...process.env, CDKTF_OUTDIR: outdir }, encoding: 'utf8' });
+      // Run as the README's app command runs an app.
+      const stdout = execFileSync(process.execPath, ['--require', join(root, 'own-source-maps.js'), '--import', 'tsx', file], { cwd: root, env: { ...process.env, CDKTF_OUTDIR: outdir }, encoding: 'utf8' });
       expect(stdout).toContain('Cluster demo');
       const stack = JSON.parse(readFileSync(join(outdir, 'stacks/kubernetes/cdk.tf.json'), 'utf8'));
       expect(Object.keys(stack.resource)).toContain('kubernetes_secret_v1');
