@@ -53,7 +53,7 @@ export function renderClusterDiagram(input: ClusterDiagramInput): string {
     if (rule.direction !== 'ingress') {
       continue;
     }
-    const from = rule.peerRole ? ROLE_NODE[rule.peerRole] : 'internet';
+    const from = rule.peerRole ? ROLE_NODE[rule.peerRole] : rule.cidr === plan.vpcCidr ? 'vpc' : 'internet';
     const key = `${from} --> ${ROLE_NODE[rule.group]}`;
     const label = rule.protocol === 'all' ? 'all' : formatPortRule({ protocol: rule.protocol, fromPort: rule.fromPort, toPort: rule.toPort });
     const labels = edges.get(key) ?? [];

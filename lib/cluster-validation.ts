@@ -4,6 +4,7 @@ import { Cni } from './cni/cni';
 import { Flannel } from './cni/flannel';
 import type { CniPlugin } from './cni/cni-plugin';
 import type { KubeadmClusterProps } from './cluster-props';
+import { checkClusterPropTypes } from './cluster-prop-types';
 import { checkClusterName } from './network/cluster-name';
 import { instanceRootBlockDevice } from './network/instance-hardening';
 import { planSecurityGroupRules } from './network/security-group-rules';
@@ -23,9 +24,14 @@ export interface ValidatedCluster {
 }
 
 /** Checks every input together so that one synth reports every problem. */
-export function validateCluster(props: KubeadmClusterProps): ValidatedCluster {
+export function validateCluster(input: KubeadmClusterProps): ValidatedCluster {
   const problems = new ProblemList();
-  checkClusterName(problems, props.clusterName);
+  // Every check below reads only props of the right type; the others are reported here.
+  const props = checkClusterPropTypes(problems, input);
+  // A name of the wrong type is reported already; a missing one is reported here.
+  if (typeof props.clusterName === 'string' || (input as Partial<KubeadmClusterProps> | undefined)?.clusterName === undefined) {
+    checkClusterName(problems, props.clusterName as string);
+  }
   const cni = props.cni ?? Cni.weave();
   const cp = props.controlPlane ?? {};
   const count = cp.count ?? 1;
@@ -84,7 +90,7 @@ export function validateCluster(props: KubeadmClusterProps): ValidatedCluster {
       availabilityZones: props.availabilityZones,
       zoneCount: props.zoneCount,
       existingSubnets: props.existingSubnets,
-      podCidr: props.podCidr ?? cni.defaultPodCidr,
+      podCidr: props.podCidr === undefined ? cni.defaultPodCidr : props.podCidr,
       serviceCidr: props.serviceCidr,
       nodeCidrMaskSize: props.nodeCidrMaskSize,
       controlPlaneCount: count === 3 ? 3 : 1,

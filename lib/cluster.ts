@@ -123,6 +123,7 @@ export class KubeadmCluster extends Construct {
     this.securityGroups = new ClusterSecurityGroups(this, 'security-groups', {
       clusterName: this.clusterName,
       vpcId: this.network.vpcId,
+      vpcCidr: this.plan.vpcCidr,
       pluginPorts: this.cni.ports,
       apiAccessCidrs,
       sshAccessCidrs: props.sshAccessCidrs,
@@ -177,7 +178,7 @@ export class KubeadmCluster extends Construct {
       instanceType: cpOptions.instanceType,
       machineImage: cpOptions.machineImage,
       rootVolume: cpOptions.rootVolume,
-      dependsOn: [...this.network.egress, ...secretsReady(this.identities.controlPlane.policies), ...(this.etcdBackups?.bootDependencies ?? [])],
+      dependsOn: [...this.network.egressFor('control-plane'), ...secretsReady(this.identities.controlPlane.policies), ...(this.etcdBackups?.bootDependencies ?? [])],
       keyName: props.sshKeyName,
       loadBalancing: {
         vpcId: this.network.vpcId,
@@ -216,7 +217,7 @@ export class KubeadmCluster extends Construct {
           securityGroupIds: [this.securityGroups.workerSecurityGroupId],
           instanceProfileArn: this.identities.worker.instanceProfileArn,
           userData: workerUserData({ ...clusterProps, apiServerHost, caCertificate, autoScalingGroupName: WorkerPool.groupName(this.clusterName, pool.name), launchLifecycleHook: LAUNCH_HOOK_NAME }),
-          dependsOn: [...this.network.egress, ...secretsReady(this.identities.worker.policies), this.upgrade.done],
+          dependsOn: [...this.network.egressFor('worker'), ...secretsReady(this.identities.worker.policies), this.upgrade.done],
           keyName: props.sshKeyName,
         }),
     );

@@ -21,7 +21,11 @@ describe('cluster diagram', () => {
   test('labels each group-to-group edge with exactly the traffic it admits', () => {
     const weave = diagramOf();
     expect(weave).toContain('wk -- "tcp/10250, tcp/6783, udp/6783-6784" --> wk');
-    expect(weave).toContain('internet -- "tcp/6443" --> cp');
+    expect(weave).toContain('internet -- "tcp/6443, icmp type 3 code 4" --> cp');
+    // Path MTU discovery's ICMP is all the world may send the workers, from anywhere and the VPC.
+    expect(weave).toContain('internet -- "icmp type 3 code 4" --> wk');
+    expect(weave).toContain('vpc -- "icmp type 3 code 4" --> cp');
+    expect(weave).toContain('vpc -- "icmp type 3 code 4" --> wk');
     const flannel = diagramOf({ cni: Cni.flannel() });
     expect(flannel).toContain('wk -- "tcp/10250, udp/8472" --> wk');
     expect(flannel).not.toContain('6783');

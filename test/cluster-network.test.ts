@@ -287,3 +287,41 @@ describe('existing VPC', () => {
     expect(error.problems[0].fix).toContain('existingSubnets');
   });
 });
+
+describe('ClusterNetwork routes each role waits for', () => {
+  /** The resources as `type.construct-id` tails, for readable comparisons. */
+  const names = (items: readonly unknown[]) => items.map((item) => {
+    const element = item as { terraformResourceType: string; node: { id: string } };
+    return `${element.terraformResourceType} ${element.node.id}`;
+  }).sort();
+
+  test('control-plane nodes wait for the public route and associations; workers for the NAT routes and theirs', () => {
+    const { network } = synth({ zoneCount: 2 });
+    expect(names(network.egressFor('control-plane'))).toEqual([
+      'aws_route default-route-public',
+      'aws_route_table_association route-table-association-public-0',
+      'aws_route_table_association route-table-association-public-1',
+    ]);
+    expect(names(network.egressFor('worker'))).toEqual([
+      'aws_route default-route-private-0',
+      'aws_route default-route-private-1',
+      'aws_route_table_association route-table-association-private-0',
+      'aws_route_table_association route-table-association-private-1',
+    ]);
+    expect(names(network.egress)).toEqual(names([...network.publicEgress, ...network.privateEgress]));
+  });
+
+  test('without NAT gateways, workers sit in the public subnets and wait for the public route', () => {
+    const { network } = synth({}, { source: ClusterNetworkSource.newVpc({ natGateways: NatGateways.none() }) });
+    expect(network.egressFor('worker')).toEqual(network.egressFor('control-plane'));
+    expect(names(network.privateEgress).every((n) => n.startsWith('aws_route_table_association '))).toBe(true);
+  });
+
+  test('an existing VPC has no routes of the cluster to wait for', () => {
+    const { network } = synth(
+      { vpcCidr: '10.10.0.0/16', existingSubnets: [{ role: 'public', cidr: '10.10.0.0/24', zone: 'eu-west-1a', subnetId: 'subnet-0123456789abcdef0' }] },
+      { source: ClusterNetworkSource.existingVpc({ vpcId: 'vpc-0123456789abcdef0' }) },
+    );
+    expect([network.egress, network.egressFor('control-plane'), network.egressFor('worker')]).toEqual([[], [], []]);
+  });
+});

@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { ClusterConfigError, Cni, KubeadmCluster, KubeadmClusterProps } from '../lib';
+import { ClusterConfigError, ClusterNetworkSource, Cni, KubeadmCluster, KubeadmClusterProps, NatGateways } from '../lib';
 import { DEPLOYER_ADDRESS_WARNING } from '../lib/cluster';
 import { READINESS_PROGRAM } from '../lib/kubernetes/readiness-program';
 import { synthStack } from './support/synth';
@@ -40,7 +40,7 @@ describe('KubeadmCluster with defaults', () => {
   test('API access defaults to the deploying machine, looked up at deploy time', () => {
     const [, lookup] = synth.data('http').find(([id]) => id.includes('deployer'))!;
     expect(lookup.url).toBe('https://checkip.amazonaws.com');
-    const api = synth.resources('aws_vpc_security_group_ingress_rule').filter(([, r]) => r.cidr_ipv4);
+    const api = synth.resources('aws_vpc_security_group_ingress_rule').filter(([, r]) => r.cidr_ipv4 && r.ip_protocol === 'tcp');
     expect(api).toHaveLength(1);
     expect(api[0][1]).toMatchObject({ from_port: 6443, to_port: 6443 });
     expect(api[0][1].cidr_ipv4).toMatch(/^\$\{chomp\(data\.http\..*deployer.*\.response_body\)\}\/32$/);
@@ -346,5 +346,87 @@ describe('KubeadmCluster validation of access and node options', () => {
     expect(synth.resources('aws_instance')[0][1].key_name).toBe('ops');
     expect(synth.resources('aws_launch_template')[0][1].key_name).toBe('ops');
     expect(synth.resources('aws_vpc_security_group_ingress_rule').filter(([, r]) => r.from_port === 22).map(([, r]) => r.cidr_ipv4)).toEqual(['203.0.113.7/32', '203.0.113.7/32']);
+  });
+});
+
+describe('KubeadmCluster deploy order: nodes wait for the routes they use and no others', () => {
+  /** Every resource address in the stack, with the addresses it waits for (depends_on and references). */
+  function graphOf(json: any): Map<string, Set<string>> {
+    const graph = new Map<string, Set<string>>();
+    for (const [type, byName] of Object.entries<any>(json.resource)) {
+      for (const [name, body] of Object.entries<any>(byName)) {
+        const edges = new Set<string>(body.depends_on ?? []);
+        const { depends_on: _ignored, ...rest } = body;
+        for (const match of JSON.stringify(rest).matchAll(/\b(aws_[a-z0-9_]+)\.([\w-]+)/g)) {
+          if (json.resource[match[1]]?.[match[2]] !== undefined) {
+            edges.add(`${match[1]}.${match[2]}`);
+          }
+        }
+        graph.set(`${type}.${name}`, edges);
+      }
+    }
+    return graph;
+  }
+
+  function closure(graph: Map<string, Set<string>>, start: string): Set<string> {
+    const seen = new Set<string>();
+    const todo = [...(graph.get(start) ?? [])];
+    while (todo.length > 0) {
+      const next = todo.pop()!;
+      if (!seen.has(next)) {
+        seen.add(next);
+        todo.push(...(graph.get(next) ?? []));
+      }
+    }
+    return seen;
+  }
+
+  const natRoute = (json: any, address: string) => address.startsWith('aws_route.') && json.resource.aws_route[address.slice('aws_route.'.length)].nat_gateway_id !== undefined;
+  const igwRoute = (json: any, address: string) => address.startsWith('aws_route.') && json.resource.aws_route[address.slice('aws_route.'.length)].gateway_id !== undefined;
+
+  test.each<[string, Partial<KubeadmClusterProps>]>([
+    ['one NAT gateway', {}],
+    ['a NAT gateway per zone', { network: ClusterNetworkSource.newVpc({ natGateways: NatGateways.onePerZone() }), zoneCount: 3 }],
+    ['three control-plane nodes', { controlPlane: { count: 3 }, zoneCount: 3 }],
+  ])('%s: control-plane instances wait for their public route, never a NAT gateway; workers for the NAT routes', (_name, props) => {
+    const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { ...base, ...props }));
+    const graph = graphOf(synth.json);
+    const instances = synth.resources('aws_instance');
+    expect(instances.length).toBeGreaterThan(0);
+    for (const [name, instance] of instances) {
+      const waits = closure(graph, `aws_instance.${name}`);
+      expect([...waits].filter((a) => igwRoute(synth.json, a))).toHaveLength(1);
+      // Its own subnet's association with the public route table.
+      const association = synth.resources('aws_route_table_association').find(([, a]) => a.subnet_id === instance.subnet_id);
+      expect(association).toBeDefined();
+      expect(waits).toContain(`aws_route_table_association.${association![0]}`);
+      const natEips = synth.resources('aws_nat_gateway').map(([, g]) => /aws_eip\.([\w-]+)\./.exec(g.allocation_id)![1]).map((n) => `aws_eip.${n}`);
+      expect([...waits].filter((a) => a.startsWith('aws_nat_gateway.') || natRoute(synth.json, a) || natEips.includes(a))).toEqual([]);
+    }
+    const [groupName] = synth.resources('aws_autoscaling_group')[0];
+    // Workers wait for the control plane's upgrade step by design (a no-op on a first deploy, see the
+    // upgrade tests); the routes they need themselves are what is left without it.
+    const upgradeSteps = synth.resources('aws_ssm_association').filter(([, a]) => /kubernetes-upgrade/.test(a.association_name)).map(([n]) => `aws_ssm_association.${n}`);
+    expect(upgradeSteps.length).toBeGreaterThan(0);
+    const ownGraph = new Map([...graph].map(([node, edges]) => [node, new Set([...edges].filter((e) => !upgradeSteps.includes(e)))]));
+    const workerWaits = closure(ownGraph, `aws_autoscaling_group.${groupName}`);
+    const natRoutes = synth.resources('aws_route').filter(([, r]) => r.nat_gateway_id !== undefined).map(([n]) => `aws_route.${n}`);
+    expect(natRoutes.length).toBeGreaterThan(0);
+    expect([...workerWaits].filter((a) => natRoute(synth.json, a)).sort()).toEqual(natRoutes.sort());
+    expect([...workerWaits].filter((a) => igwRoute(synth.json, a))).toEqual([]);
+  });
+
+  test('without NAT gateways, workers sit in the public subnets and wait for the public route', () => {
+    const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { ...base, network: ClusterNetworkSource.newVpc({ natGateways: NatGateways.none() }) }));
+    const graph = graphOf(synth.json);
+    const [groupName] = synth.resources('aws_autoscaling_group')[0];
+    // Workers wait for the control plane's upgrade step by design (a no-op on a first deploy, see the
+    // upgrade tests); the routes they need themselves are what is left without it.
+    const upgradeSteps = synth.resources('aws_ssm_association').filter(([, a]) => /kubernetes-upgrade/.test(a.association_name)).map(([n]) => `aws_ssm_association.${n}`);
+    expect(upgradeSteps.length).toBeGreaterThan(0);
+    const ownGraph = new Map([...graph].map(([node, edges]) => [node, new Set([...edges].filter((e) => !upgradeSteps.includes(e)))]));
+    const workerWaits = closure(ownGraph, `aws_autoscaling_group.${groupName}`);
+    expect([...workerWaits].filter((a) => igwRoute(synth.json, a))).toHaveLength(1);
+    expect(synth.resources('aws_nat_gateway')).toEqual([]);
   });
 });

@@ -1,9 +1,9 @@
-import { App } from 'cdktf';
-import { EXAMPLES, stackName } from '../examples/synth';
+import { EXAMPLES } from '../examples/synth';
 import { KubeadmCluster } from '../lib';
 import { CONNECTIVITY_SCRIPT } from '../lib/kubernetes/connectivity-script';
 import { k8sObjectsOf, validateK8sObject } from './support/k8s-objects';
-import { synthExisting, synthStack } from './support/synth';
+import { synthesisedExample } from './support/example-synth';
+import { synthStack } from './support/synth';
 import { hasTool, shellcheck } from './support/validators';
 
 describe('connectivity check', () => {
@@ -69,7 +69,7 @@ describe('connectivity check', () => {
 
 describe('every Kubernetes object of every example', () => {
   test.each(Object.keys(EXAMPLES))('%s validates against the kubernetes-models schemas', (example) => {
-    const synth = synthExisting(EXAMPLES[example](new App({ outdir: '/tmp/unused', skipValidation: true }), stackName(example)));
+    const synth = synthesisedExample(example);
     const objects = k8sObjectsOf(synth.json);
     expect(objects.length).toBeGreaterThan(3);
     for (const object of objects) {

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 
 const root = join(__dirname, '..');
 
-/** Runs `npm run synth`'s program into a fresh folder, as a user would, without AWS credentials. */
+/** cdktf.json's app command, which `cdktf synth` and `cdktf deploy` run. */
+const APP = JSON.parse(readFileSync(join(root, 'cdktf.json'), 'utf8')).app as string;
+
+/** Runs the app command into a fresh folder, as `cdktf synth` would, without AWS credentials. */
 function synthToDisk(): { json: Buffer; stdout: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'kubeadm-example-'));
   try {
@@ -13,7 +16,7 @@ function synthToDisk(): { json: Buffer; stdout: string } {
     for (const name of Object.keys(env).filter((k) => k.startsWith('AWS_'))) {
       delete env[name];
     }
-    const stdout = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'examples/default/main.ts')], { cwd: root, env, encoding: 'utf8' });
+    const stdout = execFileSync('sh', ['-c', APP], { cwd: root, env, encoding: 'utf8' });
     return { json: readFileSync(join(outdir, 'stacks/kubeadm-cluster/cdk.tf.json')), stdout };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
@@ -21,6 +24,11 @@ function synthToDisk(): { json: Buffer; stdout: string } {
 }
 
 describe('default example app', () => {
+  test("cdktf.json runs the example without dependencies' source maps, as the README says", () => {
+    expect(APP).toBe('node --require ./own-source-maps.js --import tsx examples/default/main.ts');
+    expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.synth).toBe(APP);
+  });
+
   test('prints the summary and synthesises byte-identical output twice', () => {
     const first = synthToDisk();
     const second = synthToDisk();

@@ -1,13 +1,15 @@
 import { App } from 'cdktf';
 import { EXAMPLES, stackName } from '../examples/synth';
 import { KubeadmCluster } from '../lib';
+import { synthesisedExample } from './support/example-synth';
 import { synthExisting } from './support/synth';
 
 // Every example synthesises offline (with construct validations on) and is held to a snapshot, so
 // any change to what a user's stack would deploy shows up in review.
 describe.each(Object.keys(EXAMPLES))('example %s', (example) => {
+  // The constructs, for what the cluster says of itself; the stack as synthesised, shared.
   const stack = EXAMPLES[example](new App({ outdir: '/tmp/unused', skipValidation: true }), stackName(example));
-  const synth = synthExisting(stack);
+  const synth = synthesisedExample(example);
   const clusters = stack.node.findAll().filter((c): c is KubeadmCluster => c instanceof KubeadmCluster);
 
   test('synthesises and matches its snapshot', () => {
@@ -23,13 +25,34 @@ describe.each(Object.keys(EXAMPLES))('example %s', (example) => {
     }
   });
 
-  test('opens nothing between nodes by CIDR', () => {
-    for (const [, rule] of synth.resources('aws_vpc_security_group_ingress_rule')) {
-      if (rule.cidr_ipv4) {
+  test('deploys as written: the API admits the deploying machine, no documentation range anywhere', () => {
+    const api = synth.resources('aws_vpc_security_group_ingress_rule').filter(([, rule]) => rule.cidr_ipv4 !== undefined && rule.from_port === 6443);
+    expect(api.length).toBeGreaterThanOrEqual(clusters.length);
+    for (const [, rule] of api) {
+      expect(rule.cidr_ipv4).toMatch(/^\$\{chomp\(data\.http\.[\w-]*deployer-address[\w-]*\.response_body\)\}\/32$/);
+    }
+    // RFC 5737's ranges are for documentation: no deploying machine is ever in one.
+    expect(synth.text).not.toMatch(/\b(192\.0\.2|198\.51\.100|203\.0\.113)\.\d+/);
+  });
+
+  test('opens nothing between nodes by CIDR; the world may send only fragmentation needed', () => {
+    const fromRanges = synth.resources('aws_vpc_security_group_ingress_rule').filter(([, rule]) => rule.cidr_ipv4 !== undefined);
+    for (const [, rule] of fromRanges) {
+      if (rule.ip_protocol === 'icmp') {
+        expect([rule.from_port, rule.to_port]).toEqual([3, 4]);
+      } else {
         expect(rule.cidr_ipv4).not.toBe('0.0.0.0/0');
+        expect(rule.ip_protocol).toBe('tcp');
         expect([6443, 22, 30000]).toContain(rule.from_port);
       }
     }
+    // Each cluster's two groups admit it from anywhere and from the VPC.
+    const icmp = fromRanges.filter(([, rule]) => rule.ip_protocol === 'icmp');
+    expect(icmp).toHaveLength(4 * clusters.length);
+    for (const cluster of clusters) {
+      expect(icmp.filter(([, rule]) => rule.cidr_ipv4 === cluster.plan.vpcCidr).length).toBeGreaterThanOrEqual(2);
+    }
+    expect(icmp.filter(([, rule]) => rule.cidr_ipv4 === '0.0.0.0/0')).toHaveLength(2 * clusters.length);
   });
 });
 

@@ -1,9 +1,8 @@
-import { App } from 'cdktf';
 import { parse, parseAllDocuments } from 'yaml';
-import { EXAMPLES, stackName } from '../examples/synth';
-import { synthExisting } from './support/synth';
+import { EXAMPLES } from '../examples/synth';
+import { synthesisedExample } from './support/example-synth';
 import { TerraformFiller } from './support/terraform-fill';
-import { cloudInitSchema, hasTool, shellcheck } from './support/validators';
+import { cloudInitSchema, cloudInitSchemaAll, hasTool, shellcheck, shellcheckAll } from './support/validators';
 
 // Every node's user-data and launch template as EC2 would receive them: taken from the synthesised
 // stack of each example, evaluated with realistic values for the Terraform attributes, decoded
@@ -32,7 +31,7 @@ interface WriteFile {
 }
 
 function userDataOf(example: string): NodeUserData[] {
-  const synth = synthExisting(EXAMPLES[example](new App({ outdir: '/tmp/unused', skipValidation: true }), stackName(example)));
+  const synth = synthesisedExample(example);
   const filler = new TerraformFiller();
   const decode = (node: string, controlPlane: boolean, attribute: string, resource: Record<string, unknown>): NodeUserData => ({
     example,
@@ -143,14 +142,40 @@ describe('node user-data from the synthesised examples', () => {
     expect(cluster.apiServer.extraVolumes).toContainEqual(expect.objectContaining({ hostPath: '/etc/kubernetes/encryption', readOnly: true }));
   });
 
+  // Every node's document goes through cloud-init's own validator, a few processes at a time.
+  let schemaResults: Map<string, { valid: boolean; output: string }> | undefined;
+  beforeAll(async () => {
+    if (hasTool('cloud-init', 'cloud-init')) {
+      schemaResults = await cloudInitSchemaAll(all.map((u) => u.text));
+    }
+  });
+
   test.each(cases)('%s passes cloud-init schema', (_, u) => {
     if (!hasTool('cloud-init', 'cloud-init')) {
       return;
     }
-    const result = cloudInitSchema(u.text);
+    const result = schemaResults!.get(u.text)!;
     expect(result.output).toMatch(/^Valid cloud-config/m);
     expect(result.valid).toBe(true);
   });
+
+  test('the shared cloud-init run tells a valid document from an invalid one', async () => {
+    if (!hasTool('cloud-init', 'cloud-init')) {
+      return;
+    }
+    const valid = '#cloud-config\nruncmd: [echo ok]\n';
+    const invalid = '#cloud-config\nruncmd: 42\n';
+    const results = await cloudInitSchemaAll([valid, invalid, valid]);
+    expect(results.get(valid)!.valid).toBe(true);
+    expect(cloudInitSchema(valid).valid).toBe(true);
+    expect(results.get(invalid)!.valid).toBe(false);
+    expect(results.get(invalid)!.output).toMatch(/runcmd/);
+  });
+
+  // One shellcheck run over every node's bootstrap program, read by each node's test.
+  let findings: Map<string, string> | undefined;
+  const bootstrapOf = (u: NodeUserData) => writeFiles(u.text).map(contentOf).filter((c) => c.startsWith('#!/usr/bin/env bash'));
+  const findingsOf = (script: string) => (findings ??= shellcheckAll(all.flatMap(bootstrapOf))).get(script);
 
   test.each(cases)('%s carries shellcheck-clean bootstrap program', (_, u) => {
     const programs = writeFiles(u.text).map(contentOf).filter((c) => c.startsWith('#!'));
@@ -159,8 +184,21 @@ describe('node user-data from the synthesised examples', () => {
     expect(bash).toHaveLength(1);
     expect(programs).toHaveLength(1);
     if (hasTool('shellcheck', 'shellcheck')) {
-      expect(shellcheck(bash[0])).toBe('');
+      expect(findingsOf(bash[0])).toBe('');
     }
+  });
+
+  test('the shared shellcheck run attributes findings to the script that has them', () => {
+    if (!hasTool('shellcheck', 'shellcheck')) {
+      return;
+    }
+    const clean = '#!/bin/bash\necho "ok"\n';
+    const unquoted = '#!/bin/bash\nfiles=$1\nrm $files\n';
+    const result = shellcheckAll([clean, unquoted, clean]);
+    expect(result.get(clean)).toBe('');
+    expect(result.get(unquoted)).toMatch(/SC2086/);
+    // The same finding shellcheck gives the script on its own.
+    expect(shellcheck(unquoted)).toMatch(/SC2086/);
   });
 
   test('configuration files with secrets on the way are root-only; programs are root-owned', () => {

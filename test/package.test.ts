@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..');
@@ -27,6 +27,34 @@ describe('published package', () => {
   test('the command line runs compiled', () => {
     const help = execFileSync(process.execPath, [join(outDir, 'bin/cli.js'), '--help'], { cwd: root, encoding: 'utf8' });
     expect(help).toContain('cdktf-kubeadm-cluster rehearse');
+  });
+
+  test('cdktf, constructs and the providers are peers with ranges, pinned exactly for development', () => {
+    const peers = ['cdktf', 'constructs', ...['aws', 'helm', 'http', 'kubernetes', 'random', 'tls'].map((p) => `@cdktf/provider-${p}`)];
+    expect(Object.keys(pkg.peerDependencies).sort()).toEqual(peers.sort());
+    for (const peer of peers) {
+      expect([peer, pkg.peerDependencies[peer]]).toEqual([peer, expect.stringMatching(/^\^\d+\.\d+\.\d+$/)]);
+      expect([peer, pkg.devDependencies[peer]]).toEqual([peer, expect.stringMatching(/^\d+\.\d+\.\d+$/)]);
+      expect(pkg.dependencies[peer]).toBeUndefined();
+    }
+    expect(Object.keys(pkg.dependencies)).toEqual(['yaml']);
+    // Every package the library imports is a dependency or a peer.
+    const imported = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) {
+          walk(join(dir, entry.name));
+        } else if (entry.name.endsWith('.ts')) {
+          for (const match of readFileSync(join(dir, entry.name), 'utf8').matchAll(/(?:from |require\(|import\()'((?:@[\w-]+\/)?[\w-]+)/g)) {
+            imported.add(match[1]);
+          }
+        }
+      }
+    };
+    walk(join(root, 'lib'));
+    const external = [...imported].filter((name) => !name.startsWith('node') && name !== 'node');
+    expect(external.filter((name) => !(name in pkg.dependencies) && !(name in pkg.peerDependencies))).toEqual([]);
+    expect(pkg.files).toContain('own-source-maps.js');
   });
 
   test('the build script ships the probe program next to the code that spawns it', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'cdktf';
 import { DefaultExampleStack } from '../examples/default/stack';
+import { EXAMPLES } from '../examples/synth';
 
 const root = join(__dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -24,6 +25,8 @@ describe('README', () => {
 
   test('the usage example type-checks and synthesises', () => {
     const code = blockAfter('readme-example').replace("from 'cdktf-kubeadm-cluster'", "from '../lib'");
+    // As written it deploys from the reader's machine: no documentation range in the API access.
+    expect(code).not.toMatch(/\b(192\.0\.2|198\.51\.100|203\.0\.113)\.\d+/);
     // Written inside the project so that it resolves the same packages as the library.
     const dir = mkdtempSync(join(root, 'test', '.readme-'));
     const outdir = mkdtempSync(join(tmpdir(), 'kubeadm-readme-'));
@@ -32,7 +35,8 @@ describe('README', () => {
       writeFileSync(file, code.replace("'../lib'", `'${join(root, 'lib')}'`));
       writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: join(root, 'tsconfig.json'), include: ['example.ts'] }));
       execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', dir], { encoding: 'utf8' });
-      const stdout = execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: root, env: { ...process.env, CDKTF_OUTDIR: outdir }, encoding: 'utf8' });
+      // Run as the README's app command runs an app.
+      const stdout = execFileSync(process.execPath, ['--require', join(root, 'own-source-maps.js'), '--import', 'tsx', file], { cwd: root, env: { ...process.env, CDKTF_OUTDIR: outdir }, encoding: 'utf8' });
       expect(stdout).toContain('Cluster demo');
       const stack = JSON.parse(readFileSync(join(outdir, 'stacks/kubernetes/cdk.tf.json'), 'utf8'));
       expect(Object.keys(stack.resource)).toContain('kubernetes_secret_v1');
@@ -41,6 +45,14 @@ describe('README', () => {
       rmSync(dir, { recursive: true, force: true });
       rmSync(outdir, { recursive: true, force: true });
     }
+  });
+
+  test('the example list names every example and says which need edits', () => {
+    const examples = Object.keys(EXAMPLES);
+    for (const name of examples) {
+      expect(readme).toMatch(new RegExp(`^\\| \`${name}\` \\| .* \\| .+ \\|$`, 'm'));
+    }
+    expect(readme).toMatch(/^\| `existing-vpc` \|.*\*\*needs your VPC's ids\*\*/m);
   });
 
   test('the network picture is the one the default example draws', () => {

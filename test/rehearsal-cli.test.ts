@@ -3,7 +3,7 @@ import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { runPrefix } from '../lib/rehearsal/run-prefix';
 import { synthFixture } from './support/network-stack';
-import { canRehearse, runsAsRoot } from './support/rehearsal-machine';
+import { canRehearse, canRunAsUser } from './support/rehearsal-machine';
 
 const root = join(__dirname, '..');
 const cli = join(root, 'bin/cli.ts');
@@ -33,13 +33,15 @@ describe('cdktf-kubeadm-cluster CLI', () => {
     expect(result.stdout).toContain('3 missing\nprerequisites');
   });
 
-  const asRoot = runsAsRoot('the command line test without root') ? test : test.skip;
-  asRoot('without root it says what is missing and exits 3', () => {
+  // Runs the checkout's command line as "nobody", who must be able to read it and its loader.
+  const nobody = { uid: 65534, gid: 65534 };
+  const asNobody = canRunAsUser('the command line test without root', nobody, [cli, join(root, 'lib/rehearsal/rehearse.ts'), require.resolve('tsx/package.json', { paths: [root] })]) ? test : test.skip;
+  asNobody('without root it says what is missing and exits 3', () => {
     const fixture = synthFixture([{ plugin: 'flannel' }]);
     chmodSync(fixture.outdir, 0o755);
     try {
       // The unprivileged "nobody" user: the stack is readable, the namespaces are not creatable.
-      const result = spawnSync(process.execPath, ['--import', 'tsx', cli, 'rehearse', fixture.stackDir], { cwd: root, encoding: 'utf8', timeout: 60_000, uid: 65534, gid: 65534, env: { ...process.env, HOME: '/tmp' } });
+      const result = spawnSync(process.execPath, ['--import', 'tsx', cli, 'rehearse', fixture.stackDir], { cwd: root, encoding: 'utf8', timeout: 60_000, ...nobody, env: { ...process.env, HOME: '/tmp' } });
       expect(result.stderr).toMatch(/the rehearsal cannot run here; it needs:\n {2}- root \(.*running as uid 65534/);
       expect(result.status).toBe(3);
     } finally {

@@ -11,7 +11,7 @@ import { canRehearse } from './support/rehearsal-machine';
 const integration = canRehearse() ? describe : describe.skip;
 
 integration('rehearsal of every example', () => {
-  test.each(Object.keys(EXAMPLES))('%s: every cluster passes every check and the negative control blocks', async (example) => {
+  test.concurrent.each(Object.keys(EXAMPLES))('%s: every cluster passes every check and the negative control blocks', async (example) => {
     const outdir = mkdtempSync(join(tmpdir(), 'kubeadm-rehearse-'));
     try {
       const app = new App({ outdir, skipValidation: true });

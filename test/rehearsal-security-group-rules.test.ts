@@ -19,6 +19,19 @@ describe('readSecurityGroupRules', () => {
     expect(rules.find((r) => r.origin.startsWith('aws_vpc_security_group_ingress_rule.'))).toBeDefined();
   });
 
+  test("reads KubeadmCluster's path MTU discovery rules as ICMP type 3 code 4 from CIDRs", () => {
+    const stack = fixtureJson([{ plugin: 'flannel', cidrRules: [{ protocol: 'icmp', fromPort: 3, toPort: 4, cidr: '0.0.0.0/0' }, { protocol: 'icmp', fromPort: 3, toPort: 4, cidr: '10.0.0.0/16' }] }]);
+    const { rules, warnings } = readSecurityGroupRules(stack);
+    expect(warnings).toEqual([]);
+    const icmp = rules.filter((r) => r.protocol === 1 && r.peer.kind === 'cidr');
+    expect(icmp.map((r) => [r.fromPort, r.toPort, r.peer.kind === 'cidr' ? r.peer.cidr : ''])).toEqual([
+      [3, 4, '0.0.0.0/0'],
+      [3, 4, '0.0.0.0/0'],
+      [3, 4, '10.0.0.0/16'],
+      [3, 4, '10.0.0.0/16'],
+    ]);
+  });
+
   test('reads protocol numbers (IP-in-IP as "4")', () => {
     const { rules } = readSecurityGroupRules(fixtureJson([{ plugin: 'calico-ipip' }]));
     expect(rules.filter((r) => r.protocol === 4)).toHaveLength(4);

@@ -27,7 +27,7 @@ async function rehearseFixture(clusters: readonly ClusterFixtureProps[], options
 integration('rehearse (network namespaces)', () => {
   const plugins: FixturePlugin[] = ['weave-net', 'flannel', 'cilium', 'calico-vxlan', 'calico-ipip'];
 
-  test.each(plugins)('%s: every check passes, the negative control blocks, nothing is left behind', async (plugin) => {
+  test.concurrent.each(plugins)('%s: every check passes, the negative control blocks, nothing is left behind', async (plugin) => {
     const { result } = await rehearseFixture([{ plugin }]);
     const [cluster] = result.clusters;
     const failures = cluster.results.filter((r) => r.outcome !== 'ok').map((r) => `${r.check.name} ${r.check.from.label} -> ${r.check.to.label}: ${r.message ?? r.result}`);
@@ -43,7 +43,7 @@ integration('rehearse (network namespaces)', () => {
     expect(namespacesWith(cluster.prefix)).toEqual([]);
   });
 
-  test('a stack without the plugin\'s data port rule fails, naming the port', async () => {
+  test.concurrent('a stack without the plugin\'s data port rule fails, naming the port', async () => {
     const { result } = await rehearseFixture([{ plugin: 'weave-net', omit: { protocol: 'udp', port: 6784 } }]);
     expect(result).toEqual(expect.objectContaining({ passed: false, exitCode: 1 }));
     const [cluster] = result.clusters;
@@ -58,7 +58,7 @@ integration('rehearse (network namespaces)', () => {
     expect(namespacesWith(cluster.prefix)).toEqual([]);
   });
 
-  test('a stack without Calico\'s IP-in-IP rule fails, naming IP protocol 4', async () => {
+  test.concurrent('a stack without Calico\'s IP-in-IP rule fails, naming IP protocol 4', async () => {
     const { result } = await rehearseFixture([{ plugin: 'calico-ipip', omit: { protocol: 'ipip' } }], { keepGoing: true });
     const [cluster] = result.clusters;
     expect(result.exitCode).toBe(1);
@@ -67,7 +67,7 @@ integration('rehearse (network namespaces)', () => {
     expect(cluster.results.filter((r) => r.check.phase === 'kubernetes ports').every((r) => r.outcome === 'ok')).toBe(true);
   });
 
-  test('routed: pod traffic needs the pod range allowed as a CIDR, and then passes', async () => {
+  test.concurrent('routed: pod traffic needs the pod range allowed as a CIDR, and then passes', async () => {
     const routed = { encapsulation: 'routed' as const, controlPorts: [] };
     const open = await rehearseFixture([
       { plugin: 'flannel', datapath: routed, cidrRules: [{ protocol: 'tcp', fromPort: 0, toPort: 65535, cidr: '10.244.0.0/16' }, { protocol: 'icmp', cidr: '10.244.0.0/16' }] },
@@ -78,7 +78,7 @@ integration('rehearse (network namespaces)', () => {
     expect(closed.result.report).toContain('routed pod traffic carries pod addresses, which rules naming a security group do not match; allow the pod range as a CIDR');
   });
 
-  test('two clusters in one stack are rehearsed one after the other, or one by name', async () => {
+  test.concurrent('two clusters in one stack are rehearsed one after the other, or one by name', async () => {
     const clusters: ClusterFixtureProps[] = [
       { plugin: 'flannel', clusterName: 'alpha' },
       { plugin: 'cilium', clusterName: 'beta', plan: { vpcCidr: '10.1.0.0/16', workerCount: 1 } },
@@ -93,7 +93,7 @@ integration('rehearse (network namespaces)', () => {
     expect(one.result.clusters.map((c) => c.clusterName)).toEqual(['beta']);
   });
 
-  test('aborting mid-run removes every namespace and reports the interruption', async () => {
+  test.concurrent('aborting mid-run removes every namespace and reports the interruption', async () => {
     const fixture = synthFixture([{ plugin: 'flannel' }]);
     const controller = new AbortController();
     const log: string[] = [];

@@ -21,7 +21,7 @@ function planErrors(input: SecurityGroupRuleInput): ClusterConfigError {
 }
 
 describe('planSecurityGroupRules', () => {
-  test('the Kubernetes table alone: 9 node rules and one egress rule per group', () => {
+  test('the Kubernetes table alone: 9 node rules, fragmentation needed from anywhere and one egress rule per group', () => {
     const { rules, warnings } = planSecurityGroupRules({ portTables: [kubernetes] });
     expect(rules.map(describeRule)).toEqual([
       'control-plane <- control-plane tcp/6443',
@@ -33,10 +33,31 @@ describe('planSecurityGroupRules', () => {
       'worker <- worker tcp/10250',
       'control-plane <- control-plane tcp/10259',
       'control-plane <- control-plane tcp/10257',
+      'control-plane <- 0.0.0.0/0 icmp type 3 code 4',
+      'worker <- 0.0.0.0/0 icmp type 3 code 4',
       'control-plane -> 0.0.0.0/0 all',
       'worker -> 0.0.0.0/0 all',
     ]);
     expect(warnings).toEqual([]);
+  });
+
+  test('fragmentation needed (ICMP type 3 code 4) comes in from anywhere and the VPC, on both groups; nothing else from the world', () => {
+    const { rules, warnings } = planSecurityGroupRules({ portTables: [kubernetes, { property: 'pluginPorts', rules: weavePorts() }], vpcCidr: '10.0.0.0/16' });
+    const fromRanges = rules.filter((r) => r.direction === 'ingress' && r.cidr !== undefined);
+    expect(fromRanges.map((r) => [r.id, r.group, r.cidr, r.ipProtocol, r.fromPort, r.toPort])).toEqual([
+      ['ingress-control-plane-from-anywhere-icmp-3-4', 'control-plane', '0.0.0.0/0', 'icmp', 3, 4],
+      ['ingress-control-plane-from-vpc-icmp-3-4', 'control-plane', '10.0.0.0/16', 'icmp', 3, 4],
+      ['ingress-worker-from-anywhere-icmp-3-4', 'worker', '0.0.0.0/0', 'icmp', 3, 4],
+      ['ingress-worker-from-vpc-icmp-3-4', 'worker', '10.0.0.0/16', 'icmp', 3, 4],
+    ]);
+    expect(fromRanges.every((r) => r.description.includes('path MTU discovery'))).toBe(true);
+    // Admitting it is no warning: the access lists alone warn about the whole internet.
+    expect(warnings).toEqual([]);
+  });
+
+  test('a bad VPC range is reported with the other problems', () => {
+    const error = planErrors({ portTables: [], vpcCidr: '10.0.0.1/16', apiAccessCidrs: ['nope'] });
+    expect(error.problems.map((p) => [p.property, p.value])).toEqual([['vpcCidr', '"10.0.0.1/16"'], ['apiAccessCidrs[0]', '"nope"']]);
   });
 
   test('ids are unique, readable and stable', () => {

@@ -97,6 +97,14 @@ const PLUGIN_TABLES: Array<[string, PortRule[]]> = [
   ['Calico IP-in-IP', calicoPorts({ encapsulation: 'IPIP' })],
 ];
 
+/** A rule from an address range, as `group <- cidr protocol type-code`. */
+function pathMtuSignature(rule: Rule): string {
+  return signature(rule.group, rule.cidr ?? '?', rule.ipProtocol, rule.fromPort, rule.toPort);
+}
+
+/** ICMP destination unreachable, fragmentation needed: type 3, code 4. */
+const isFragmentationNeeded = (rule: Rule) => rule.ipProtocol === 'icmp' && rule.fromPort === 3 && rule.toPort === 4;
+
 function warningsOf(groups: ClusterSecurityGroups): string[] {
   return groups.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => String(m.data));
 }
@@ -104,8 +112,11 @@ function warningsOf(groups: ClusterSecurityGroups): string[] {
 describe('security group rules held against the port tables', () => {
   test.each(PLUGIN_TABLES)('%s: exactly the Kubernetes and plugin ports are open between nodes', (_name, table) => {
     const { json, groups } = synth({ pluginPorts: table });
-    const ingress = rulesOf(json, 'aws_vpc_security_group_ingress_rule');
+    const all = rulesOf(json, 'aws_vpc_security_group_ingress_rule');
+    const ingress = all.filter((r) => r.cidr === undefined);
     const expected = expectedNodeRules(table);
+    // Besides node-to-node traffic, only path MTU discovery's ICMP comes in, from anywhere.
+    expect(all.filter((r) => r.cidr !== undefined).map(pathMtuSignature).sort()).toEqual(['control-plane <- 0.0.0.0/0 icmp 3-4', 'worker <- 0.0.0.0/0 icmp 3-4']);
 
     const actual = new Map(ingress.map((r) => [signature(r.group, r.peer ?? r.cidr ?? '?', r.ipProtocol, r.fromPort, r.toPort), r.description]));
     expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
@@ -137,8 +148,9 @@ describe('security group rules held against the port tables', () => {
       'worker <- worker tcp 6783-6783',
       'worker <- worker udp 6783-6784',
     ]);
-    // 9 Kubernetes rules (API 2, etcd 1, kubelet 4, scheduler 1, controller-manager 1) + 8 Weave rules.
-    expect(ingress).toHaveLength(17);
+    // 9 Kubernetes rules (API 2, etcd 1, kubelet 4, scheduler 1, controller-manager 1) + 8 Weave
+    // rules + path MTU discovery's ICMP on each group.
+    expect(ingress).toHaveLength(19);
   });
 
   test('protocols without ports go by number; ICMP carries type and code', () => {
@@ -151,7 +163,7 @@ describe('security group rules held against the port tables', () => {
     }
     const ipip = rulesOf(synth({ pluginPorts: calicoPorts({ encapsulation: 'IPIP' }) }).json, 'aws_vpc_security_group_ingress_rule').filter((r) => r.description === 'Calico IP-in-IP');
     expect(ipip.map((r) => r.ipProtocol)).toEqual(['4', '4', '4', '4']);
-    const icmp = rulesOf(synth({ pluginPorts: ciliumPorts() }).json, 'aws_vpc_security_group_ingress_rule').filter((r) => r.ipProtocol === 'icmp');
+    const icmp = rulesOf(synth({ pluginPorts: ciliumPorts() }).json, 'aws_vpc_security_group_ingress_rule').filter((r) => r.ipProtocol === 'icmp' && r.peer !== undefined);
     expect(icmp).toHaveLength(4);
     expect(icmp.every((r) => r.fromPort === 8 && r.toPort === 0)).toBe(true);
   });
@@ -175,13 +187,36 @@ describe('security group rules held against the port tables', () => {
 });
 
 describe('access from outside the cluster', () => {
-  const fromCidrs = (json: Json) => rulesOf(json, 'aws_vpc_security_group_ingress_rule').filter((r) => r.cidr !== undefined);
+  /** Rules that let clients in from address ranges: everything from a CIDR but path MTU discovery. */
+  const fromCidrs = (json: Json) => rulesOf(json, 'aws_vpc_security_group_ingress_rule').filter((r) => r.cidr !== undefined && !isFragmentationNeeded(r));
 
-  test('by default nothing outside the cluster can reach any node', () => {
+  test('by default the world may send the nodes ICMP fragmentation needed and nothing else', () => {
     const { json, groups } = synth({ pluginPorts: weavePorts() });
     expect(fromCidrs(json)).toEqual([]);
+    const fromRanges = rulesOf(json, 'aws_vpc_security_group_ingress_rule').filter((r) => r.cidr !== undefined);
+    expect(fromRanges.map((r) => [r.group, r.cidr, r.ipProtocol, r.fromPort, r.toPort, r.description])).toEqual([
+      ['control-plane', '0.0.0.0/0', 'icmp', 3, 4, 'ICMP fragmentation needed from anywhere: path MTU discovery'],
+      ['worker', '0.0.0.0/0', 'icmp', 3, 4, 'ICMP fragmentation needed from anywhere: path MTU discovery'],
+    ]);
     expect(rulesOf(json, 'aws_vpc_security_group_ingress_rule').some((r) => r.fromPort === 22 || r.fromPort === 30000)).toBe(false);
     expect(warningsOf(groups)).toEqual([]);
+  });
+
+  test('with the VPC range given, both groups also admit fragmentation needed from it; no warning', () => {
+    const { json, groups } = synth({ vpcCidr: '10.0.0.0/16', apiAccessCidrs: ['203.0.113.0/24'] });
+    const fromRanges = rulesOf(json, 'aws_vpc_security_group_ingress_rule').filter((r) => r.cidr !== undefined);
+    expect(fromRanges.filter(isFragmentationNeeded).map(pathMtuSignature).sort()).toEqual([
+      'control-plane <- 0.0.0.0/0 icmp 3-4',
+      'control-plane <- 10.0.0.0/16 icmp 3-4',
+      'worker <- 0.0.0.0/0 icmp 3-4',
+      'worker <- 10.0.0.0/16 icmp 3-4',
+    ]);
+    // Nothing else from anywhere: the API only from its listed range.
+    expect(fromRanges.filter((r) => !isFragmentationNeeded(r)).map(pathMtuSignature)).toEqual(['control-plane <- 203.0.113.0/24 tcp 6443-6443']);
+    expect(fromRanges.filter((r) => r.cidr === '0.0.0.0/0').every(isFragmentationNeeded)).toBe(true);
+    expect(warningsOf(groups)).toEqual([]);
+    // The readiness wait waits for the client rules only.
+    expect(groups.externalAccessRules).toHaveLength(1);
   });
 
   test('apiAccessCidrs open 6443 on the control plane only', () => {
@@ -239,6 +274,7 @@ describe('composition', () => {
       'ingress-worker-from-worker-udp-6783-6784',
       'ingress-worker-from-control-plane-esp',
       'ingress-control-plane-from-203-0-113-0-24-tcp-6443',
+      'ingress-worker-from-anywhere-icmp-3-4',
     ]) {
       expect(keys.some((k) => k.startsWith(`sg_${id}_`))).toBe(true);
     }
@@ -259,7 +295,7 @@ describe('composition', () => {
       ['worker', 'worker', 'metrics-server'],
     ]);
     expect(rulesOf(json, 'aws_vpc_security_group_ingress_rule').filter((r) => r.fromPort === 10250).map((r) => r.description)).toEqual(Array(4).fill('kubelet API'));
-    expect(groups.rules.filter((r) => r.direction === 'ingress')).toHaveLength(11);
+    expect(groups.rules.filter((r) => r.direction === 'ingress' && r.peerRole !== undefined)).toHaveLength(11);
   });
 
   test('addRule refuses a bad rule with every problem named', () => {
@@ -285,7 +321,7 @@ describe('composition', () => {
     const b = new ClusterSecurityGroups(stack, 'green', { clusterName: 'green', vpcId: 'vpc-0123456789abcdef0', pluginPorts: flannelPorts() });
     const json = JSON.parse(Testing.synth(stack, true));
     expect(Object.values<Json>(json.resource.aws_security_group).map((g) => g.name).sort()).toEqual(['blue-control-plane', 'blue-worker', 'green-control-plane', 'green-worker']);
-    expect(Object.keys(json.resource.aws_vpc_security_group_ingress_rule)).toHaveLength(2 * (9 + 4));
+    expect(Object.keys(json.resource.aws_vpc_security_group_ingress_rule)).toHaveLength(2 * (9 + 4 + 2));
     expect(a.workerSecurityGroupId).not.toBe(b.workerSecurityGroupId);
   });
 
@@ -307,7 +343,7 @@ describe('composition', () => {
     const office = new TerraformVariable(stack, 'office_cidr', { type: 'string' });
     new ClusterSecurityGroups(stack, 'sg', { clusterName: 'demo', vpcId: 'vpc-0123456789abcdef0', apiAccessCidrs: [office.stringValue] });
     const json = JSON.parse(Testing.synth(stack, true));
-    const api = rulesOf(json, 'aws_vpc_security_group_ingress_rule').filter((r) => r.cidr !== undefined);
+    const api = rulesOf(json, 'aws_vpc_security_group_ingress_rule').filter((r) => r.cidr !== undefined && !isFragmentationNeeded(r));
     expect(api.map((r) => [r.group, r.cidr, r.fromPort])).toEqual([['control-plane', '${var.office_cidr}', 6443]]);
     expect(api[0].key).toMatch(/^sg_ingress-control-plane-from-api-access-cidrs-0-tcp-6443_/);
   });

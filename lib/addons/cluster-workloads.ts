@@ -1,8 +1,9 @@
-import { Release } from '@cdktf/provider-helm/lib/release';
+import type { Release } from '@cdktf/provider-helm/lib/release';
 import { ITerraformDependable, TerraformProvider, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { chartValues, checkChartVersion } from '../cni/common';
 import { ProblemList } from '../plan/problems';
+import { bindings } from '../util/bindings';
 
 /** A Helm chart to install in the cluster. */
 export interface HelmChartProps {
@@ -95,7 +96,7 @@ export class ClusterWorkloads extends Construct {
       problems.add('timeoutSeconds', timeout, 'is not a whole number of seconds from 60 to 3600', 'use for example 600');
     }
     problems.throwIfAny();
-    return new Release(this, id, {
+    return new bindings.Release(this, id, {
       provider: this.props.helmProvider,
       dependsOn: [this.props.readiness, ...(props.dependsOn ?? [])],
       name: releaseName,

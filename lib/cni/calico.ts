@@ -1,9 +1,9 @@
-import { Release } from '@cdktf/provider-helm/lib/release';
 import { Construct } from 'constructs';
 import { PortRule } from '../network/ports';
 import { Cidr } from '../plan/cidr';
 import { ProblemList } from '../plan/problems';
 import { CniInstallation, CniInstallContext, CniPlugin, Datapath } from './cni-plugin';
+import { bindings } from '../util/bindings';
 import { chartValues, checkChartVersion } from './common';
 import { CalicoEncapsulation, calicoPorts } from './ports';
 
@@ -115,6 +115,7 @@ export class Calico implements CniPlugin {
   public install(scope: Construct, id: string, context: CniInstallContext): CniInstallation {
     const values = this.values(context);
     const root = new Construct(scope, id);
+    const { Release } = bindings;
     const release = new Release(root, 'release', {
       provider: context.helmProvider,
       dependsOn: [...context.dependsOn],

@@ -1,8 +1,8 @@
-import { Release } from '@cdktf/provider-helm/lib/release';
 import { Construct } from 'constructs';
 import { PortRule } from '../network/ports';
 import { ProblemList } from '../plan/problems';
 import { CniInstallation, CniInstallContext, CniPlugin, Datapath } from './cni-plugin';
+import { bindings } from '../util/bindings';
 import { chartValues, checkChartVersion, portValue } from './common';
 import { ciliumPorts } from './ports';
 
@@ -119,6 +119,7 @@ export class Cilium implements CniPlugin {
 
   public install(scope: Construct, id: string, context: CniInstallContext): CniInstallation {
     const root = new Construct(scope, id);
+    const { Release } = bindings;
     const release = new Release(root, 'release', {
       provider: context.helmProvider,
       dependsOn: [...context.dependsOn],

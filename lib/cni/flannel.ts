@@ -1,13 +1,8 @@
-import { ClusterRoleBindingV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-binding-v1';
-import { ClusterRoleV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-v1';
-import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
-import { DaemonSetV1 } from '@cdktf/provider-kubernetes/lib/daemon-set-v1';
-import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
-import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { Construct } from 'constructs';
 import { PortRule } from '../network/ports';
 import { ProblemList } from '../plan/problems';
 import { CniInstallation, CniInstallContext, CniPlugin, Datapath } from './cni-plugin';
+import { bindings } from '../util/bindings';
 import { checkImageReference } from './common';
 import { flannelPorts } from './ports';
 
@@ -101,6 +96,7 @@ export class Flannel implements CniPlugin {
   }
 
   public install(scope: Construct, id: string, context: CniInstallContext): CniInstallation {
+    const { ClusterRoleBindingV1, ClusterRoleV1, ConfigMapV1, DaemonSetV1, NamespaceV1, ServiceAccountV1 } = bindings;
     const root = new Construct(scope, id);
     const common = { provider: context.kubernetesProvider, dependsOn: [...context.dependsOn] };
     const appLabel = { 'k8s-app': 'flannel' };

@@ -1,17 +1,12 @@
-import { ClusterRoleBindingV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-binding-v1';
-import { ClusterRoleV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-v1';
-import { DaemonSetV1, DaemonSetV1SpecTemplateSpecContainerEnv } from '@cdktf/provider-kubernetes/lib/daemon-set-v1';
-import { RoleBindingV1 } from '@cdktf/provider-kubernetes/lib/role-binding-v1';
-import { RoleV1 } from '@cdktf/provider-kubernetes/lib/role-v1';
-import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
-import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
-import { Password } from '@cdktf/provider-random/lib/password';
+import type { DaemonSetV1SpecTemplateSpecContainerEnv } from '@cdktf/provider-kubernetes/lib/daemon-set-v1';
+import type { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { PortRule } from '../network/ports';
 import { ProblemList } from '../plan/problems';
 import { stackProvider } from '../util/providers';
+import { bindings } from '../util/bindings';
 import { CniInstallation, CniInstallContext, CniPlugin, Datapath } from './cni-plugin';
 import { checkImageReference } from './common';
 import { weavePorts } from './ports';
@@ -148,6 +143,7 @@ export class WeaveNet implements CniPlugin {
   }
 
   public install(scope: Construct, id: string, context: CniInstallContext): CniInstallation {
+    const { ClusterRoleBindingV1, ClusterRoleV1, DaemonSetV1, RoleBindingV1, RoleV1, ServiceAccountV1 } = bindings;
     const root = new Construct(scope, id);
     const common = { provider: context.kubernetesProvider, dependsOn: [...context.dependsOn] };
     const created: ITerraformDependable[] = [];
@@ -311,6 +307,7 @@ export class WeaveNet implements CniPlugin {
   private passwordSecret(scope: Construct, common: { provider: CniInstallContext['kubernetesProvider']; dependsOn: ITerraformDependable[] }): SecretV1 {
     // One shared default random provider per stack (others use it for tokens): a second default
     // configuration of the same provider is a Terraform error.
+    const { Password, SecretV1 } = bindings;
     const randomProvider = stackProvider(scope, RandomProvider, 'random');
     const password = new Password(scope, 'password', {
       provider: randomProvider,

@@ -1,13 +1,8 @@
-import { ClusterRoleBindingV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-binding-v1';
-import { ClusterRoleV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-v1';
-import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
-import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
-import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
-import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
-import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
+import type { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
+import type { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { bindings } from '../util/bindings';
 import { CONNECTIVITY_SCRIPT } from './connectivity-script';
 
 export interface ConnectivityCheckProps {
@@ -72,6 +67,7 @@ export class ConnectivityCheck extends Construct {
 
   constructor(scope: Construct, id: string, props: ConnectivityCheckProps) {
     super(scope, id);
+    const { ClusterRoleBindingV1, ClusterRoleV1, DeploymentV1, JobV1, NamespaceV1, ServiceAccountV1, ServiceV1 } = bindings;
     const provider = props.kubernetesProvider;
     const timeout = props.timeout ?? '20m';
     const domain = props.clusterDomain ?? 'cluster.local';

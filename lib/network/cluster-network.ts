@@ -5,6 +5,7 @@ import type { AddressPlan, SubnetRole } from '../plan/address-plan';
 import { ProblemList } from '../plan/problems';
 import { checkClusterName } from './cluster-name';
 import { ClusterNetworkSource } from './network-source';
+import type { NodeRole } from './ports';
 
 export interface ClusterNetworkProps {
   /** Name of the cluster, used in Name tags and the `kubernetes.io/cluster/<name>` tag. */
@@ -46,10 +47,14 @@ export class ClusterNetwork extends Construct {
   /** Whether `workerSubnetIds` are the private subnets. */
   public readonly workersInPrivateSubnets: boolean;
   /**
-   * Routes that give the subnets their way out (none for an existing VPC). Nodes wait for them,
-   * so that their first package download does not race the NAT gateway.
+   * Every route (and route table association) that gives the subnets their way out (none for an
+   * existing VPC): `publicEgress` and `privateEgress` together.
    */
   public readonly egress: readonly ITerraformDependable[];
+  /** The public subnets' route to the internet gateway and their route table associations. */
+  public readonly publicEgress: readonly ITerraformDependable[];
+  /** The private subnets' routes to the NAT gateways and their route table associations. */
+  public readonly privateEgress: readonly ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: ClusterNetworkProps) {
     super(scope, id);
@@ -73,9 +78,20 @@ export class ClusterNetwork extends Construct {
     this.subnetIdByName = network.subnetIdByName;
     this.publicSubnetIds = idsOf('public');
     this.privateSubnetIds = idsOf('private');
-    this.egress = network.egress;
+    this.publicEgress = network.egress.public;
+    this.privateEgress = network.egress.private;
+    this.egress = [...this.publicEgress, ...this.privateEgress];
     this.workersInPrivateSubnets = network.privateSubnetsHaveEgress && this.privateSubnetIds.length > 0;
     this.workerSubnetIds = this.workersInPrivateSubnets ? this.privateSubnetIds : this.publicSubnetIds;
+  }
+
+  /**
+   * The routes the nodes of `role` use to reach the internet, for them to wait for, so that their
+   * first package download does not race the routing: control-plane nodes sit in the public
+   * subnets, workers in `workerSubnetIds`.
+   */
+  public egressFor(role: NodeRole): readonly ITerraformDependable[] {
+    return role === 'worker' && this.workersInPrivateSubnets ? this.privateEgress : this.publicEgress;
   }
 
   /** Id of the plan's subnet `name`; throws naming the known subnets if there is none. */

@@ -1,8 +1,7 @@
-import { DataAwsSubnet } from '@cdktf/provider-aws/lib/data-aws-subnet';
-import { DataAwsVpc } from '@cdktf/provider-aws/lib/data-aws-vpc';
 import { Fn, Op, ref, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import type { ProblemList } from '../plan/problems';
+import { bindings } from '../util/bindings';
 import type { NetworkContext, ProvisionedNetwork } from './network-context';
 
 export interface ExistingVpcOptions {
@@ -53,6 +52,7 @@ export function checkExistingVpc(context: NetworkContext, options: ExistingVpcOp
 export function adoptExistingVpc(scope: Construct, context: NetworkContext, options: ExistingVpcOptions): ProvisionedNetwork {
   const { plan } = context;
   if (options.verify ?? true) {
+    const { DataAwsSubnet, DataAwsVpc } = bindings;
     new DataAwsVpc(scope, 'existing-vpc', {
       id: options.vpcId,
       lifecycle: {
@@ -84,6 +84,6 @@ export function adoptExistingVpc(scope: Construct, context: NetworkContext, opti
     subnetIdByName: Object.fromEntries(plan.subnets.map((s) => [s.name, s.subnetId!])),
     natGatewayCount: 0,
     privateSubnetsHaveEgress: options.privateSubnetsHaveEgress ?? true,
-    egress: [],
+    egress: { public: [], private: [] },
   };
 }

@@ -1,6 +1,6 @@
 import type { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import type { ITerraformDependable } from 'cdktf';
-import type { AddressPlan } from '../plan/address-plan';
+import type { AddressPlan, SubnetRole } from '../plan/address-plan';
 
 /** What a network source gets to build or adopt the cluster's network. */
 export interface NetworkContext {
@@ -18,6 +18,9 @@ export interface ProvisionedNetwork {
   readonly privateSubnetsHaveEgress: boolean;
   /** The VPC resource, when the source created one. */
   readonly vpc?: Vpc;
-  /** Routes (and their associations) that give the subnets their way to the internet. */
-  readonly egress: readonly ITerraformDependable[];
+  /**
+   * Routes (and their associations) that give the subnets of each role their way to the internet:
+   * the internet gateway's for the public subnets, the NAT gateways' for the private ones.
+   */
+  readonly egress: Readonly<Record<SubnetRole, readonly ITerraformDependable[]>>;
 }

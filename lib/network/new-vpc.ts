@@ -50,15 +50,18 @@ export function provisionNewVpc(scope: Construct, context: NetworkContext, natGa
 
   const internetGateway = new InternetGateway(scope, 'internet-gateway', { vpcId: vpc.id, tags: tags('igw') });
   const publicRouteTable = new RouteTable(scope, 'route-table-public', { vpcId: vpc.id, tags: tags('rt-public') });
-  const egress: ITerraformDependable[] = [];
-  egress.push(new Route(scope, 'default-route-public', {
+  // Nodes wait for the routes of the subnets they sit in: a control-plane node in a public subnet
+  // must not wait for a NAT gateway it never uses (minutes of its creation time).
+  const publicEgress: ITerraformDependable[] = [];
+  const privateEgress: ITerraformDependable[] = [];
+  publicEgress.push(new Route(scope, 'default-route-public', {
     routeTableId: publicRouteTable.id,
     destinationCidrBlock: ANYWHERE,
     gatewayId: internetGateway.id,
   }));
   const publicSubnets = plan.subnetsOf('public');
   for (const planned of publicSubnets) {
-    egress.push(new RouteTableAssociation(scope, `route-table-association-${planned.name}`, {
+    publicEgress.push(new RouteTableAssociation(scope, `route-table-association-${planned.name}`, {
       subnetId: subnets.get(planned.name)!.id,
       routeTableId: publicRouteTable.id,
     }));
@@ -84,13 +87,13 @@ export function provisionNewVpc(scope: Construct, context: NetworkContext, natGa
 
   for (const planned of plan.subnetsOf('private')) {
     const routeTable = new RouteTable(scope, `route-table-${planned.name}`, { vpcId: vpc.id, tags: tags(`rt-${planned.name}`) });
-    egress.push(new RouteTableAssociation(scope, `route-table-association-${planned.name}`, {
+    privateEgress.push(new RouteTableAssociation(scope, `route-table-association-${planned.name}`, {
       subnetId: subnets.get(planned.name)!.id,
       routeTableId: routeTable.id,
     }));
     const gatewayIndex = natGateways.gatewayIndexFor(planned.zoneIndex);
     if (gatewayIndex !== undefined && gateways.length > 0) {
-      egress.push(new Route(scope, `default-route-${planned.name}`, {
+      privateEgress.push(new Route(scope, `default-route-${planned.name}`, {
         routeTableId: routeTable.id,
         destinationCidrBlock: ANYWHERE,
         natGatewayId: gateways[Math.min(gatewayIndex, gateways.length - 1)].id,
@@ -104,7 +107,7 @@ export function provisionNewVpc(scope: Construct, context: NetworkContext, natGa
     subnetIdByName: Object.fromEntries([...subnets].map(([name, subnet]) => [name, subnet.id])),
     natGatewayCount: natCount,
     privateSubnetsHaveEgress: natCount > 0,
-    egress,
+    egress: { public: publicEgress, private: privateEgress },
   };
 }
 

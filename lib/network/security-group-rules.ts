@@ -39,6 +39,11 @@ export interface SecurityGroupRulePlan {
 export interface SecurityGroupRuleInput {
   /** Port tables of traffic between nodes (the Kubernetes ports, the network plugin's ports). */
   readonly portTables: ReadonlyArray<{ readonly property: string; readonly rules: readonly PortRule[] }>;
+  /**
+   * The VPC's range, from which the nodes also admit ICMP "fragmentation needed".
+   * @default - none: that ICMP message is admitted from anywhere only
+   */
+  readonly vpcCidr?: string;
   /** @default - none */
   readonly apiAccessCidrs?: readonly string[];
   /** @default - none */
@@ -54,6 +59,13 @@ export interface SecurityGroupRuleInput {
 
 /** Where every node may send traffic: packages, images and AWS APIs are on the internet. */
 export const ANYWHERE = '0.0.0.0/0';
+
+/**
+ * ICMP destination unreachable (type 3), fragmentation needed (code 4): how a router on the path
+ * tells a node to send smaller packets. Without it path MTU discovery fails and large transfers
+ * across a smaller-MTU path hang (AWS's guidance for security groups).
+ */
+export const FRAGMENTATION_NEEDED = { protocol: 'icmp', fromPort: 3, toPort: 4 } as const;
 
 /** AWS's character set for security-group rule descriptions. */
 const DESCRIPTION_CHARS = /^[a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]*$/;
@@ -73,6 +85,7 @@ export function planSecurityGroupRules(input: SecurityGroupRuleInput): SecurityG
   for (const table of input.portTables) {
     table.rules.forEach((rule, i) => checkPortRule(problems, rule, `${table.property}[${i}]`));
   }
+  const vpc = input.vpcCidr === undefined || isUnresolved(input.vpcCidr) ? input.vpcCidr : checkVpcCidr(problems, input.vpcCidr);
   const access = {
     api: checkAccessCidrs(problems, warnings, 'apiAccessCidrs', input.apiAccessCidrs, isUnresolved),
     ssh: checkAccessCidrs(problems, warnings, 'sshAccessCidrs', input.sshAccessCidrs, isUnresolved),
@@ -96,6 +109,16 @@ export function planSecurityGroupRules(input: SecurityGroupRuleInput): SecurityG
   fromCidrs(access.ssh, ALL_NODE_ROLES, { fromPort: SSH_PORT, toPort: SSH_PORT }, 'SSH from sshAccessCidrs');
   // NodePorts are a worker port in kubeadm's port list; the control plane keeps its surface small.
   fromCidrs(access.nodePort, ['worker'], NODE_PORT_RANGE, 'NodePort services from nodePortAccessCidrs');
+  // The one thing the world may send every node: routers' replies for path MTU discovery.
+  const icmpSources = [{ cidr: ANYWHERE, idPart: 'anywhere', description: 'ICMP fragmentation needed from anywhere: path MTU discovery' }];
+  if (vpc !== undefined) {
+    icmpSources.push({ cidr: vpc, idPart: 'vpc', description: 'ICMP fragmentation needed from the VPC: path MTU discovery' });
+  }
+  for (const group of ALL_NODE_ROLES) {
+    for (const { cidr, idPart, description } of icmpSources) {
+      rules.add({ ...portFields(FRAGMENTATION_NEEDED), id: `ingress-${group}-from-${idPart}-${portsIdPart(FRAGMENTATION_NEEDED)}`, direction: 'ingress', group, cidr, description });
+    }
+  }
   for (const group of ALL_NODE_ROLES) {
     rules.add({ id: `egress-${group}-all`, direction: 'egress', group, protocol: 'all', ipProtocol: '-1', cidr: ANYWHERE, description: 'All traffic out: packages, images and AWS APIs' });
   }
@@ -153,6 +176,15 @@ export function checkPortRule(problems: ProblemList, rule: PortRule, property: s
       problems.add(`${property}.${side}`, roles, side === 'to' ? 'must name the roles that receive the traffic' : 'must name the roles the traffic comes from; rules between nodes never use address ranges', `list one or more of ${ALL_NODE_ROLES.join(', ')}`);
     }
   }
+}
+
+function checkVpcCidr(problems: ProblemList, text: string): string | undefined {
+  const parsed = Cidr.tryParse(text);
+  if (typeof parsed === 'string') {
+    problems.add('vpcCidr', text, parsed, 'give the VPC\'s IPv4 range, for example 10.0.0.0/16');
+    return undefined;
+  }
+  return parsed.toString();
 }
 
 interface AccessCidr {

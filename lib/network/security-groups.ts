@@ -21,6 +21,12 @@ export interface ClusterSecurityGroupsProps {
    */
   readonly pluginPorts?: readonly PortRule[];
   /**
+   * The VPC's range. Nodes admit ICMP "fragmentation needed" (path MTU discovery) from it as well
+   * as from anywhere.
+   * @default - none: that ICMP message is admitted from anywhere only
+   */
+  readonly vpcCidr?: string;
+  /**
    * Ranges from outside the cluster allowed to reach the API server (TCP 6443) on the control plane.
    * `0.0.0.0/0` is accepted but flagged with a warning.
    * @default - none: the API is reachable only from the cluster's own nodes
@@ -66,6 +72,7 @@ export class ClusterSecurityGroups extends Construct {
         { property: 'KUBERNETES_PORTS', rules: KUBERNETES_PORTS },
         { property: 'pluginPorts', rules: props.pluginPorts ?? [] },
       ],
+      vpcCidr: props.vpcCidr,
       apiAccessCidrs: props.apiAccessCidrs,
       sshAccessCidrs: props.sshAccessCidrs,
       nodePortAccessCidrs: props.nodePortAccessCidrs,
@@ -115,7 +122,7 @@ export class ClusterSecurityGroups extends Construct {
   }
 
   /**
-   * The rules that admit traffic from outside the cluster (API, SSH and NodePort access), for
+   * The rules that admit clients from outside the cluster (API, SSH and NodePort access), for
    * whatever must wait until they are in place, such as a readiness check from outside.
    */
   public get externalAccessRules(): readonly VpcSecurityGroupIngressRule[] {
@@ -150,7 +157,8 @@ export class ClusterSecurityGroups extends Construct {
     };
     if (spec.direction === 'ingress') {
       const rule = new VpcSecurityGroupIngressRule(this, spec.id, common);
-      if (spec.cidr !== undefined) {
+      // Path MTU discovery's ICMP is no way in for a client; the readiness wait need not wait for it.
+      if (spec.cidr !== undefined && spec.protocol !== 'icmp') {
         this.externalRules.push(rule);
       }
     } else {

@@ -1,7 +1,5 @@
-import { Lb } from '@cdktf/provider-aws/lib/lb';
-import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
-import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
-import { LbTargetGroupAttachment } from '@cdktf/provider-aws/lib/lb-target-group-attachment';
+import type { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
+import type { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
@@ -9,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { API_SERVER_PORT } from '../network/ports';
 import { ownedResourceTags } from '../network/tags';
+import { bindings } from '../util/bindings';
 
 export interface ApiLoadBalancersProps {
   readonly clusterName: string;
@@ -51,12 +50,14 @@ export class ApiLoadBalancers extends Construct {
   /** Adds a control-plane instance to both load balancers. */
   public addTarget(instanceId: string): void {
     const index = this.targetCount++;
+    const { LbTargetGroupAttachment } = bindings;
     for (const { scope, group } of this.targetGroups) {
       new LbTargetGroupAttachment(scope, `target-${index}`, { targetGroupArn: group.arn, targetId: instanceId, port: API_SERVER_PORT });
     }
   }
 
   private loadBalancer(kind: 'internal' | 'public', props: ApiLoadBalancersProps, isInternal: boolean, sources: ReadonlyArray<{ cidrIpv4?: string; referencedSecurityGroupId?: string }>) {
+    const { Lb, LbListener, LbTargetGroup } = bindings;
     const scope = new Construct(this, kind);
     const name = shortName(props.clusterName, kind === 'internal' ? 'int' : 'pub');
     const tags = ownedResourceTags(props.clusterName, `${props.clusterName}-api-${kind}`);

@@ -65,54 +65,59 @@ export const DEFAULT_WORKER_POOL: WorkerPoolOptions = { name: 'workers', desired
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
-/** Fills defaults and checks every pool, adding each problem found to `problems`. */
-export function resolveWorkerPools(problems: ProblemList, pools: readonly WorkerPoolOptions[]): ResolvedWorkerPool[] {
+/**
+ * Fills defaults and checks every pool, adding each problem found to `problems`. An undefined
+ * entry (a pool already reported as not being one) keeps its place in the numbering and is skipped.
+ */
+export function resolveWorkerPools(problems: ProblemList, pools: ReadonlyArray<WorkerPoolOptions | undefined>): ResolvedWorkerPool[] {
   const seen = new Set<string>();
-  return pools.map((pool, i) => {
-    const at = `workerPools[${i}]`;
-    if (!DNS_LABEL.test(pool.name ?? '')) {
-      problems.add(`${at}.name`, pool.name, 'a pool name is a lower-case DNS label of at most 32 characters', "use letters, digits and '-', for example 'workers'");
-    } else if (seen.has(pool.name)) {
-      problems.add(`${at}.name`, pool.name, 'another pool has the same name', 'give every pool its own name');
+  return pools.flatMap((pool, i) => (pool === undefined ? [] : [resolvePool(problems, seen, pool, i)]));
+}
+
+function resolvePool(problems: ProblemList, seen: Set<string>, pool: WorkerPoolOptions, i: number): ResolvedWorkerPool {
+  const at = `workerPools[${i}]`;
+  if (!DNS_LABEL.test(pool.name ?? '')) {
+    problems.add(`${at}.name`, pool.name, 'a pool name is a lower-case DNS label of at most 32 characters', "use letters, digits and '-', for example 'workers'");
+  } else if (seen.has(pool.name)) {
+    problems.add(`${at}.name`, pool.name, 'another pool has the same name', 'give every pool its own name');
+  }
+  seen.add(pool.name);
+  const desiredSize = pool.desiredSize ?? 2;
+  const minSize = pool.minSize ?? desiredSize;
+  const maxSize = pool.maxSize ?? Math.max(desiredSize, minSize);
+  for (const [key, value] of [['desiredSize', desiredSize], ['minSize', minSize], ['maxSize', maxSize]] as const) {
+    if (!Number.isInteger(value) || value < 0) {
+      problems.add(`${at}.${key}`, value, 'sizes are whole numbers of 0 or more', `set ${key} to a whole number`);
     }
-    seen.add(pool.name);
-    const desiredSize = pool.desiredSize ?? 2;
-    const minSize = pool.minSize ?? desiredSize;
-    const maxSize = pool.maxSize ?? Math.max(desiredSize, minSize);
-    for (const [key, value] of [['desiredSize', desiredSize], ['minSize', minSize], ['maxSize', maxSize]] as const) {
-      if (!Number.isInteger(value) || value < 0) {
-        problems.add(`${at}.${key}`, value, 'sizes are whole numbers of 0 or more', `set ${key} to a whole number`);
-      }
-    }
-    if (minSize > desiredSize || desiredSize > maxSize) {
-      problems.add(`${at}.desiredSize`, desiredSize, `must lie between minSize (${minSize}) and maxSize (${maxSize})`, 'set minSize <= desiredSize <= maxSize');
-    }
-    const instanceTypes = pool.instanceTypes ?? [DEFAULT_NODE_INSTANCE_TYPE];
-    if (instanceTypes.length === 0) {
-      problems.add(`${at}.instanceTypes`, [], 'lists no instance type', `list at least one, for example ['${DEFAULT_NODE_INSTANCE_TYPE}']`);
-    }
-    const bad = instanceTypes.filter((t) => !isInstanceType(t));
-    if (bad.length > 0) {
-      problems.add(`${at}.instanceTypes`, instanceTypes, `${bad.join(', ')} is not an EC2 instance type`, "write types as family.size, for example 't3.medium'");
-    }
-    const mac = instanceTypes.filter((t) => isInstanceType(t) && isMacInstanceType(t));
-    if (mac.length > 0) {
-      problems.add(`${at}.instanceTypes`, instanceTypes, `${mac.join(', ')} boots only macOS`, "choose Linux instance types, for example 't3.medium'");
-    }
-    const architectures = new Set(instanceTypes.map(architectureOf));
-    if (architectures.size > 1) {
-      problems.add(`${at}.instanceTypes`, instanceTypes, 'mixes arm64 (Graviton) and amd64 types, which need different images', 'split them into two pools');
-    }
-    return {
-      name: pool.name,
-      desiredSize,
-      minSize,
-      maxSize,
-      instanceTypes,
-      spot: pool.spot ?? false,
-      machineImage: pool.machineImage ?? MachineImage.ubuntu2404(),
-      podsReachInstanceMetadata: pool.podsReachInstanceMetadata ?? false,
-      ...(pool.rootVolume ? { rootVolume: pool.rootVolume } : {}),
-    };
-  });
+  }
+  if (minSize > desiredSize || desiredSize > maxSize) {
+    problems.add(`${at}.desiredSize`, desiredSize, `must lie between minSize (${minSize}) and maxSize (${maxSize})`, 'set minSize <= desiredSize <= maxSize');
+  }
+  const instanceTypes = pool.instanceTypes ?? [DEFAULT_NODE_INSTANCE_TYPE];
+  if (instanceTypes.length === 0) {
+    problems.add(`${at}.instanceTypes`, [], 'lists no instance type', `list at least one, for example ['${DEFAULT_NODE_INSTANCE_TYPE}']`);
+  }
+  const bad = instanceTypes.filter((t) => !isInstanceType(t));
+  if (bad.length > 0) {
+    problems.add(`${at}.instanceTypes`, instanceTypes, `${bad.join(', ')} is not an EC2 instance type`, "write types as family.size, for example 't3.medium'");
+  }
+  const mac = instanceTypes.filter((t) => isInstanceType(t) && isMacInstanceType(t));
+  if (mac.length > 0) {
+    problems.add(`${at}.instanceTypes`, instanceTypes, `${mac.join(', ')} boots only macOS`, "choose Linux instance types, for example 't3.medium'");
+  }
+  const architectures = new Set(instanceTypes.map(architectureOf));
+  if (architectures.size > 1) {
+    problems.add(`${at}.instanceTypes`, instanceTypes, 'mixes arm64 (Graviton) and amd64 types, which need different images', 'split them into two pools');
+  }
+  return {
+    name: pool.name,
+    desiredSize,
+    minSize,
+    maxSize,
+    instanceTypes,
+    spot: pool.spot ?? false,
+    machineImage: pool.machineImage ?? MachineImage.ubuntu2404(),
+    podsReachInstanceMetadata: pool.podsReachInstanceMetadata ?? false,
+    ...(pool.rootVolume ? { rootVolume: pool.rootVolume } : {}),
+  };
 }

@@ -1,6 +1,7 @@
 import { Cidr } from './cidr';
 import { describePlan } from './describe';
-import { Problem, ProblemList } from './problems';
+import { Problem, ProblemList, valueText } from './problems';
+import { checkPropTypes, checkType, ExpectedType, LIST, NUMBER, STRING, STRING_LIST } from './prop-types';
 
 /** Whether a subnet routes to the internet directly (public) or through NAT (private). */
 export type SubnetRole = 'public' | 'private';
@@ -119,6 +120,21 @@ export const KUBELET_DEFAULT_MAX_PODS = 110;
 /** Offset of the first control-plane IP in its subnet: AWS reserves offsets 0 to 3 and the last. */
 export const CONTROL_PLANE_IP_OFFSET = 10;
 
+/** The type of every property of `AddressPlanProps`, checked before anything reads them. */
+export const ADDRESS_PLAN_PROP_TYPES: { readonly [K in keyof AddressPlanProps]-?: ExpectedType } = {
+  vpcCidr: STRING('10.0.0.0/16'),
+  availabilityZones: STRING_LIST(['eu-west-1a', 'eu-west-1b']),
+  zoneCount: NUMBER(2),
+  publicSubnetMask: NUMBER(18),
+  privateSubnetMask: NUMBER(18),
+  existingSubnets: LIST("[{ role: 'public', cidr: '10.0.0.0/24', zone: 'eu-west-1a', subnetId: 'subnet-0123456789abcdef0' }]"),
+  podCidr: STRING('10.244.0.0/16'),
+  serviceCidr: STRING('10.96.0.0/12'),
+  nodeCidrMaskSize: NUMBER(24),
+  controlPlaneCount: NUMBER(1),
+  workerCount: NUMBER(2),
+};
+
 const DEFAULTS = {
   vpcCidr: '10.0.0.0/16',
   zoneCount: 2,
@@ -179,13 +195,18 @@ export class AddressPlan {
 
   private readonly pod: Cidr;
 
-  private constructor(props: AddressPlanProps) {
+  private constructor(input: AddressPlanProps) {
     const problems = new ProblemList();
     const warnings = new ProblemList();
 
-    const vpc = parseRange(problems, 'vpcCidr', props.vpcCidr ?? DEFAULTS.vpcCidr, '10.0.0.0/16');
-    const pod = parseRange(problems, 'podCidr', props.podCidr ?? DEFAULTS.podCidr, DEFAULTS.podCidr);
-    const service = parseRange(problems, 'serviceCidr', props.serviceCidr ?? DEFAULTS.serviceCidr, DEFAULTS.serviceCidr);
+    // Everything below reads only properties of the right type; a range of the wrong type is
+    // unknown (not defaulted), so that nothing is checked against a range the user did not give.
+    const props = checkPropTypes<AddressPlanProps>(problems, '', input, ADDRESS_PLAN_PROP_TYPES);
+    const range = (key: 'vpcCidr' | 'podCidr' | 'serviceCidr', example: string) =>
+      (input as Record<string, unknown> | undefined)?.[key] !== undefined && props[key] === undefined ? undefined : parseRange(problems, key, props[key] ?? DEFAULTS[key], example);
+    const vpc = range('vpcCidr', '10.0.0.0/16');
+    const pod = range('podCidr', DEFAULTS.podCidr);
+    const service = range('serviceCidr', DEFAULTS.serviceCidr);
     const nodeMask = props.nodeCidrMaskSize ?? DEFAULTS.nodeCidrMaskSize;
     const controlPlaneCount = props.controlPlaneCount ?? DEFAULTS.controlPlaneCount;
     const workerCount = props.workerCount ?? DEFAULTS.workerCount;
@@ -484,7 +505,8 @@ function declaredSubnets(problems: ProblemList, vpc: Cidr | undefined, declared:
     }
     const before = problems.problems.length;
     const property = `existingSubnets[${i}].cidr`;
-    const cidr = parseRange(problems, property, subnet.cidr, '10.0.1.0/24');
+    checkType(problems, `existingSubnets[${i}].subnetId`, subnet.subnetId, STRING('subnet-0123456789abcdef0'));
+    const cidr = subnet.cidr === undefined || checkType(problems, property, subnet.cidr, STRING('10.0.1.0/24')) ? parseRange(problems, property, subnet.cidr, '10.0.1.0/24') : undefined;
     if (cidr) {
       if (cidr.prefix < MIN_SUBNET_PREFIX || cidr.prefix > MAX_SUBNET_PREFIX) {
         problems.add(property, cidr.toString(), `a /${cidr.prefix} subnet is outside what AWS accepts (/${MIN_SUBNET_PREFIX} to /${MAX_SUBNET_PREFIX})`, `declare the subnet's CIDR exactly as AWS reports it: AWS subnets are /${MIN_SUBNET_PREFIX} to /${MAX_SUBNET_PREFIX}, so a /${cidr.prefix} cannot be one`);
@@ -507,7 +529,7 @@ function declaredSubnets(problems: ProblemList, vpc: Cidr | undefined, declared:
     }
     const zone = typeof subnet.zone === 'string' && subnet.zone.trim() !== '' ? subnet.zone : undefined;
     if (zone === undefined) {
-      const what = `the ${roleKnown ? `${role} ` : ''}subnet ${String(subnet.cidr)}`;
+      const what = `the ${roleKnown ? `${role} ` : ''}subnet ${valueText(subnet.cidr)}`;
       const missing = subnet.zone === undefined || subnet.zone === null || subnet.zone === '';
       problems.add(
         `existingSubnets[${i}].zone`,
@@ -537,7 +559,7 @@ function declaredSubnets(problems: ProblemList, vpc: Cidr | undefined, declared:
   if (!declared.some((subnet) => subnet?.role === 'public')) {
     problems.add(
       'existingSubnets',
-      declared.map((subnet) => `${String(subnet?.role)} ${String(subnet?.cidr)}`),
+      declared.map((subnet) => `${valueText(subnet?.role)} ${valueText(subnet?.cidr)}`),
       'declares no public subnet, but control-plane nodes need one: their Elastic IP or the internet-facing API load balancer lives there, and Terraform reaches the API through it',
       "add a subnet routed to the VPC's internet gateway with role: 'public'",
     );

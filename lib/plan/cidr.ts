@@ -8,7 +8,7 @@ export class Cidr {
    * bad input at once.
    */
   public static tryParse(text: string): Cidr | string {
-    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(String(text).trim());
+    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(typeof text === 'string' ? text.trim() : '');
     if (!match) {
       return 'is not an IPv4 CIDR (expected a.b.c.d/n, for example 10.0.0.0/16)';
     }

@@ -59,6 +59,14 @@ export class ProblemList {
   }
 }
 
+/** A value as text for a message: strings as they are, anything else as `renderValue` shows it. */
+export function valueText(value: unknown): string {
+  return typeof value === 'string' ? value : renderValue(value);
+}
+
+/** Longest rendering of an object value in a message; the rest is cut. */
+const MAX_OBJECT_TEXT = 120;
+
 function renderValue(value: unknown): string {
   if (typeof value === 'string') {
     return JSON.stringify(value);
@@ -66,5 +74,21 @@ function renderValue(value: unknown): string {
   if (Array.isArray(value)) {
     return `[${value.map(renderValue).join(', ')}]`;
   }
-  return String(value);
+  if (typeof value === 'object' && value !== null) {
+    // Objects the user wrote show as JSON (a class instance or a cycle as what it is).
+    let text: string | undefined;
+    try {
+      text = Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null ? JSON.stringify(value) : undefined;
+    } catch {
+      text = undefined;
+    }
+    text ??= Object.prototype.toString.call(value);
+    return text.length > MAX_OBJECT_TEXT ? `${text.slice(0, MAX_OBJECT_TEXT)}...` : text;
+  }
+  try {
+    return String(value);
+  } catch {
+    // An object whose toString is not a function, say.
+    return Object.prototype.toString.call(value);
+  }
 }

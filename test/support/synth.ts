@@ -24,7 +24,7 @@ export function synthExisting(stack: Construct): SynthesisedStack {
   return parseStack(Testing.synth(stack as TerraformStack, true));
 }
 
-function parseStack(text: string): SynthesisedStack {
+export function parseStack(text: string): SynthesisedStack {
   const json = JSON.parse(text);
   return {
     json,

@@ -1,0 +1,41 @@
+// The second baseline: the bare stack's providers plus every binding module the library loads for
+// the default example, and nothing else, so the ratio shows what the library's own code costs on
+// top of the bindings it needs. The benchmark checks that this list matches what the example loads.
+import '@cdktf/provider-aws/lib/autoscaling-group';
+import '@cdktf/provider-aws/lib/data-aws-availability-zones';
+import '@cdktf/provider-aws/lib/data-aws-partition';
+import '@cdktf/provider-aws/lib/data-aws-ssm-parameter';
+import '@cdktf/provider-aws/lib/eip';
+import '@cdktf/provider-aws/lib/eip-association';
+import '@cdktf/provider-aws/lib/iam-instance-profile';
+import '@cdktf/provider-aws/lib/iam-role';
+import '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import '@cdktf/provider-aws/lib/instance';
+import '@cdktf/provider-aws/lib/internet-gateway';
+import '@cdktf/provider-aws/lib/launch-template';
+import '@cdktf/provider-aws/lib/nat-gateway';
+import '@cdktf/provider-aws/lib/route';
+import '@cdktf/provider-aws/lib/route-table';
+import '@cdktf/provider-aws/lib/route-table-association';
+import '@cdktf/provider-aws/lib/security-group';
+import '@cdktf/provider-aws/lib/subnet';
+import '@cdktf/provider-aws/lib/vpc';
+import '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
+import '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import '@cdktf/provider-http/lib/data-http';
+import '@cdktf/provider-kubernetes/lib/cluster-role-binding-v1';
+import '@cdktf/provider-kubernetes/lib/cluster-role-v1';
+import '@cdktf/provider-kubernetes/lib/daemon-set-v1';
+import '@cdktf/provider-kubernetes/lib/deployment-v1';
+import '@cdktf/provider-kubernetes/lib/job-v1';
+import '@cdktf/provider-kubernetes/lib/namespace-v1';
+import '@cdktf/provider-kubernetes/lib/role-binding-v1';
+import '@cdktf/provider-kubernetes/lib/role-v1';
+import '@cdktf/provider-kubernetes/lib/service-account-v1';
+import '@cdktf/provider-kubernetes/lib/service-v1';
+import '@cdktf/provider-random/lib/string-resource';
+import '@cdktf/provider-tls/lib/cert-request';
+import '@cdktf/provider-tls/lib/locally-signed-cert';
+import '@cdktf/provider-tls/lib/private-key';
+import '@cdktf/provider-tls/lib/self-signed-cert';
+import './bare';
