@@ -75,6 +75,8 @@ function compile(): string {
     include: [join(root, 'lib/**/*.ts'), join(root, 'examples/**/*.ts'), join(root, 'bench/bare.ts'), join(root, 'bench/bindings.ts')],
   }));
   execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], { cwd: root, stdio: 'inherit' });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require(join(root, 'copy-assets.cjs')) as { copyAssets: (outDir: string) => void }).copyAssets(outDir);
   return outDir;
 }
 

@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ASSETS, copyAssets } = require('../copy-assets.cjs') as { ASSETS: readonly string[]; copyAssets: (outDir: string) => void };
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 // What users install is the compiled package: it must build, load without TypeScript tooling, and
@@ -14,9 +16,10 @@ describe('published package', () => {
 
   test('compiles, and its entry point loads with plain node', () => {
     execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', outDir], { encoding: 'utf8' });
-    copyFileSync(join(root, 'lib/rehearsal/probe.cjs'), join(outDir, 'lib/rehearsal/probe.cjs'));
-    mkdirSync(join(outDir, 'lib/bootstrap/node-files'), { recursive: true });
-    copyFileSync(join(root, 'lib/bootstrap/node-files/aws-cli.py'), join(outDir, 'lib/bootstrap/node-files/aws-cli.py'));
+    copyAssets(outDir);
+    for (const asset of ASSETS) {
+      expect([asset, existsSync(join(outDir, 'lib', asset))]).toEqual([asset, true]);
+    }
     expect(pkg.main).toBe('dist/lib/index.js');
     expect(pkg.types).toBe('dist/lib/index.d.ts');
     const exported = execFileSync(process.execPath, ['-e', `const l = require(${JSON.stringify(join(outDir, 'lib/index.js'))}); console.log(['KubeadmCluster', 'AddressPlan', 'Cni', 'rehearse'].map((n) => typeof l[n]).join())`], { cwd: root, encoding: 'utf8' });
@@ -57,10 +60,9 @@ describe('published package', () => {
     expect(pkg.files).toContain('own-source-maps.js');
   });
 
-  test('the build script ships the probe program next to the code that spawns it', () => {
-    expect(pkg.scripts.build).toContain('lib/rehearsal/probe.cjs');
-    // The node AWS command is read at synth time from beside the compiled code.
-    expect(pkg.scripts.build).toContain('lib/bootstrap/node-files/aws-cli.py');
+  test('the build ships the files the compiled code opens beside it: the probe program and the node AWS command', () => {
+    expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json && node copy-assets.cjs dist');
+    expect([...ASSETS].sort()).toEqual(['bootstrap/node-files/aws-cli.py', 'rehearsal/probe.cjs']);
     expect(pkg.scripts.prepack).toBe('npm run build');
     expect(pkg.files).toEqual(expect.arrayContaining(['dist/', 'bin/cdktf-kubeadm-cluster.js']));
     expect(pkg.bin['cdktf-kubeadm-cluster']).toBe('bin/cdktf-kubeadm-cluster.js');
