@@ -151,6 +151,15 @@ export interface KubeadmClusterProps {
    */
   readonly ebsCsiDriver?: boolean;
   /**
+   * Install metrics-server (`kubectl top`, resource-based autoscaling) without
+   * `--kubelet-insecure-tls`: workers ask the cluster CA for their kubelet serving certificates and
+   * kubelet-csr-approver approves them after checking the node's name and addresses. It needs the
+   * cloud controller manager (which gives nodes the DNS names the approver checks) and workers in
+   * private subnets (the approver denies certificates that name public addresses).
+   * @default - true when the cloud controller manager is installed and workers are in private subnets
+   */
+  readonly metricsServer?: boolean;
+  /**
    * Give up the cluster's Kubernetes and Helm resources without calling its API: the stack then
    * holds none of them and carries a `removed` block (`lifecycle { destroy = false }`) for each, so
    * the next deploy forgets them and a destroy afterwards removes the AWS resources. For a cluster

@@ -48,6 +48,9 @@ export function validateCluster(input: KubeadmClusterProps): ValidatedCluster {
   if (props.ebsCsiDriver === true && props.cloudControllerManager === false) {
     problems.add('ebsCsiDriver', true, 'the EBS CSI driver places volumes by the zone labels the cloud controller manager puts on nodes', 'leave cloudControllerManager on, or ebsCsiDriver off');
   }
+  if (props.metricsServer === true && props.cloudControllerManager === false) {
+    problems.add('metricsServer', true, 'kubelet serving certificates are approved for the DNS names the cloud controller manager gives nodes', 'leave cloudControllerManager on, or metricsServer off');
+  }
   if (props.connectivityCheck !== false && !pools.some((p) => p.minSize > 0)) {
     problems.add('connectivityCheck', props.connectivityCheck ?? true, 'the pod network check needs at least one worker that is always there (a pool with minSize > 0)', 'give a pool a minSize of 1 or more, or set connectivityCheck to false');
   }

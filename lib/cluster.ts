@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import type { Release } from '@cdktf/provider-helm/lib/release';
 import { CloudControllerManager } from './addons/cloud-controller-manager';
 import { EbsCsiDriver } from './addons/ebs-csi-driver';
+import { MetricsServer } from './addons/metrics-server';
 import { ClusterWorkloads, HelmChartProps, KubernetesResourceClass, KubernetesResourceConfig } from './addons/cluster-workloads';
 import { ServiceAccountIssuer } from './addons/service-account-issuer';
 import { JWKS_KEY } from './addons/web-identity';
@@ -42,6 +43,7 @@ import { LAUNCH_HOOK_NAME } from './nodes/lifecycle-hooks';
 import { WorkerPool } from './nodes/worker-pool';
 import { ResolvedWorkerPool } from './nodes/worker-pool-options';
 import { AddressPlan } from './plan/address-plan';
+import { ProblemList } from './plan/problems';
 import type { PolicyDocument } from './bootstrap/secrets-policies';
 import { stackProvider } from './util/providers';
 
@@ -93,6 +95,8 @@ export class KubeadmCluster extends Construct {
   public readonly cloudControllerManager?: CloudControllerManager;
   /** The EBS CSI driver and its default StorageClass, unless turned off. */
   public readonly ebsCsiDriver?: EbsCsiDriver;
+  /** metrics-server and the approver of kubelet serving certificates, unless turned off. */
+  public readonly metricsServer?: MetricsServer;
   public readonly connectivityCheck?: ConnectivityCheck;
   /**
    * With `abandon`, the addresses of the Kubernetes and Helm resources the stack forgets (each in a
@@ -117,6 +121,7 @@ export class KubeadmCluster extends Construct {
     const cpOptions = props.controlPlane ?? {};
 
     this.network = new ClusterNetwork(this, 'network', { clusterName: this.clusterName, plan: this.plan, source: props.network });
+    const metricsServer = this.metricsServerWanted(props);
 
     this.apiAccessFromDeployer = props.apiAccessCidrs === undefined;
     const apiAccessCidrs = props.apiAccessCidrs ?? [this.deployerCidr()];
@@ -216,7 +221,7 @@ export class KubeadmCluster extends Construct {
           subnetIds: this.network.workerSubnetIds,
           securityGroupIds: [this.securityGroups.workerSecurityGroupId],
           instanceProfileArn: this.identities.worker.instanceProfileArn,
-          userData: workerUserData({ ...clusterProps, apiServerHost, caCertificate, autoScalingGroupName: WorkerPool.groupName(this.clusterName, pool.name), launchLifecycleHook: LAUNCH_HOOK_NAME }),
+          userData: workerUserData({ ...clusterProps, kubeletServingCertificates: metricsServer, apiServerHost, caCertificate, autoScalingGroupName: WorkerPool.groupName(this.clusterName, pool.name), launchLifecycleHook: LAUNCH_HOOK_NAME }),
           dependsOn: [...this.network.egressFor('worker'), ...secretsReady(this.identities.worker.policies), this.upgrade.done],
           keyName: props.sshKeyName,
         }),
@@ -270,6 +275,16 @@ export class KubeadmCluster extends Construct {
       guaranteedNodeCount: this.plan.controlPlaneCount + this.pools.reduce((sum, p) => sum + p.minSize, 0),
       dependsOn: [this.access.readiness],
     });
+
+    if (metricsServer) {
+      // Its pods run on the pod network, and the approver resolves node names through cluster DNS.
+      this.metricsServer = new MetricsServer(this, 'metrics-server', {
+        region,
+        vpcCidr: this.plan.vpcCidr,
+        workloads: this.workloads,
+        dependsOn: [...this.cniInstallation.resources, ...(this.cloudControllerManager ? [this.cloudControllerManager.release] : [])],
+      });
+    }
 
     if (props.connectivityCheck ?? true) {
       this.connectivityCheck = new ConnectivityCheck(this, 'connectivity-check', {
@@ -360,6 +375,22 @@ export class KubeadmCluster extends Construct {
         worker: this.securityGroups.workerSecurityGroupId,
       },
     };
+  }
+
+  /**
+   * Whether metrics-server is installed: by default when its approver can approve the workers'
+   * serving certificates, which name the DNS names the cloud controller manager gives nodes and
+   * only private addresses. Asked for with workers in public subnets, a problem (the one without
+   * the cloud controller manager is the cluster validation's).
+   */
+  private metricsServerWanted(props: KubeadmClusterProps): boolean {
+    const privateWorkers = this.network.workersInPrivateSubnets;
+    if (props.metricsServer === true && !privateWorkers) {
+      const problems = new ProblemList();
+      problems.add('metricsServer', true, 'workers in public subnets have public addresses, which the approver of kubelet serving certificates denies', 'give the network NAT gateways (NatGateways.single()) so that workers run in private subnets, or set metricsServer to false');
+      problems.throwIfAny();
+    }
+    return props.metricsServer ?? ((props.cloudControllerManager ?? true) && privateWorkers);
   }
 
   /**
