@@ -56,7 +56,7 @@ describe('connectivity check', () => {
     const job = objects.find((o) => o.kind === 'Job')!;
     const container = job.spec.template.spec.containers[0];
     expect(container.command).toEqual(['sh', '-c', CONNECTIVITY_SCRIPT]);
-    expect(container.env.map((e: { name: string }) => e.name)).toEqual(['PODS_DNS_NAME', 'EXPECTED_PODS', 'SERVICE_IP', 'SERVICE_DNS_NAME', 'EXPECTED_NODES', 'NODE_WAIT_SECONDS', 'EGRESS_URL']);
+    expect(container.env.map((e: { name: string }) => e.name)).toEqual(['SA_DIR', 'PODS_DNS_NAME', 'EXPECTED_PODS', 'SERVICE_IP', 'SERVICE_DNS_NAME', 'EXPECTED_NODES', 'NODE_WAIT_SECONDS', 'EGRESS_URL']);
     // The control-plane node and the default pool's two workers.
     expect(container.env.find((e: { name: string }) => e.name === 'EXPECTED_NODES').value).toBe('3');
     expect(container.image).toBe('curlimages/curl:8.16.0');

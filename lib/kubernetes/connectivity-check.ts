@@ -48,6 +48,8 @@ export interface ConnectivityCheckProps {
 }
 
 const APP_LABEL = 'kubeadm-connectivity-check';
+/** Where a pod finds its service account's token and CA. */
+const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 const REPLICAS = 2;
 /** How long the check waits for nodes to be Ready and initialised, within the Job's deadline. */
 export const NODE_WAIT_SECONDS = 420;
@@ -159,6 +161,7 @@ export class ConnectivityCheck extends Construct {
                 image: props.clientImage ?? 'curlimages/curl:8.16.0',
                 command: ['sh', '-c', CONNECTIVITY_SCRIPT],
                 env: [
+                  { name: 'SA_DIR', value: SA_DIR },
                   { name: 'PODS_DNS_NAME', value: `nginx-pods.${ns}.svc.${domain}` },
                   { name: 'EXPECTED_PODS', value: String(REPLICAS) },
                   { name: 'SERVICE_IP', value: service.spec.clusterIp },
