@@ -117,6 +117,16 @@ export interface KubeadmClusterProps {
    */
   readonly connectivityCheck?: boolean;
   /**
+   * Also prove the cloud integration as part of the deploy, after the cluster check: a Service of
+   * type LoadBalancer whose AWS load balancer reaches the check's nginx pods, and a pod that writes
+   * and reads a file on a new EBS volume of the default StorageClass; both are deleted again, and
+   * the check waits until the load balancer and the volume are gone. It costs a few cents and adds
+   * several minutes to the deploy; it needs the connectivity check, the cloud controller manager
+   * and the EBS CSI driver.
+   * @default false
+   */
+  readonly cloudCheck?: boolean;
+  /**
    * How long the deploy waits for the API server to answer.
    * @default 15
    */

@@ -6,7 +6,7 @@ import { Annotations, Fn, ITerraformDependable, TerraformOutput, TerraformProvid
 import { Construct } from 'constructs';
 import type { Release } from '@cdktf/provider-helm/lib/release';
 import { CloudControllerManager } from './addons/cloud-controller-manager';
-import { EbsCsiDriver } from './addons/ebs-csi-driver';
+import { DEFAULT_STORAGE_CLASS, EbsCsiDriver } from './addons/ebs-csi-driver';
 import { MetricsServer } from './addons/metrics-server';
 import { ClusterWorkloads, HelmChartProps, KubernetesResourceClass, KubernetesResourceConfig } from './addons/cluster-workloads';
 import { ServiceAccountIssuer } from './addons/service-account-issuer';
@@ -294,7 +294,10 @@ export class KubeadmCluster extends Construct {
           ...this.cniInstallation.resources,
           ...this.workerPools.map((p) => p.autoScalingGroup as ITerraformDependable),
           ...(this.cloudControllerManager ? [this.cloudControllerManager.release] : []),
+          ...(props.cloudCheck && this.ebsCsiDriver ? [this.ebsCsiDriver.release] : []),
         ],
+        cloudCheck: props.cloudCheck ?? false,
+        storageClass: DEFAULT_STORAGE_CLASS,
       });
     }
 
