@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
@@ -41,8 +41,11 @@ function writePackage(bytes: Buffer, hash: string): string {
   const dir = join(tmpdir(), 'cdktf-kubeadm-cluster-cleanup', hash);
   const file = join(dir, 'cleanup.zip');
   if (!existsSync(file)) {
+    // Written beside and renamed, so that a synth running in parallel never copies half a file.
     mkdirSync(dir, { recursive: true });
-    writeFileSync(file, bytes);
+    const partial = `${file}.${process.pid}`;
+    writeFileSync(partial, bytes);
+    renameSync(partial, file);
   }
   return file;
 }
