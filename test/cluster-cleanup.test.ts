@@ -44,6 +44,11 @@ function world(overrides: Record<string, unknown> = {}) {
       { id: 'sg-other', name: 'k8s-elb-x', vpc: 'vpc-1', tags: { 'kubernetes.io/cluster/other': 'owned' } },
       { id: 'sg-untagged', name: 'k8s-elb-y', vpc: 'vpc-1', tags: {} },
     ],
+    // The cluster's nodes are gone; another cluster's run.
+    instances: [
+      { id: 'i-old', state: 'terminated', tags: { 'kubernetes.io/cluster/demo': 'owned' } },
+      { id: 'i-other', state: 'running', tags: { 'kubernetes.io/cluster/other': 'owned' } },
+    ],
     volumes: [
       { id: 'vol-1', state: 'available', tags: { 'kubernetes.io/cluster/demo': 'owned' } },
       { id: 'vol-2', state: 'in-use', tags: { 'kubernetes.io/cluster/demo': 'owned' } },
@@ -148,6 +153,13 @@ describe('the destroy-time cleanup logic', () => {
       ]),
     );
     expect(stuck.left.securityGroups).toContain('sg-elb');
+  });
+
+  test('removes nothing while the cluster still has instances (the cleanup turned off on a live cluster)', () => {
+    const live = runCleanup(world({ instances: [{ id: 'i-cp', state: 'running', tags: { 'kubernetes.io/cluster/demo': 'owned' } }, { id: 'i-w', state: 'stopped', tags: { 'kubernetes.io/cluster/demo': 'owned' } }] }));
+    expect(live.calls.filter((c) => !c.startsWith('describe_'))).toEqual([]);
+    expect(live.report).toEqual({ removed: [], gone: [], left: [{ resource: 'all', reason: "the cluster's instances are still there: i-cp, i-w", failed: false }] });
+    expect(live.left.volumes).toEqual(['vol-1', 'vol-2', 'vol-3', 'vol-4']);
   });
 
   test('the handler does nothing on create and update, and only it needs boto3', () => {

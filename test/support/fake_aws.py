@@ -24,6 +24,7 @@ class World:
         self.classic = data.get("classic", [])  # {name, vpc, tags, interfacePolls}
         self.groups = data.get("securityGroups", [])  # {id, name, vpc, tags, referencedBy: [id]}
         self.volumes = data.get("volumes", [])  # {id, state, tags}
+        self.instances = data.get("instances", [])  # {id, state, tags}
         self.vanish = set(data.get("vanishBeforeDelete", []))  # deleted by someone else meanwhile
         self.interfaces = []  # [description, polls left]
         self.calls = []
@@ -85,6 +86,11 @@ class Elb:
 class Ec2:
     def __init__(self, w):
         self.w = w
+
+    def describe_instances(self, Filters):
+        states = [f for f in Filters if f["Name"] == "instance-state-name"][0]["Values"]
+        found = [i for i in self.w.instances if i["state"] in states and _match(i["tags"], Filters)]
+        return {"Reservations": [{"Instances": [{"InstanceId": i["id"]}]} for i in found]}
 
     def describe_network_interfaces(self, Filters):
         description = [f for f in Filters if f["Name"] == "description"][0]["Values"][0]

@@ -24,6 +24,7 @@ export function cleanupPolicy(input: CleanupPolicyInput): PolicyDocument {
         Sid: 'Describe',
         Effect: 'Allow',
         Action: [
+          'ec2:DescribeInstances',
           'ec2:DescribeNetworkInterfaces',
           'ec2:DescribeSecurityGroups',
           'ec2:DescribeVolumes',

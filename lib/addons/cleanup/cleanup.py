@@ -53,6 +53,17 @@ def clean_up(clients, cluster_name, vpc_id, our_group_ids, clock=None, wait_seco
     report = {"removed": [], "gone": [], "left": []}
     deadline = clock.now() + wait_seconds
 
+    # 0. Only once the cluster's nodes are gone. Terraform also deletes the invocation (and so runs
+    #    this) when the cleanup is turned off on a live cluster: then its load balancers and the
+    #    volumes of its claims must stay.
+    alive = [i["InstanceId"] for r in _pages(clients["ec2"], "describe_instances", "Reservations", "NextToken",
+                                             Filters=[{"Name": "tag:" + tag_key, "Values": ["owned"]},
+                                                      {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}])
+             for i in r.get("Instances", [])]
+    if alive:
+        report["left"].append({"resource": "all", "reason": "the cluster's instances are still there: " + ", ".join(sorted(alive)), "failed": False})
+        return report
+
     def attempt(kind, ident, call, retry=False):
         """Runs a delete; tolerates NotFound; retries while in use (until the deadline) if asked."""
         while True:
