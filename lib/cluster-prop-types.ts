@@ -66,6 +66,7 @@ export const CLUSTER_PROP_TYPES: { readonly [K in Exclude<keyof KubeadmClusterPr
   backup: { name: 'an EtcdBackup', check: (v) => v instanceof EtcdBackup, example: 'EtcdBackup.toNewBucket()' },
   cloudControllerManager: BOOLEAN,
   ebsCsiDriver: BOOLEAN,
+  cleanUpOnDestroy: BOOLEAN,
   abandon: BOOLEAN,
 };
 

@@ -7,3 +7,5 @@ export * from './ebs-csi-policy';
 export * from './service-account-issuer';
 export * from './web-identity';
 export * from './workload-role';
+export * from './cleanup/cleanup-policy';
+export * from './cleanup/destroy-cleanup';
