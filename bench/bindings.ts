@@ -3,6 +3,7 @@
 // top of the bindings it needs. The benchmark checks that this list matches what the example loads.
 import '@cdktf/provider-aws/lib/autoscaling-group';
 import '@cdktf/provider-aws/lib/cloudformation-stack';
+import '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import '@cdktf/provider-aws/lib/data-aws-availability-zones';
 import '@cdktf/provider-aws/lib/data-aws-caller-identity';
@@ -20,6 +21,8 @@ import '@cdktf/provider-aws/lib/instance';
 import '@cdktf/provider-aws/lib/internet-gateway';
 import '@cdktf/provider-aws/lib/kms-alias';
 import '@cdktf/provider-aws/lib/kms-key';
+import '@cdktf/provider-aws/lib/lambda-function';
+import '@cdktf/provider-aws/lib/lambda-invocation';
 import '@cdktf/provider-aws/lib/launch-template';
 import '@cdktf/provider-aws/lib/nat-gateway';
 import '@cdktf/provider-aws/lib/route';

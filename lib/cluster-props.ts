@@ -170,6 +170,14 @@ export interface KubeadmClusterProps {
    */
   readonly metricsServer?: boolean;
   /**
+   * On destroy, remove what Kubernetes made in AWS for the cluster (the cloud controller manager's
+   * load balancers, target groups and security groups, the EBS driver's volumes whose claims
+   * outlived it), after the nodes are gone and before the VPC: a Lambda function that Terraform
+   * invokes, touching only resources tagged `kubernetes.io/cluster/<cluster>=owned`.
+   * @default - true when the cloud controller manager or the EBS CSI driver is installed
+   */
+  readonly cleanUpOnDestroy?: boolean;
+  /**
    * Give up the cluster's Kubernetes and Helm resources without calling its API: the stack then
    * holds none of them and carries a `removed` block (`lifecycle { destroy = false }`) for each, so
    * the next deploy forgets them and a destroy afterwards removes the AWS resources. For a cluster

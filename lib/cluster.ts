@@ -1,10 +1,12 @@
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
+import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { DataHttp } from '@cdktf/provider-http/lib/data-http';
 import { HttpProvider } from '@cdktf/provider-http/lib/provider';
 import { Annotations, Fn, ITerraformDependable, TerraformOutput, TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import type { Release } from '@cdktf/provider-helm/lib/release';
+import { DestroyCleanup } from './addons/cleanup/destroy-cleanup';
 import { CloudControllerManager } from './addons/cloud-controller-manager';
 import { DEFAULT_STORAGE_CLASS, EbsCsiDriver } from './addons/ebs-csi-driver';
 import { MetricsServer } from './addons/metrics-server';
@@ -97,6 +99,8 @@ export class KubeadmCluster extends Construct {
   public readonly ebsCsiDriver?: EbsCsiDriver;
   /** metrics-server and the approver of kubelet serving certificates, unless turned off. */
   public readonly metricsServer?: MetricsServer;
+  /** What removes Kubernetes' own AWS resources on destroy, unless turned off (see `cleanUpOnDestroy`). */
+  public readonly destroyCleanup?: DestroyCleanup;
   public readonly connectivityCheck?: ConnectivityCheck;
   /**
    * With `abandon`, the addresses of the Kubernetes and Helm resources the stack forgets (each in a
@@ -163,6 +167,22 @@ export class KubeadmCluster extends Construct {
       ...policies,
     ];
 
+    const installsCloudIntegration = (props.cloudControllerManager ?? true) || (props.ebsCsiDriver ?? false);
+    if (props.cleanUpOnDestroy ?? installsCloudIntegration) {
+      this.destroyCleanup = new DestroyCleanup(this, 'destroy-cleanup', {
+        clusterName: this.clusterName,
+        region,
+        vpcId: this.network.vpcId,
+        securityGroups: [this.securityGroups.controlPlaneSecurityGroup, this.securityGroups.workerSecurityGroup],
+        // Subnets cannot go while load balancers' interfaces are in them, nor the internet gateway
+        // (behind the public routes) while their public addresses are mapped. NAT gateways are
+        // left out, so that no node waits for one on the first deploy.
+        dependsOn: [...this.network.node.findAll().filter((c): c is Subnet => c instanceof Subnet), ...this.network.publicEgress],
+      });
+    }
+    // On destroy the nodes (and with them the cloud controller manager) go before the cleanup runs.
+    const cleanupFirst = this.destroyCleanup ? [this.destroyCleanup.invocation] : [];
+
     const caCertificate = Fn.base64encode(this.pki.clusterCa.certPem);
     // Nodes reach the API inside the VPC (the first control-plane node's fixed private IP, or the
     // internal load balancer), keeping the node security groups as the source; users and
@@ -183,7 +203,7 @@ export class KubeadmCluster extends Construct {
       instanceType: cpOptions.instanceType,
       machineImage: cpOptions.machineImage,
       rootVolume: cpOptions.rootVolume,
-      dependsOn: [...this.network.egressFor('control-plane'), ...secretsReady(this.identities.controlPlane.policies), ...(this.etcdBackups?.bootDependencies ?? [])],
+      dependsOn: [...this.network.egressFor('control-plane'), ...secretsReady(this.identities.controlPlane.policies), ...(this.etcdBackups?.bootDependencies ?? []), ...cleanupFirst],
       keyName: props.sshKeyName,
       loadBalancing: {
         vpcId: this.network.vpcId,
@@ -222,7 +242,7 @@ export class KubeadmCluster extends Construct {
           securityGroupIds: [this.securityGroups.workerSecurityGroupId],
           instanceProfileArn: this.identities.worker.instanceProfileArn,
           userData: workerUserData({ ...clusterProps, kubeletServingCertificates: metricsServer, apiServerHost, caCertificate, autoScalingGroupName: WorkerPool.groupName(this.clusterName, pool.name), launchLifecycleHook: LAUNCH_HOOK_NAME }),
-          dependsOn: [...this.network.egressFor('worker'), ...secretsReady(this.identities.worker.policies), this.upgrade.done],
+          dependsOn: [...this.network.egressFor('worker'), ...secretsReady(this.identities.worker.policies), this.upgrade.done, ...cleanupFirst],
           keyName: props.sshKeyName,
         }),
     );

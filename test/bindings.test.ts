@@ -36,6 +36,12 @@ describe('provider bindings load on use', () => {
     expect(loads(afterDefaults, 'provider-helm/lib/release')).toBe(true);
   });
 
+  test('the destroy cleanup, on by default with the cloud integration, loads the Lambda bindings; a cluster without it does not', () => {
+    for (const binding of ['provider-aws/lib/lambda-function/', 'provider-aws/lib/lambda-invocation/', 'provider-aws/lib/cloudwatch-log-group/']) {
+      expect([binding, loads(afterImport, binding), loads(afterCluster, binding), loads(afterDefaults, binding)]).toEqual([binding, false, false, true]);
+    }
+  });
+
   test('a Weave Net cluster without the cloud integration loads its own bindings and none of the other plugins or features', () => {
     expect(loads(afterCluster, 'provider-kubernetes/lib/daemon-set-v1')).toBe(true);
     expect(loads(afterCluster, 'provider-kubernetes/lib/job-v1')).toBe(true);

@@ -90,7 +90,7 @@ describe('KubeadmCluster with defaults', () => {
     // association (which does nothing on a node still in its bootstrap), never for a node's bootstrap.
     for (const resource of [template, group]) {
       expect(resource.depends_on.length).toBeGreaterThan(0);
-      expect(resource.depends_on.every((d: string) => /^(aws_route(_table_association)?|aws_ssm_parameter|aws_kms_key|aws_iam_role_policy|aws_ssm_association)\./.test(d))).toBe(true);
+      expect(resource.depends_on.every((d: string) => /^(aws_route(_table_association)?|aws_ssm_parameter|aws_kms_key|aws_iam_role_policy|aws_ssm_association|aws_lambda_invocation)\./.test(d))).toBe(true);
       expect(resource.depends_on.filter((d: string) => d.startsWith('aws_ssm_association.'))).toEqual([expect.stringContaining('kubernetes-upgrade-0')]);
     }
     // The worker's user-data reaches the API at the control plane's fixed private IP, known at synth.
@@ -405,10 +405,14 @@ describe('KubeadmCluster deploy order: nodes wait for the routes they use and no
     }
     const [groupName] = synth.resources('aws_autoscaling_group')[0];
     // Workers wait for the control plane's upgrade step by design (a no-op on a first deploy, see the
-    // upgrade tests); the routes they need themselves are what is left without it.
+    // upgrade tests), and for the destroy cleanup's invocation, which is there for the destroy order
+    // (it waits for the public routes, quicker than the NAT routes workers need anyway); the routes
+    // they need themselves are what is left without them.
     const upgradeSteps = synth.resources('aws_ssm_association').filter(([, a]) => /kubernetes-upgrade/.test(a.association_name)).map(([n]) => `aws_ssm_association.${n}`);
     expect(upgradeSteps.length).toBeGreaterThan(0);
-    const ownGraph = new Map([...graph].map(([node, edges]) => [node, new Set([...edges].filter((e) => !upgradeSteps.includes(e)))]));
+    const destroyOrder = synth.resources('aws_lambda_invocation').map(([n]) => `aws_lambda_invocation.${n}`);
+    expect(destroyOrder).toHaveLength(1);
+    const ownGraph = new Map([...graph].map(([node, edges]) => [node, new Set([...edges].filter((e) => !upgradeSteps.includes(e) && !destroyOrder.includes(e)))]));
     const workerWaits = closure(ownGraph, `aws_autoscaling_group.${groupName}`);
     const natRoutes = synth.resources('aws_route').filter(([, r]) => r.nat_gateway_id !== undefined).map(([n]) => `aws_route.${n}`);
     expect(natRoutes.length).toBeGreaterThan(0);
@@ -421,10 +425,14 @@ describe('KubeadmCluster deploy order: nodes wait for the routes they use and no
     const graph = graphOf(synth.json);
     const [groupName] = synth.resources('aws_autoscaling_group')[0];
     // Workers wait for the control plane's upgrade step by design (a no-op on a first deploy, see the
-    // upgrade tests); the routes they need themselves are what is left without it.
+    // upgrade tests), and for the destroy cleanup's invocation, which is there for the destroy order
+    // (it waits for the public routes, quicker than the NAT routes workers need anyway); the routes
+    // they need themselves are what is left without them.
     const upgradeSteps = synth.resources('aws_ssm_association').filter(([, a]) => /kubernetes-upgrade/.test(a.association_name)).map(([n]) => `aws_ssm_association.${n}`);
     expect(upgradeSteps.length).toBeGreaterThan(0);
-    const ownGraph = new Map([...graph].map(([node, edges]) => [node, new Set([...edges].filter((e) => !upgradeSteps.includes(e)))]));
+    const destroyOrder = synth.resources('aws_lambda_invocation').map(([n]) => `aws_lambda_invocation.${n}`);
+    expect(destroyOrder).toHaveLength(1);
+    const ownGraph = new Map([...graph].map(([node, edges]) => [node, new Set([...edges].filter((e) => !upgradeSteps.includes(e) && !destroyOrder.includes(e)))]));
     const workerWaits = closure(ownGraph, `aws_autoscaling_group.${groupName}`);
     expect([...workerWaits].filter((a) => igwRoute(synth.json, a))).toHaveLength(1);
     expect(synth.resources('aws_nat_gateway')).toEqual([]);

@@ -9,3 +9,5 @@ export * from './metrics-server';
 export * from './service-account-issuer';
 export * from './web-identity';
 export * from './workload-role';
+export * from './cleanup/cleanup-policy';
+export * from './cleanup/destroy-cleanup';

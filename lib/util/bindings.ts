@@ -65,4 +65,13 @@ export const bindings = {
   get DataAwsSubnet() {
     return (require('@cdktf/provider-aws/lib/data-aws-subnet') as typeof import('@cdktf/provider-aws/lib/data-aws-subnet')).DataAwsSubnet;
   },
+  get CloudwatchLogGroup() {
+    return (require('@cdktf/provider-aws/lib/cloudwatch-log-group') as typeof import('@cdktf/provider-aws/lib/cloudwatch-log-group')).CloudwatchLogGroup;
+  },
+  get LambdaFunction() {
+    return (require('@cdktf/provider-aws/lib/lambda-function') as typeof import('@cdktf/provider-aws/lib/lambda-function')).LambdaFunction;
+  },
+  get LambdaInvocation() {
+    return (require('@cdktf/provider-aws/lib/lambda-invocation') as typeof import('@cdktf/provider-aws/lib/lambda-invocation')).LambdaInvocation;
+  },
 };
