@@ -117,6 +117,16 @@ export interface KubeadmClusterProps {
    */
   readonly connectivityCheck?: boolean;
   /**
+   * Also prove the cloud integration as part of the deploy, after the cluster check: a Service of
+   * type LoadBalancer whose AWS load balancer reaches the check's nginx pods, and a pod that writes
+   * and reads a file on a new EBS volume of the default StorageClass; both are deleted again, and
+   * the check waits until the load balancer and the volume are gone. It costs a few cents and adds
+   * several minutes to the deploy; it needs the connectivity check, the cloud controller manager
+   * and the EBS CSI driver.
+   * @default false
+   */
+  readonly cloudCheck?: boolean;
+  /**
    * How long the deploy waits for the API server to answer.
    * @default 15
    */
@@ -150,6 +160,15 @@ export interface KubeadmClusterProps {
    * @default - true when the cloud controller manager is installed
    */
   readonly ebsCsiDriver?: boolean;
+  /**
+   * Install metrics-server (`kubectl top`, resource-based autoscaling) without
+   * `--kubelet-insecure-tls`: workers ask the cluster CA for their kubelet serving certificates and
+   * kubelet-csr-approver approves them after checking the node's name and addresses. It needs the
+   * cloud controller manager (which gives nodes the DNS names the approver checks) and workers in
+   * private subnets (the approver denies certificates that name public addresses).
+   * @default - true when the cloud controller manager is installed and workers are in private subnets
+   */
+  readonly metricsServer?: boolean;
   /**
    * On destroy, remove what Kubernetes made in AWS for the cluster (the cloud controller manager's
    * load balancers, target groups and security groups, the EBS driver's volumes whose claims

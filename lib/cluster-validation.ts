@@ -48,8 +48,19 @@ export function validateCluster(input: KubeadmClusterProps): ValidatedCluster {
   if (props.ebsCsiDriver === true && props.cloudControllerManager === false) {
     problems.add('ebsCsiDriver', true, 'the EBS CSI driver places volumes by the zone labels the cloud controller manager puts on nodes', 'leave cloudControllerManager on, or ebsCsiDriver off');
   }
+  if (props.metricsServer === true && props.cloudControllerManager === false) {
+    problems.add('metricsServer', true, 'kubelet serving certificates are approved for the DNS names the cloud controller manager gives nodes', 'leave cloudControllerManager on, or metricsServer off');
+  }
   if (props.connectivityCheck !== false && !pools.some((p) => p.minSize > 0)) {
     problems.add('connectivityCheck', props.connectivityCheck ?? true, 'the pod network check needs at least one worker that is always there (a pool with minSize > 0)', 'give a pool a minSize of 1 or more, or set connectivityCheck to false');
+  }
+  if (props.cloudCheck === true) {
+    if (props.connectivityCheck === false) {
+      problems.add('cloudCheck', true, 'the cloud check runs after the connectivity check and reaches its nginx pods', 'leave connectivityCheck on, or cloudCheck off');
+    }
+    if (props.cloudControllerManager === false || props.ebsCsiDriver === false) {
+      problems.add('cloudCheck', true, 'the cloud check proves the load balancers of the cloud controller manager and the volumes of the EBS CSI driver', 'leave cloudControllerManager and ebsCsiDriver on, or cloudCheck off');
+    }
   }
   if (props.apiAccessCidrs !== undefined && props.apiAccessCidrs.length === 0) {
     problems.add('apiAccessCidrs', '[]', 'Terraform talks to the API server during the deploy, so the machine running it must be let in', "list the ranges that may reach the API, this machine's included, or leave apiAccessCidrs out to admit the deploying machine");

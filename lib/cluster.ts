@@ -8,7 +8,8 @@ import { Construct } from 'constructs';
 import type { Release } from '@cdktf/provider-helm/lib/release';
 import { DestroyCleanup } from './addons/cleanup/destroy-cleanup';
 import { CloudControllerManager } from './addons/cloud-controller-manager';
-import { EbsCsiDriver } from './addons/ebs-csi-driver';
+import { DEFAULT_STORAGE_CLASS, EbsCsiDriver } from './addons/ebs-csi-driver';
+import { MetricsServer } from './addons/metrics-server';
 import { ClusterWorkloads, HelmChartProps, KubernetesResourceClass, KubernetesResourceConfig } from './addons/cluster-workloads';
 import { ServiceAccountIssuer } from './addons/service-account-issuer';
 import { JWKS_KEY } from './addons/web-identity';
@@ -44,6 +45,7 @@ import { LAUNCH_HOOK_NAME } from './nodes/lifecycle-hooks';
 import { WorkerPool } from './nodes/worker-pool';
 import { ResolvedWorkerPool } from './nodes/worker-pool-options';
 import { AddressPlan } from './plan/address-plan';
+import { ProblemList } from './plan/problems';
 import type { PolicyDocument } from './bootstrap/secrets-policies';
 import { stackProvider } from './util/providers';
 
@@ -95,6 +97,8 @@ export class KubeadmCluster extends Construct {
   public readonly cloudControllerManager?: CloudControllerManager;
   /** The EBS CSI driver and its default StorageClass, unless turned off. */
   public readonly ebsCsiDriver?: EbsCsiDriver;
+  /** metrics-server and the approver of kubelet serving certificates, unless turned off. */
+  public readonly metricsServer?: MetricsServer;
   /** What removes Kubernetes' own AWS resources on destroy, unless turned off (see `cleanUpOnDestroy`). */
   public readonly destroyCleanup?: DestroyCleanup;
   public readonly connectivityCheck?: ConnectivityCheck;
@@ -121,6 +125,7 @@ export class KubeadmCluster extends Construct {
     const cpOptions = props.controlPlane ?? {};
 
     this.network = new ClusterNetwork(this, 'network', { clusterName: this.clusterName, plan: this.plan, source: props.network });
+    const metricsServer = this.metricsServerWanted(props);
 
     this.apiAccessFromDeployer = props.apiAccessCidrs === undefined;
     const apiAccessCidrs = props.apiAccessCidrs ?? [this.deployerCidr()];
@@ -236,7 +241,7 @@ export class KubeadmCluster extends Construct {
           subnetIds: this.network.workerSubnetIds,
           securityGroupIds: [this.securityGroups.workerSecurityGroupId],
           instanceProfileArn: this.identities.worker.instanceProfileArn,
-          userData: workerUserData({ ...clusterProps, apiServerHost, caCertificate, autoScalingGroupName: WorkerPool.groupName(this.clusterName, pool.name), launchLifecycleHook: LAUNCH_HOOK_NAME }),
+          userData: workerUserData({ ...clusterProps, kubeletServingCertificates: metricsServer, apiServerHost, caCertificate, autoScalingGroupName: WorkerPool.groupName(this.clusterName, pool.name), launchLifecycleHook: LAUNCH_HOOK_NAME }),
           dependsOn: [...this.network.egressFor('worker'), ...secretsReady(this.identities.worker.policies), this.upgrade.done, ...cleanupFirst],
           keyName: props.sshKeyName,
         }),
@@ -291,6 +296,16 @@ export class KubeadmCluster extends Construct {
       dependsOn: [this.access.readiness],
     });
 
+    if (metricsServer) {
+      // Its pods run on the pod network, and the approver resolves node names through cluster DNS.
+      this.metricsServer = new MetricsServer(this, 'metrics-server', {
+        region,
+        vpcCidr: this.plan.vpcCidr,
+        workloads: this.workloads,
+        dependsOn: [...this.cniInstallation.resources, ...(this.cloudControllerManager ? [this.cloudControllerManager.release] : [])],
+      });
+    }
+
     if (props.connectivityCheck ?? true) {
       this.connectivityCheck = new ConnectivityCheck(this, 'connectivity-check', {
         kubernetesProvider: this.access.kubernetesProvider,
@@ -299,7 +314,10 @@ export class KubeadmCluster extends Construct {
           ...this.cniInstallation.resources,
           ...this.workerPools.map((p) => p.autoScalingGroup as ITerraformDependable),
           ...(this.cloudControllerManager ? [this.cloudControllerManager.release] : []),
+          ...(props.cloudCheck && this.ebsCsiDriver ? [this.ebsCsiDriver.release] : []),
         ],
+        cloudCheck: props.cloudCheck ?? false,
+        storageClass: DEFAULT_STORAGE_CLASS,
       });
     }
 
@@ -380,6 +398,22 @@ export class KubeadmCluster extends Construct {
         worker: this.securityGroups.workerSecurityGroupId,
       },
     };
+  }
+
+  /**
+   * Whether metrics-server is installed: by default when its approver can approve the workers'
+   * serving certificates, which name the DNS names the cloud controller manager gives nodes and
+   * only private addresses. Asked for with workers in public subnets, a problem (the one without
+   * the cloud controller manager is the cluster validation's).
+   */
+  private metricsServerWanted(props: KubeadmClusterProps): boolean {
+    const privateWorkers = this.network.workersInPrivateSubnets;
+    if (props.metricsServer === true && !privateWorkers) {
+      const problems = new ProblemList();
+      problems.add('metricsServer', true, 'workers in public subnets have public addresses, which the approver of kubelet serving certificates denies', 'give the network NAT gateways (NatGateways.single()) so that workers run in private subnets, or set metricsServer to false');
+      problems.throwIfAny();
+    }
+    return props.metricsServer ?? ((props.cloudControllerManager ?? true) && privateWorkers);
   }
 
   /**

@@ -31,8 +31,9 @@ describe('abandon', () => {
     const { normal, abandoned } = both((stack, abandon) => new KubeadmCluster(stack, 'cluster', { ...base, cni, abandon }));
     const expected = clusterResourceAddresses(normal.json);
     expect(expected.length).toBeGreaterThan(5);
-    // The plugin's own release, where it has one, besides the cloud controller manager's and the EBS driver's.
-    expect(expected.filter((a) => a.startsWith('helm_release.')).length).toBe(name.includes('helm') ? 3 : 2);
+    // The plugin's own release, where it has one, besides the cloud controller manager's, the EBS
+    // driver's, the kubelet certificate approver's and metrics-server's.
+    expect(expected.filter((a) => a.startsWith('helm_release.')).length).toBe(name.includes('helm') ? 5 : 4);
     expect(clusterResourceAddresses(abandoned.json)).toEqual([]);
     expect(abandoned.json.removed).toEqual(expected.map((from) => ({ from, lifecycle: { destroy: false } })));
     expect(normal.json.removed).toBeUndefined();

@@ -1,6 +1,9 @@
 import { EXAMPLES } from '../examples/synth';
 import { KubeadmCluster } from '../lib';
+import { validateCluster } from '../lib/cluster-validation';
+import { CLOUD_CHECK_SCRIPT } from '../lib/kubernetes/cloud-check-script';
 import { CONNECTIVITY_SCRIPT } from '../lib/kubernetes/connectivity-script';
+import { problemsThrownBy } from './support/problems';
 import { k8sObjectsOf, validateK8sObject } from './support/k8s-objects';
 import { synthesisedExample } from './support/example-synth';
 import { synthStack } from './support/synth';
@@ -56,7 +59,7 @@ describe('connectivity check', () => {
     const job = objects.find((o) => o.kind === 'Job')!;
     const container = job.spec.template.spec.containers[0];
     expect(container.command).toEqual(['sh', '-c', CONNECTIVITY_SCRIPT]);
-    expect(container.env.map((e: { name: string }) => e.name)).toEqual(['PODS_DNS_NAME', 'EXPECTED_PODS', 'SERVICE_IP', 'SERVICE_DNS_NAME', 'EXPECTED_NODES', 'NODE_WAIT_SECONDS', 'EGRESS_URL']);
+    expect(container.env.map((e: { name: string }) => e.name)).toEqual(['SA_DIR', 'PODS_DNS_NAME', 'EXPECTED_PODS', 'SERVICE_IP', 'SERVICE_DNS_NAME', 'EXPECTED_NODES', 'NODE_WAIT_SECONDS', 'EGRESS_URL']);
     // The control-plane node and the default pool's two workers.
     expect(container.env.find((e: { name: string }) => e.name === 'EXPECTED_NODES').value).toBe('3');
     expect(container.image).toBe('curlimages/curl:8.16.0');
@@ -64,6 +67,71 @@ describe('connectivity check', () => {
     if (hasTool('shellcheck', 'shellcheck')) {
       expect(shellcheck(`#!/bin/sh\n${CONNECTIVITY_SCRIPT}`, 'sh')).toBe('');
     }
+  });
+});
+
+describe('connectivity check with the cloud check', () => {
+  const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'], cloudCheck: true }));
+  const objects = k8sObjectsOf(synth.json).filter((o) => /connectivity-check/.test(o.metadata?.namespace ?? '') || /^kubeadm-(connectivity|cloud)-check$/.test(o.metadata?.name ?? ''));
+  const cloudJob = objects.find((o) => o.kind === 'Job' && o.metadata.name === 'cloud-check')!;
+  const env = (name: string) => cloudJob.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === name).value;
+
+  test('adds a Job, its account and what it may do: create, read and delete Services, claims and pods in its namespace, read volumes', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ClusterRole/kubeadm-cloud-check',
+      'ClusterRole/kubeadm-connectivity-check',
+      'ClusterRoleBinding/kubeadm-cloud-check',
+      'ClusterRoleBinding/kubeadm-connectivity-check',
+      'Deployment/nginx',
+      'Job/cloud-check',
+      'Job/pod-network-check',
+      'Namespace/kubeadm-connectivity-check',
+      'Role/kubeadm-cloud-check',
+      'RoleBinding/kubeadm-cloud-check',
+      'Service/nginx',
+      'Service/nginx-pods',
+      'ServiceAccount/cloud-check',
+      'ServiceAccount/node-check',
+    ]);
+    const role = objects.find((o) => o.kind === 'Role')!;
+    expect(role.metadata.namespace).toMatch(/kubernetes_namespace_v1/);
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['services', 'persistentvolumeclaims', 'pods'], verbs: ['create', 'get', 'delete'] }]);
+    const clusterRole = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name === 'kubeadm-cloud-check')!;
+    expect(clusterRole.rules).toEqual([{ apiGroups: [''], resources: ['persistentvolumes'], verbs: ['get'] }]);
+    for (const object of objects) {
+      expect(() => validateK8sObject(object)).not.toThrow();
+    }
+  });
+
+  test('runs after the pod network check and the EBS CSI driver, with the objects it creates and the script', () => {
+    const [jobKey] = synth.resources('kubernetes_job_v1').find(([, j]) => j.metadata.name === 'cloud-check')!;
+    const [networkJobKey] = synth.resources('kubernetes_job_v1').find(([, j]) => j.metadata.name === 'pod-network-check')!;
+    const [ebsKey] = synth.resources('helm_release').find(([, r]) => r.chart === 'aws-ebs-csi-driver')!;
+    const job = synth.json.resource.kubernetes_job_v1[jobKey];
+    expect(job.depends_on).toContain(`kubernetes_job_v1.${networkJobKey}`);
+    const networkJob = synth.json.resource.kubernetes_job_v1[networkJobKey];
+    expect(JSON.stringify(synth.json.resource.kubernetes_namespace_v1)).toContain(`helm_release.${ebsKey}`);
+    expect(networkJob.wait_for_completion).toBe(true);
+    expect(job.wait_for_completion).toBe(true);
+    expect(cloudJob.spec.template.spec.containers[0].command).toEqual(['sh', '-c', CLOUD_CHECK_SCRIPT]);
+    expect(JSON.parse(env('SERVICE_JSON')).spec).toMatchObject({ type: 'LoadBalancer', selector: { app: 'kubeadm-connectivity-check' } });
+    expect(JSON.parse(env('CLAIM_JSON')).spec.storageClassName).toBe('gp3');
+    expect(JSON.parse(env('POD_JSON')).spec.volumes[0].persistentVolumeClaim.claimName).toBe(env('CLAIM_NAME'));
+    // Its deadline leaves a whole second attempt, and the pod time to remove what it made when stopped.
+    const waits = Number(env('VOLUME_WAIT_SECONDS')) + Number(env('LB_WAIT_SECONDS')) + Number(env('CLEANUP_WAIT_SECONDS'));
+    expect(cloudJob.spec.activeDeadlineSeconds).toBe(2 * waits);
+    expect(cloudJob.spec.template.spec.terminationGracePeriodSeconds).toBe(Number(env('CLEANUP_WAIT_SECONDS')));
+  });
+
+  test('is off by default, and refused without what it proves', () => {
+    const plain = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] }));
+    expect(plain.resources('kubernetes_job_v1').map(([, j]) => j.metadata.name)).toEqual(['pod-network-check']);
+    const problems = (props: object) =>
+      problemsThrownBy(() => validateCluster({ clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'], cloudCheck: true, ...props })).map((p) => [p.property, p.fix]);
+    expect(problems({ connectivityCheck: false })).toEqual([['cloudCheck', 'leave connectivityCheck on, or cloudCheck off']]);
+    expect(problems({ ebsCsiDriver: false })).toEqual([['cloudCheck', 'leave cloudControllerManager and ebsCsiDriver on, or cloudCheck off']]);
+    expect(problems({ cloudControllerManager: false })).toEqual([['cloudCheck', 'leave cloudControllerManager and ebsCsiDriver on, or cloudCheck off']]);
+    expect(problems({})).toEqual([]);
   });
 });
 

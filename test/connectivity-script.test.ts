@@ -102,6 +102,12 @@ describe('connectivity check script', () => {
     expect(anonymous.output).toContain('FAILED  nodes: 1 of 2 have an AWS provider ID, 0 still wait');
   });
 
+  test('holds no Terraform template sequence: the Job reads the service account folder from SA_DIR', () => {
+    // Terraform reads "$" + "{" and "%" + "{" in any string as its own interpolation and directive.
+    expect(CONNECTIVITY_SCRIPT).not.toMatch(/[$%]\{/);
+    expect(CONNECTIVITY_SCRIPT).toContain('"$SA_DIR/token"');
+  });
+
   test('fails without egress, and when the API does not list nodes', () => {
     const closed = runCheck(make(nodeList([good(1)]), false), 1);
     expect(closed.status).not.toBe(0);

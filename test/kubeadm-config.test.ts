@@ -235,6 +235,20 @@ describe('kubeadm join documents', () => {
     expect(join.discovery.file.kubeConfigPath).toBe('/tmp/d.conf');
   });
 
+  test('a worker asks the cluster CA for its kubelet serving certificate only when told; a control-plane node never does', () => {
+    const worker = (extra: object) => joinConfiguration({ ...props, ...extra }).nodeRegistration.kubeletExtraArgs ?? [];
+    expect(worker({ kubeletServingCertificates: true })).toEqual([
+      { name: 'cloud-provider', value: 'external' },
+      { name: 'provider-id', value: PROVIDER_ID_CONFIG_PLACEHOLDER },
+      { name: 'rotate-server-certificates', value: 'true' },
+    ]);
+    expect(worker({}).map((a) => a.name)).not.toContain('rotate-server-certificates');
+    const controlPlane = joinConfiguration({ ...props, kubeletServingCertificates: true }, { controlPlaneAddress: '10.0.0.10' }).nodeRegistration.kubeletExtraArgs ?? [];
+    expect(controlPlane.map((a) => a.name)).not.toContain('rotate-server-certificates');
+    // The shared kubelet configuration (the kubelet-config ConfigMap) is left as it was.
+    expect(kubeletConfiguration({ plan })).not.toHaveProperty('serverTLSBootstrap');
+  });
+
   test('the discovery kubeconfig names the server and pins the CA file, with no credentials', () => {
     const text = renderDiscoveryKubeconfig(discoveryKubeconfig(props, '/etc/kubeadm-bootstrap/ca.crt'));
     const kubeconfig = parse(text);

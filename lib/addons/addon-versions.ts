@@ -38,3 +38,14 @@ export function addonsFor(minor: number): MinorAddons {
 export const EBS_CSI_CHART_REPOSITORY = 'https://kubernetes-sigs.github.io/aws-ebs-csi-driver';
 export const EBS_CSI_CHART = 'aws-ebs-csi-driver';
 export const EBS_CSI_CHART_VERSION = '2.64.0';
+
+/** The metrics-server chart (kubernetes-sigs/metrics-server); chart 3.13.1 runs metrics-server v0.8.1 (Kubernetes 1.31 and later). */
+export const METRICS_SERVER_CHART_REPOSITORY = 'https://kubernetes-sigs.github.io/metrics-server';
+export const METRICS_SERVER_CHART = 'metrics-server';
+export const METRICS_SERVER_CHART_VERSION = '3.13.1';
+export const METRICS_SERVER_IMAGE = { repository: 'registry.k8s.io/metrics-server/metrics-server', tag: 'v0.8.1' } as const;
+
+/** The kubelet-csr-approver chart (postfinance/kubelet-csr-approver), which approves kubelet serving certificates. */
+export const KUBELET_CSR_APPROVER_CHART_REPOSITORY = 'https://postfinance.github.io/kubelet-csr-approver';
+export const KUBELET_CSR_APPROVER_CHART = 'kubelet-csr-approver';
+export const KUBELET_CSR_APPROVER_CHART_VERSION = '1.2.14';

@@ -4,6 +4,8 @@ export * from './cloud-controller-manager';
 export * from './cluster-workloads';
 export * from './ebs-csi-driver';
 export * from './ebs-csi-policy';
+export * from './kubelet-csr-approver';
+export * from './metrics-server';
 export * from './service-account-issuer';
 export * from './web-identity';
 export * from './workload-role';

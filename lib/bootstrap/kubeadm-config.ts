@@ -189,6 +189,14 @@ export interface ClusterEndpointProps {
    * @default true
    */
   readonly externalCloudProvider?: boolean;
+  /**
+   * Whether a worker's kubelet asks the cluster CA for its serving certificate
+   * (`rotate-server-certificates`, the flag of `serverTLSBootstrap`), which an approver in the
+   * cluster must approve, instead of signing its own. Only for workers without public addresses:
+   * the approver denies certificates that name them. Control-plane nodes keep their own.
+   * @default false
+   */
+  readonly kubeletServingCertificates?: boolean;
 }
 
 /** What the control plane's kubeadm documents are made from. */
@@ -449,7 +457,11 @@ export function joinConfiguration(props: ClusterEndpointProps, options: JoinOpti
     kind: 'JoinConfiguration',
     nodeRegistration: {
       criSocket: CONTAINERD_CRI_SOCKET,
-      kubeletExtraArgs: [...(address !== undefined ? nodeIpArgs(address) : []), ...cloudProviderKubeletArgs(props)],
+      kubeletExtraArgs: [
+        ...(address !== undefined ? nodeIpArgs(address) : []),
+        ...cloudProviderKubeletArgs(props),
+        ...(address === undefined && props.kubeletServingCertificates === true ? [{ name: 'rotate-server-certificates', value: 'true' }] : []),
+      ],
     },
     discovery: {
       file: { kubeConfigPath: options.discoveryKubeconfigPath ?? DISCOVERY_KUBECONFIG_PATH },

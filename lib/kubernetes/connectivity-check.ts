@@ -3,6 +3,8 @@ import type { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { bindings } from '../util/bindings';
+import { cloudCheckObjects, LOAD_BALANCER_SERVICE_NAME, VOLUME_CLAIM_NAME, VOLUME_POD_NAME } from './cloud-check-objects';
+import { CLOUD_CHECK_SCRIPT } from './cloud-check-script';
 import { CONNECTIVITY_SCRIPT } from './connectivity-script';
 
 export interface ConnectivityCheckProps {
@@ -45,9 +47,26 @@ export interface ConnectivityCheckProps {
    * @default 'cluster.local'
    */
   readonly clusterDomain?: string;
+  /**
+   * Also prove the cloud integration, after the pod network: a second Job creates a Service of
+   * type LoadBalancer in front of the nginx pods and reaches nginx through the AWS load balancer's
+   * host name, has a pod write and read a file on a new EBS volume of `storageClass`, and deletes
+   * both again, waiting until the load balancer and the volume are gone.
+   * @default false
+   */
+  readonly cloudCheck?: boolean;
+  /**
+   * The StorageClass the cloud check's volume claim asks for.
+   * @default 'gp3'
+   */
+  readonly storageClass?: string;
 }
 
 const APP_LABEL = 'kubeadm-connectivity-check';
+/** Where a pod finds its service account's token and CA. */
+const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** How long the cloud check waits for the volume, the load balancer, and their removal. */
+export const CLOUD_CHECK_WAIT_SECONDS = { volume: 300, loadBalancer: 420, cleanup: 300 } as const;
 const REPLICAS = 2;
 /** How long the check waits for nodes to be Ready and initialised, within the Job's deadline. */
 export const NODE_WAIT_SECONDS = 420;
@@ -64,6 +83,8 @@ const CONTROL_PLANE_TOLERATION = { key: 'node-role.kubernetes.io/control-plane',
  */
 export class ConnectivityCheck extends Construct {
   public readonly job: JobV1;
+  /** The cloud check's Job, with `cloudCheck`. */
+  public readonly cloudJob?: JobV1;
 
   constructor(scope: Construct, id: string, props: ConnectivityCheckProps) {
     super(scope, id);
@@ -159,6 +180,7 @@ export class ConnectivityCheck extends Construct {
                 image: props.clientImage ?? 'curlimages/curl:8.16.0',
                 command: ['sh', '-c', CONNECTIVITY_SCRIPT],
                 env: [
+                  { name: 'SA_DIR', value: SA_DIR },
                   { name: 'PODS_DNS_NAME', value: `nginx-pods.${ns}.svc.${domain}` },
                   { name: 'EXPECTED_PODS', value: String(REPLICAS) },
                   { name: 'SERVICE_IP', value: service.spec.clusterIp },
@@ -175,6 +197,92 @@ export class ConnectivityCheck extends Construct {
       },
       waitForCompletion: true,
       timeouts: { create: timeout, update: timeout },
+    });
+
+    if (props.cloudCheck) {
+      this.cloudJob = this.addCloudCheck({ ...props, namespace: ns, labels, image: props.clientImage ?? 'curlimages/curl:8.16.0', serverImage: props.serverImage ?? 'nginx:1.29-alpine', timeout });
+    }
+  }
+
+  /**
+   * The cloud check's Job and what it may do: create, read and delete Services, claims and pods in
+   * the check's namespace, and read PersistentVolumes (to see the volume go). It runs after the
+   * pod network check, whose nginx pods the load balancer reaches.
+   */
+  private addCloudCheck(props: ConnectivityCheckProps & { namespace: string; labels: Record<string, string>; image: string; serverImage: string; timeout: string }): JobV1 {
+    const { ClusterRoleBindingV1, ClusterRoleV1, JobV1, RoleBindingV1, RoleV1, ServiceAccountV1 } = bindings;
+    const provider = props.kubernetesProvider;
+    const labels = { app: 'kubeadm-cloud-check' };
+    const account = new ServiceAccountV1(this, 'cloud-account', {
+      provider,
+      metadata: { name: 'cloud-check', namespace: props.namespace, labels },
+      automountServiceAccountToken: true,
+    });
+    const role = new RoleV1(this, 'cloud-role', {
+      provider,
+      metadata: { name: 'kubeadm-cloud-check', namespace: props.namespace, labels },
+      rule: [{ apiGroups: [''], resources: ['services', 'persistentvolumeclaims', 'pods'], verbs: ['create', 'get', 'delete'] }],
+    });
+    const binding = new RoleBindingV1(this, 'cloud-role-binding', {
+      provider,
+      metadata: { name: 'kubeadm-cloud-check', namespace: props.namespace, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name },
+      subject: [{ kind: 'ServiceAccount', name: account.metadata.name, namespace: props.namespace }],
+    });
+    const volumeReader = new ClusterRoleV1(this, 'volume-reader', {
+      provider,
+      metadata: { name: 'kubeadm-cloud-check', labels },
+      rule: [{ apiGroups: [''], resources: ['persistentvolumes'], verbs: ['get'] }],
+    });
+    const volumeReaderBinding = new ClusterRoleBindingV1(this, 'volume-reader-binding', {
+      provider,
+      metadata: { name: 'kubeadm-cloud-check', labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: volumeReader.metadata.name },
+      subject: [{ kind: 'ServiceAccount', name: account.metadata.name, namespace: props.namespace }],
+    });
+    const objects = cloudCheckObjects({ serverLabels: props.labels, serverPortName: 'http', storageClass: props.storageClass ?? 'gp3', image: props.serverImage });
+    const waits = CLOUD_CHECK_WAIT_SECONDS;
+    return new JobV1(this, 'cloud-check', {
+      provider,
+      dependsOn: [this.job, binding, volumeReaderBinding],
+      metadata: { name: 'cloud-check', namespace: props.namespace, labels },
+      spec: {
+        backoffLimit: 1,
+        activeDeadlineSeconds: 2 * (waits.volume + waits.loadBalancer + waits.cleanup),
+        template: {
+          metadata: { labels: { app: 'kubeadm-cloud-check-client' } },
+          spec: {
+            restartPolicy: 'Never',
+            serviceAccountName: account.metadata.name,
+            // Time to delete the load balancer and the volume when the deadline stops it.
+            terminationGracePeriodSeconds: waits.cleanup,
+            toleration: [CONTROL_PLANE_TOLERATION],
+            container: [
+              {
+                name: 'check',
+                image: props.image,
+                command: ['sh', '-c', CLOUD_CHECK_SCRIPT],
+                env: [
+                  { name: 'SA_DIR', value: SA_DIR },
+                  { name: 'NAMESPACE', value: props.namespace },
+                  { name: 'SERVICE_NAME', value: LOAD_BALANCER_SERVICE_NAME },
+                  { name: 'CLAIM_NAME', value: VOLUME_CLAIM_NAME },
+                  { name: 'POD_NAME', value: VOLUME_POD_NAME },
+                  { name: 'SERVICE_JSON', value: JSON.stringify(objects.service) },
+                  { name: 'CLAIM_JSON', value: JSON.stringify(objects.claim) },
+                  { name: 'POD_JSON', value: JSON.stringify(objects.pod) },
+                  { name: 'VOLUME_WAIT_SECONDS', value: String(waits.volume) },
+                  { name: 'LB_WAIT_SECONDS', value: String(waits.loadBalancer) },
+                  { name: 'CLEANUP_WAIT_SECONDS', value: String(waits.cleanup) },
+                ],
+                terminationMessagePolicy: 'FallbackToLogsOnError',
+              },
+            ],
+          },
+        },
+      },
+      waitForCompletion: true,
+      timeouts: { create: '40m', update: '40m' },
     });
   }
 }

@@ -6,11 +6,12 @@
  * - the pod network: every nginx pod by its pod IP, found through a headless Service, then the
  *   Service by its cluster IP and by DNS name;
  * - egress: a pod reaches `EGRESS_URL` on the internet.
+ * It reads the service account's token and CA from `SA_DIR`. The script holds no `$\{` or `%\{`:
+ * Terraform would read them as its own template sequences.
  * Kept apart from the construct so that tests can run it, and shellcheck, on exactly what the Job runs.
  */
 export const CONNECTIVITY_SCRIPT = `set -eu
 failed=0
-SA_DIR=\${SA_DIR:-/var/run/secrets/kubernetes.io/serviceaccount}
 check() {
   if wget -q -T 5 -O /dev/null "http://$2/"; then
     echo "ok      $1 http://$2/"

@@ -158,7 +158,7 @@ const FIELD_NAMES: Readonly<Record<string, string>> = {
   // deployments, jobs, services
   replicas: 'replicas', backoff_limit: 'backoffLimit', active_deadline_seconds: 'activeDeadlineSeconds',
   pod_anti_affinity: 'podAntiAffinity', topology_key: 'topologyKey', label_selector: 'labelSelector',
-  termination_message_policy: 'terminationMessagePolicy',
+  termination_message_policy: 'terminationMessagePolicy', termination_grace_period_seconds: 'terminationGracePeriodSeconds',
   target_port: 'targetPort', cluster_ip: 'clusterIP',
 };
 
