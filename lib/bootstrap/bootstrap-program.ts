@@ -2,7 +2,7 @@ import { CONTAINERD_CRI_SOCKET, ENCRYPTION_CONFIG_PATH, JOIN_TOKEN_CONFIG_PLACEH
 import { KubernetesVersion } from './kubernetes-version';
 import { ContainerdPackageSource } from './kubernetes-version';
 import { DOCKER_APT_REPOSITORY, heldPackages, nodePackageSpecs } from './node-packages';
-import { ProgramSetting, renderNodeProgram } from './node-program';
+import { ProgramSetting, renderNodeProgram, SHARED_FUNCTIONS } from './node-program';
 import { oneshotService, UnitFile } from './systemd';
 
 /** Where the bootstrap program is installed on each node. */
@@ -149,16 +149,7 @@ phase() {
   log "phase $name: done"
 }
 
-apt_get() {
-  local i
-  # The lock timeout waits out unattended-upgrades, which often runs right after boot.
-  for i in 1 2 3 4 5; do
-    apt-get -qy -o DPkg::Lock::Timeout=300 "$@" && return 0
-    log "apt-get $1 failed ($i of 5)"
-    sleep 10
-  done
-  return 1
-}
+${SHARED_FUNCTIONS.aptGet}
 
 fetch_url() { curl -fsSL --retry 5 --retry-connrefused -o "$2" "$1"; }
 
@@ -441,8 +432,7 @@ publish_issuer_keys() {
   "$ISSUER_KEYS_PROGRAM"
 }
 
-# The Node's name as kubeadm registered it: the host name, in lower case.
-node_name() { hostname | tr '[:upper:]' '[:lower:]'; }
+${SHARED_FUNCTIONS.nodeName}
 
 # A worker has only the kubelet's own credentials (kubelet.conf); the Node authorizer lets a node
 # read Node objects, so it can see its own Ready condition.

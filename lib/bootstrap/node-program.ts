@@ -60,6 +60,24 @@ imds() {
 }
 `;
 
+/**
+ * Bash functions some programs share, placed into a program's body where it needs them.
+ * `apt_get` retries apt five times; its lock timeout waits out unattended-upgrades, which often
+ * runs right after boot. `node_name` is the Node's name as kubeadm registers it.
+ */
+export const SHARED_FUNCTIONS = {
+  aptGet: `apt_get() {
+  local i
+  for i in 1 2 3 4 5; do
+    apt-get -qy -o DPkg::Lock::Timeout=300 "$@" && return 0
+    log "apt-get $1 failed ($i of 5)"
+    sleep 10
+  done
+  return 1
+}`,
+  nodeName: "node_name() { hostname | tr '[:upper:]' '[:lower:]'; }",
+} as const;
+
 /** Settings every program gets, before its own. */
 export const COMMON_SETTINGS: { readonly imdsUrl: string } = {
   /** Instance metadata service; tests point it elsewhere. */

@@ -1,7 +1,7 @@
 import { PHASE_MARKER_DIR } from '../bootstrap/bootstrap-program';
 import { ContainerdPackageSource, KubernetesVersion } from '../bootstrap/kubernetes-version';
 import { containerdConfig, DOCKER_APT_REPOSITORY, packagesFor } from '../bootstrap/node-packages';
-import { ProgramSetting, renderNodeProgram } from '../bootstrap/node-program';
+import { ProgramSetting, renderNodeProgram, SHARED_FUNCTIONS } from '../bootstrap/node-program';
 
 /** Where the upgrade logs on each control-plane node (also to the SSM command's output). */
 export const UPGRADE_LOG_PATH = '/var/log/kubeadm-upgrade.log';
@@ -45,17 +45,9 @@ case "$MODE" in
   *) fail "usage: $PROGRAM apply|node (apply on the first control-plane node, node on the others)" ;;
 esac
 
-apt_get() {
-  local i
-  for i in 1 2 3 4 5; do
-    apt-get -qy -o DPkg::Lock::Timeout=300 "$@" && return 0
-    log "apt-get $1 failed ($i of 5)"
-    sleep 10
-  done
-  return 1
-}
+${SHARED_FUNCTIONS.aptGet}
 
-node_name() { hostname | tr '[:upper:]' '[:lower:]'; }
+${SHARED_FUNCTIONS.nodeName}
 k() { kubectl --kubeconfig "$ADMIN_CONF" --request-timeout=30s "$@"; }
 current_version() { kubelet --version | sed -n 's/^Kubernetes v//p'; }
 minor_of() { printf '%s' "$1" | cut -d. -f2; }
