@@ -381,6 +381,21 @@ describe('KubeadmCluster deploy order: nodes wait for the routes they use and no
     return seen;
   }
 
+  /**
+   * What a worker group waits for itself. Workers wait for the control plane's upgrade step by
+   * design (a no-op on a first deploy, see the upgrade tests), and for the destroy cleanup's
+   * invocation, which is there for the destroy order (it waits for the public routes, quicker than
+   * the NAT routes workers need anyway); the routes they need themselves are what is left without them.
+   */
+  function ownWaitsOfWorkers(synth: ReturnType<typeof synthStack>, graph: Map<string, Set<string>>, groupName: string): Set<string> {
+    const upgradeSteps = synth.resources('aws_ssm_association').filter(([, a]) => /kubernetes-upgrade/.test(a.association_name)).map(([n]) => `aws_ssm_association.${n}`);
+    expect(upgradeSteps.length).toBeGreaterThan(0);
+    const destroyOrder = synth.resources('aws_lambda_invocation').map(([n]) => `aws_lambda_invocation.${n}`);
+    expect(destroyOrder).toHaveLength(1);
+    const ownGraph = new Map([...graph].map(([node, edges]) => [node, new Set([...edges].filter((e) => !upgradeSteps.includes(e) && !destroyOrder.includes(e)))]));
+    return closure(ownGraph, `aws_autoscaling_group.${groupName}`);
+  }
+
   const natRoute = (json: any, address: string) => address.startsWith('aws_route.') && json.resource.aws_route[address.slice('aws_route.'.length)].nat_gateway_id !== undefined;
   const igwRoute = (json: any, address: string) => address.startsWith('aws_route.') && json.resource.aws_route[address.slice('aws_route.'.length)].gateway_id !== undefined;
 
@@ -404,16 +419,7 @@ describe('KubeadmCluster deploy order: nodes wait for the routes they use and no
       expect([...waits].filter((a) => a.startsWith('aws_nat_gateway.') || natRoute(synth.json, a) || natEips.includes(a))).toEqual([]);
     }
     const [groupName] = synth.resources('aws_autoscaling_group')[0];
-    // Workers wait for the control plane's upgrade step by design (a no-op on a first deploy, see the
-    // upgrade tests), and for the destroy cleanup's invocation, which is there for the destroy order
-    // (it waits for the public routes, quicker than the NAT routes workers need anyway); the routes
-    // they need themselves are what is left without them.
-    const upgradeSteps = synth.resources('aws_ssm_association').filter(([, a]) => /kubernetes-upgrade/.test(a.association_name)).map(([n]) => `aws_ssm_association.${n}`);
-    expect(upgradeSteps.length).toBeGreaterThan(0);
-    const destroyOrder = synth.resources('aws_lambda_invocation').map(([n]) => `aws_lambda_invocation.${n}`);
-    expect(destroyOrder).toHaveLength(1);
-    const ownGraph = new Map([...graph].map(([node, edges]) => [node, new Set([...edges].filter((e) => !upgradeSteps.includes(e) && !destroyOrder.includes(e)))]));
-    const workerWaits = closure(ownGraph, `aws_autoscaling_group.${groupName}`);
+    const workerWaits = ownWaitsOfWorkers(synth, graph, groupName);
     const natRoutes = synth.resources('aws_route').filter(([, r]) => r.nat_gateway_id !== undefined).map(([n]) => `aws_route.${n}`);
     expect(natRoutes.length).toBeGreaterThan(0);
     expect([...workerWaits].filter((a) => natRoute(synth.json, a)).sort()).toEqual(natRoutes.sort());
@@ -424,16 +430,7 @@ describe('KubeadmCluster deploy order: nodes wait for the routes they use and no
     const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { ...base, network: ClusterNetworkSource.newVpc({ natGateways: NatGateways.none() }) }));
     const graph = graphOf(synth.json);
     const [groupName] = synth.resources('aws_autoscaling_group')[0];
-    // Workers wait for the control plane's upgrade step by design (a no-op on a first deploy, see the
-    // upgrade tests), and for the destroy cleanup's invocation, which is there for the destroy order
-    // (it waits for the public routes, quicker than the NAT routes workers need anyway); the routes
-    // they need themselves are what is left without them.
-    const upgradeSteps = synth.resources('aws_ssm_association').filter(([, a]) => /kubernetes-upgrade/.test(a.association_name)).map(([n]) => `aws_ssm_association.${n}`);
-    expect(upgradeSteps.length).toBeGreaterThan(0);
-    const destroyOrder = synth.resources('aws_lambda_invocation').map(([n]) => `aws_lambda_invocation.${n}`);
-    expect(destroyOrder).toHaveLength(1);
-    const ownGraph = new Map([...graph].map(([node, edges]) => [node, new Set([...edges].filter((e) => !upgradeSteps.includes(e) && !destroyOrder.includes(e)))]));
-    const workerWaits = closure(ownGraph, `aws_autoscaling_group.${groupName}`);
+    const workerWaits = ownWaitsOfWorkers(synth, graph, groupName);
     expect([...workerWaits].filter((a) => igwRoute(synth.json, a))).toHaveLength(1);
     expect(synth.resources('aws_nat_gateway')).toEqual([]);
   });
