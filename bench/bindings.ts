@@ -3,6 +3,8 @@
 // top of the bindings it needs. The benchmark checks that this list matches what the example loads.
 import '@cdktf/provider-aws/lib/autoscaling-group';
 import '@cdktf/provider-aws/lib/cloudformation-stack';
+import '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import '@cdktf/provider-aws/lib/data-aws-availability-zones';
@@ -37,6 +39,8 @@ import '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import '@cdktf/provider-aws/lib/s3-object';
 import '@cdktf/provider-aws/lib/security-group';
+import '@cdktf/provider-aws/lib/sqs-queue';
+import '@cdktf/provider-aws/lib/sqs-queue-policy';
 import '@cdktf/provider-aws/lib/ssm-association';
 import '@cdktf/provider-aws/lib/ssm-document';
 import '@cdktf/provider-aws/lib/ssm-parameter';

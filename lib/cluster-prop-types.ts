@@ -68,6 +68,7 @@ export const CLUSTER_PROP_TYPES: { readonly [K in Exclude<keyof KubeadmClusterPr
   cloudControllerManager: BOOLEAN,
   ebsCsiDriver: BOOLEAN,
   metricsServer: BOOLEAN,
+  nodeTerminationHandler: BOOLEAN,
   cleanUpOnDestroy: BOOLEAN,
   abandon: BOOLEAN,
 };

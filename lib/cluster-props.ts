@@ -170,6 +170,15 @@ export interface KubeadmClusterProps {
    */
   readonly metricsServer?: boolean;
   /**
+   * Drain nodes before they go: aws-node-termination-handler in queue mode, with an SQS queue fed
+   * by EventBridge (worker groups' termination hooks, Spot interruptions and rebalance
+   * recommendations, stopping instances, scheduled maintenance), running on the control plane as
+   * its own role by web identity. Without it a worker group still holds a terminating instance for
+   * its hook's five minutes, but nothing drains it.
+   * @default true
+   */
+  readonly nodeTerminationHandler?: boolean;
+  /**
    * On destroy, remove what Kubernetes made in AWS for the cluster (the cloud controller manager's
    * load balancers, target groups and security groups, the EBS driver's volumes whose claims
    * outlived it), after the nodes are gone and before the VPC: a Lambda function that Terraform

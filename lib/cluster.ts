@@ -10,6 +10,7 @@ import { DestroyCleanup } from './addons/cleanup/destroy-cleanup';
 import { CloudControllerManager } from './addons/cloud-controller-manager';
 import { DEFAULT_STORAGE_CLASS, EbsCsiDriver } from './addons/ebs-csi-driver';
 import { MetricsServer } from './addons/metrics-server';
+import { NodeTerminationHandler } from './addons/node-termination-handler';
 import { ClusterWorkloads, HelmChartProps, KubernetesResourceClass, KubernetesResourceConfig } from './addons/cluster-workloads';
 import { ServiceAccountIssuer } from './addons/service-account-issuer';
 import { JWKS_KEY } from './addons/web-identity';
@@ -30,6 +31,7 @@ import { ClusterNetwork } from './network/cluster-network';
 import { ClusterNodeIdentities } from './network/node-identity';
 import { API_SERVER_PORT } from './network/ports';
 import { ClusterSecurityGroups } from './network/security-groups';
+import { terminationHandlerTagKey } from './network/tags';
 import { NETWORK_DESCRIPTION_KIND, NetworkDescription } from './network-description';
 import { addIssuerKeysPublication } from './operations/issuer-keys';
 import { addJoinTokenRotation, JoinTokenRotation } from './operations/join-token-rotation';
@@ -99,6 +101,8 @@ export class KubeadmCluster extends Construct {
   public readonly ebsCsiDriver?: EbsCsiDriver;
   /** metrics-server and the approver of kubelet serving certificates, unless turned off. */
   public readonly metricsServer?: MetricsServer;
+  /** Drains nodes before they go (with `nodeTerminationHandler`). */
+  public readonly nodeTerminationHandler?: NodeTerminationHandler;
   /** What removes Kubernetes' own AWS resources on destroy, unless turned off (see `cleanUpOnDestroy`). */
   public readonly destroyCleanup?: DestroyCleanup;
   public readonly connectivityCheck?: ConnectivityCheck;
@@ -306,6 +310,21 @@ export class KubeadmCluster extends Construct {
       });
     }
 
+    if (props.nodeTerminationHandler ?? true) {
+      this.nodeTerminationHandler = new NodeTerminationHandler(this, 'node-termination-handler', {
+        clusterName: this.clusterName,
+        region,
+        issuer: this.serviceAccountIssuer,
+        workloads: this.workloads,
+        groupNames: this.pools.map((pool) => WorkerPool.groupName(this.clusterName, pool.name)),
+        groupArns: this.workerGroupArns(region),
+        managedTag: terminationHandlerTagKey(this.clusterName),
+        controlPlaneCount: this.plan.controlPlaneCount,
+        // Its pods reach AWS through the pod network, and are scheduled once nodes are initialised.
+        dependsOn: [...this.cniInstallation.resources, ...(this.cloudControllerManager ? [this.cloudControllerManager.release] : [])],
+      });
+    }
+
     if (props.connectivityCheck ?? true) {
       this.connectivityCheck = new ConnectivityCheck(this, 'connectivity-check', {
         kubernetesProvider: this.access.kubernetesProvider,
@@ -423,8 +442,7 @@ export class KubeadmCluster extends Construct {
    * statement names the cluster's groups and no other.
    */
   private instanceHealthPolicy(region: string): PolicyDocument {
-    const account = new DataAwsCallerIdentity(this, 'account').accountId;
-    const groups = this.pools.map((pool) => `arn:${this.identities.partition}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/${WorkerPool.groupName(this.clusterName, pool.name)}`);
+    const groups = this.workerGroupArns(region);
     return {
       Version: '2012-10-17',
       Statement: [
@@ -432,6 +450,12 @@ export class KubeadmCluster extends Construct {
         { Sid: 'ReportReadyWorker', Effect: 'Allow', Action: ['autoscaling:CompleteLifecycleAction'], Resource: groups },
       ],
     };
+  }
+
+  /** ARNs of the cluster's worker groups. Group ARNs carry a random id, so they are matched by name. */
+  private workerGroupArns(region: string): string[] {
+    const account = ((this.node.tryFindChild('account') as DataAwsCallerIdentity | undefined) ?? new DataAwsCallerIdentity(this, 'account')).accountId;
+    return this.pools.map((pool) => `arn:${this.identities.partition}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/${WorkerPool.groupName(this.clusterName, pool.name)}`);
   }
 
   /**

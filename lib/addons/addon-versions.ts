@@ -49,3 +49,9 @@ export const METRICS_SERVER_IMAGE = { repository: 'registry.k8s.io/metrics-serve
 export const KUBELET_CSR_APPROVER_CHART_REPOSITORY = 'https://postfinance.github.io/kubelet-csr-approver';
 export const KUBELET_CSR_APPROVER_CHART = 'kubelet-csr-approver';
 export const KUBELET_CSR_APPROVER_CHART_VERSION = '1.2.14';
+
+/**
+ * aws-node-termination-handler v1.25.6, the app of its latest chart (0.27.6), from the project's
+ * public ECR gallery. The cluster builds its Deployment itself, so the image is pinned here.
+ */
+export const NTH_IMAGE = 'public.ecr.aws/aws-ec2/aws-node-termination-handler:v1.25.6';

@@ -45,7 +45,7 @@ export function openIdConfiguration(issuerUrl: string): OpenIdConfiguration {
 export interface PrincipalStatement {
   readonly Sid: string;
   readonly Effect: 'Allow' | 'Deny';
-  readonly Principal: '*' | { readonly Federated: string } | { readonly AWS: string };
+  readonly Principal: '*' | { readonly Federated: string } | { readonly AWS: string } | { readonly Service: string };
   readonly Action: string | readonly string[];
   readonly Resource?: string | readonly string[];
   readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;

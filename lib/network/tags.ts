@@ -29,3 +29,13 @@ export const INTERNAL_ELB_SUBNET_TAG: Readonly<Record<string, string>> = { 'kube
 export function nodeRoleTagKey(clusterName: string): string {
   return `cdktf-kubeadm-cluster/${clusterName}`;
 }
+
+/**
+ * Key of the tag that hands an instance to the cluster's termination handler, which drains only
+ * instances carrying it. Worker groups put it on their instances; control-plane nodes go only by
+ * an operator's hand and come back from a stop still cordoned if they were drained, so they never
+ * carry it.
+ */
+export function terminationHandlerTagKey(clusterName: string): string {
+  return `cdktf-kubeadm-cluster/${clusterName}/termination-handler`;
+}

@@ -17,9 +17,9 @@ export const LAUNCH_HOOK_NAME = 'node-ready';
 export const LAUNCH_HEARTBEAT_SECONDS = 3600;
 
 /**
- * Holds an instance that is being terminated for a bounded time, then lets it go (CONTINUE).
- * Draining on this hook comes with a termination handler; until then it is a bounded grace for
- * the pods on the node.
+ * Holds an instance that is being terminated for a bounded time, then lets it go (CONTINUE). The
+ * cluster's termination handler hears of it through EventBridge, drains the node and completes
+ * the hook; without the handler it is a bounded grace for the pods on the node.
  */
 export const TERMINATION_HOOK_NAME = 'node-terminating';
 export const TERMINATION_HEARTBEAT_SECONDS = 300;

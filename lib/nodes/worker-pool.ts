@@ -3,7 +3,7 @@ import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { Fn, ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { launchTemplateRootBlockDevice, NODE_METADATA_OPTIONS, POD_REACHABLE_METADATA_OPTIONS } from '../network/instance-hardening';
-import { clusterTagKey, nodeRoleTagKey, ownedResourceTags } from '../network/tags';
+import { clusterTagKey, nodeRoleTagKey, ownedResourceTags, terminationHandlerTagKey } from '../network/tags';
 import { terraformText } from '../util/terraform-text';
 import { architectureOf } from './architecture';
 import { LAUNCH_HEARTBEAT_SECONDS, LAUNCH_HOOK_NAME, TERMINATION_HEARTBEAT_SECONDS, TERMINATION_HOOK_NAME, WAIT_FOR_CAPACITY_TIMEOUT } from './lifecycle-hooks';
@@ -110,6 +110,8 @@ export class WorkerPool extends Construct {
       tag: [
         { key: 'Name', value: name, propagateAtLaunch: true },
         { key: clusterTagKey(clusterName), value: 'owned', propagateAtLaunch: true },
+        // On the group, not the launch template: groups of an earlier release get it without a roll.
+        { key: terminationHandlerTagKey(clusterName), value: 'drain', propagateAtLaunch: true },
       ],
       // desiredSize is the size the group starts with. Afterwards the group's size is the
       // operators' (or an autoscaler's) to set; a later deploy must not undo it.

@@ -155,6 +155,8 @@ const FIELD_NAMES: Readonly<Record<string, string>> = {
   allow_privilege_escalation: 'allowPrivilegeEscalation', read_only_root_filesystem: 'readOnlyRootFilesystem', run_as_non_root: 'runAsNonRoot',
   volume_mount: 'volumeMounts', mount_path: 'mountPath', read_only: 'readOnly', sub_path: 'subPath', mount_propagation: 'mountPropagation',
   host_path: 'hostPath', config_map: 'configMap', empty_dir: 'emptyDir',
+  projected: 'projected', sources: 'sources', service_account_token: 'serviceAccountToken', audience: 'audience', expiration_seconds: 'expirationSeconds',
+  fs_group: 'fsGroup', run_as_user: 'runAsUser', run_as_group: 'runAsGroup',
   // deployments, jobs, services
   replicas: 'replicas', backoff_limit: 'backoffLimit', active_deadline_seconds: 'activeDeadlineSeconds',
   pod_anti_affinity: 'podAntiAffinity', topology_key: 'topologyKey', label_selector: 'labelSelector',
@@ -163,7 +165,10 @@ const FIELD_NAMES: Readonly<Record<string, string>> = {
 };
 
 /** Blocks the provider types as a list of one that Kubernetes holds as a single object. */
-const SINGLE_BLOCKS = new Set(['label_selector']);
+const SINGLE_BLOCKS = new Set(['label_selector', 'projected']);
+
+/** Attributes the provider types as strings and sends as integers. */
+const INTEGER_STRINGS = new Set(['fs_group', 'run_as_user', 'run_as_group']);
 
 /** Attributes whose value is a map of free keys (copied as is, keys untouched). */
 const MAPS = new Set(['labels', 'annotations', 'match_labels', 'node_selector', 'requests', 'limits']);
@@ -181,6 +186,9 @@ function convertValue(key: string, value: Json, path: string): Json {
   }
   if (SINGLE_BLOCKS.has(key) && Array.isArray(value) && value.length === 1) {
     return convertBlock(value[0], `${path}[0]`);
+  }
+  if (INTEGER_STRINGS.has(key) && typeof value === 'string') {
+    return Number(value);
   }
   if (key === 'replicas' && typeof value === 'string') {
     return Number(value);
