@@ -278,6 +278,11 @@ describe('node termination handler options', () => {
     expect(deployment.spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey).toBe('kubernetes.io/hostname');
   });
 
+  test('a Spot pool replaces instances at risk of interruption before they are reclaimed; an on-demand pool does not', () => {
+    const groups = Object.values<{ name: string; capacity_rebalance?: boolean }>(synthesisedExample('ha-cilium').json.resource.aws_autoscaling_group);
+    expect(Object.fromEntries(groups.map((g) => [g.name, g.capacity_rebalance]))).toEqual({ 'ha-cilium-general': undefined, 'ha-cilium-spot': true });
+  });
+
   test('nodeTerminationHandler: false leaves out the queue, rules, role and Deployment, and keeps the hooks', () => {
     const { json } = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { clusterName: 'demo', apiAccessCidrs: ['192.0.2.0/24'], nodeTerminationHandler: false }));
     expect(json.resource.aws_sqs_queue).toBeUndefined();

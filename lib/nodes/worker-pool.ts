@@ -92,6 +92,9 @@ export class WorkerPool extends Construct {
             },
           }
         : { launchTemplate }),
+      // A Spot pool replaces an instance at elevated risk of interruption before EC2 reclaims it:
+      // the new one first, then the old one through the termination hook (and so a drain).
+      capacityRebalance: pool.spot ? true : undefined,
       dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
       // A new launch template version rolls the pool, so workers pick up new settings: new
       // instances first (up to twice the group's size), each counted only once its Node is Ready
