@@ -1,9 +1,10 @@
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { DataResource, Fn, ITerraformDependable, Token } from 'cdktf';
+import { Fn, ITerraformDependable, TerraformResource, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { API_SERVER_PORT } from '../network/ports';
 import { ClusterConfigError } from '../plan/problems';
+import { TerraformData } from '../util/terraform-data';
 import { READINESS_ENV, READINESS_PROGRAM } from './readiness-program';
 
 export interface ClusterAccessProps {
@@ -55,7 +56,7 @@ export class ClusterAccess extends Construct {
    * Created once `/readyz` answered 200 with the cluster CA pinned; replaced (and so waited for
    * again) only when the endpoint or the CA changes. Kubernetes resources depend on it.
    */
-  public readonly readiness: DataResource;
+  public readonly readiness: TerraformResource;
   /** `https://host:port` of the API server. */
   public readonly endpointUrl: string;
 
@@ -79,7 +80,7 @@ export class ClusterAccess extends Construct {
     // Run once, when the API first comes up, and again only when its address or CA changes: a
     // plan, a later deploy and a destroy never wait for (or even reach) the API here. The program
     // is in the interpreter list, so a failure message shows only the short command after it.
-    this.readiness = new DataResource(this, 'readiness', {
+    this.readiness = new TerraformData(this, 'readiness', {
       triggersReplace: { endpoint: this.endpointUrl, ca_certificate: props.clusterCaCertPem },
       dependsOn: [...props.dependsOn],
       provisioners: [

@@ -1,7 +1,7 @@
 import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter';
-import { DataResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { ProblemList } from '../plan/problems';
+import { TerraformData } from '../util/terraform-data';
 import { Architecture, ubuntuAmiParameter } from './architecture';
 
 export interface UbuntuImageOptions {
@@ -65,7 +65,7 @@ class UbuntuImage extends MachineImage {
 
   public amiId(scope: Construct, architecture: Architecture): string {
     const id = `ubuntu-2404-${architecture}-ami`;
-    const existing = scope.node.tryFindChild(`${id}-pinned`) as DataResource | undefined;
+    const existing = scope.node.tryFindChild(`${id}-pinned`) as TerraformData | undefined;
     if (existing) {
       return existing.output.lookup(PINNED_IMAGE_KEY) as string;
     }
@@ -73,7 +73,7 @@ class UbuntuImage extends MachineImage {
     // every plan. Its value is copied once into a terraform_data whose input changes are ignored,
     // so nodes follow a new image only when `refresh` (a replacement trigger) changes.
     const latest = new DataAwsSsmParameter(scope, id, { name: ubuntuAmiParameter(architecture) });
-    const pinned = new DataResource(scope, `${id}-pinned`, {
+    const pinned = new TerraformData(scope, `${id}-pinned`, {
       input: { [PINNED_IMAGE_KEY]: latest.insecureValue },
       triggersReplace: this.refresh === undefined ? undefined : { refresh: this.refresh },
       lifecycle: { ignoreChanges: ['input'] },
