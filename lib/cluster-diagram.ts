@@ -62,7 +62,9 @@ export function renderClusterDiagram(input: ClusterDiagramInput): string {
     }
     edges.set(key, labels);
   }
-  for (const [key, labels] of [...edges.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  // Keys differ first in a lowercase letter, where code-unit order is the locale's order, and
+  // comparing code units spares loading ICU's collation.
+  for (const [key, labels] of [...edges.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const [from, to] = key.split(' --> ');
     lines.push(`  ${from} -- "${labels.join(', ')}" --> ${to}`);
   }
