@@ -3,21 +3,38 @@ import { join } from 'node:path';
 import { App, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { KubeadmCluster } from '../lib';
-import { CalicoExampleStack } from './calico/stack';
-import { DefaultExampleStack } from './default/stack';
-import { ExistingVpcExampleStack } from './existing-vpc/stack';
-import { FlannelExampleStack } from './flannel/stack';
-import { HaCiliumExampleStack } from './ha-cilium/stack';
-import { TwoClustersExampleStack } from './two-clusters/stack';
 
-/** Every example, by the name of its folder and the stack name it synthesises to. */
+/* eslint-disable @typescript-eslint/no-require-imports */
+
+/**
+ * Every example, by the name of its folder and the stack name it synthesises to. Each example's
+ * module loads when it is built, so that synthesising one example loads none of the others.
+ */
 export const EXAMPLES: Record<string, (scope: Construct, id: string) => TerraformStack> = {
-  default: (s, id) => new DefaultExampleStack(s, id),
-  'ha-cilium': (s, id) => new HaCiliumExampleStack(s, id),
-  calico: (s, id) => new CalicoExampleStack(s, id),
-  flannel: (s, id) => new FlannelExampleStack(s, id),
-  'existing-vpc': (s, id) => new ExistingVpcExampleStack(s, id),
-  'two-clusters': (s, id) => new TwoClustersExampleStack(s, id),
+  default: (s, id) => {
+    const { DefaultExampleStack } = require('./default/stack') as typeof import('./default/stack');
+    return new DefaultExampleStack(s, id);
+  },
+  'ha-cilium': (s, id) => {
+    const { HaCiliumExampleStack } = require('./ha-cilium/stack') as typeof import('./ha-cilium/stack');
+    return new HaCiliumExampleStack(s, id);
+  },
+  calico: (s, id) => {
+    const { CalicoExampleStack } = require('./calico/stack') as typeof import('./calico/stack');
+    return new CalicoExampleStack(s, id);
+  },
+  flannel: (s, id) => {
+    const { FlannelExampleStack } = require('./flannel/stack') as typeof import('./flannel/stack');
+    return new FlannelExampleStack(s, id);
+  },
+  'existing-vpc': (s, id) => {
+    const { ExistingVpcExampleStack } = require('./existing-vpc/stack') as typeof import('./existing-vpc/stack');
+    return new ExistingVpcExampleStack(s, id);
+  },
+  'two-clusters': (s, id) => {
+    const { TwoClustersExampleStack } = require('./two-clusters/stack') as typeof import('./two-clusters/stack');
+    return new TwoClustersExampleStack(s, id);
+  },
 };
 
 /** The stack name each example synthesises to. */
