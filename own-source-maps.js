@@ -8,7 +8,9 @@
 // (hundreds in a cluster), which it shows only if the token later fails to resolve: mapping them
 // costs a cluster's synth a quarter or more of its time and 90 MB. This keeps source maps for the
 // app's own code, whose errors stay in TypeScript, and skips them for modules under node_modules
-// (whose maps point into sources that are not installed) and for cdktf's token traces.
+// (whose maps point into sources that are not installed) and for cdktf's token traces. Those
+// traces are kept as V8's call sites and written out only when read: formatting them at once was
+// still 30 ms of a cluster's synth, for text that a synth which succeeds never shows.
 'use strict';
 const Module = require('node:module');
 
@@ -27,12 +29,19 @@ function withoutSourceMaps(work) {
   }
 }
 
+// The module whose `captureStackTrace` records each token's creation stack as lines of text.
+const TOKEN_TRACE_MODULE = /[\\/]node_modules[\\/]cdktf[\\/]lib[\\/]tokens[\\/]private[\\/]stack-trace\.js$/;
+
 const compile = Module.prototype._compile;
 Module.prototype._compile = function compileWithoutDependencyMaps(content, filename, ...rest) {
   if (!DEPENDENCY.test(filename)) {
     return compile.call(this, content, filename, ...rest);
   }
-  return withoutSourceMaps(() => compile.call(this, content, filename, ...rest));
+  const result = withoutSourceMaps(() => compile.call(this, content, filename, ...rest));
+  if (TOKEN_TRACE_MODULE.test(filename) && typeof this.exports.captureStackTrace === 'function') {
+    this.exports.captureStackTrace = captureTokenStack;
+  }
+  return result;
 };
 
 // cdktf's token traces are the captures that lift the frame limit to Number.MAX_SAFE_INTEGER. The
@@ -48,3 +57,47 @@ Error.captureStackTrace = function captureWithoutMapsForTokens(target, below) {
     void target.stack;
   });
 };
+
+/**
+ * cdktf's `captureStackTrace(below)`: the frames below `below`, each as Node writes it after
+ * `at ` with source maps off. The frames are kept as call sites and become text on first read.
+ */
+function captureTokenStack(below) {
+  const holder = {};
+  const limit = Error.stackTraceLimit;
+  const prepare = Error.prepareStackTrace;
+  let callSites;
+  try {
+    Error.stackTraceLimit = Infinity;
+    Error.prepareStackTrace = (_error, sites) => sites;
+    captureStackTrace.call(Error, holder, below || captureTokenStack);
+    callSites = holder.stack;
+  } finally {
+    Error.stackTraceLimit = limit;
+    Error.prepareStackTrace = prepare;
+  }
+  return Array.isArray(callSites) ? linesOnRead(callSites) : [];
+}
+
+/** An array that holds each call site's text, filled the first time anything looks at it. */
+function linesOnRead(callSites) {
+  let filled = false;
+  const fill = (lines) => {
+    if (!filled) {
+      filled = true;
+      for (const site of callSites) {
+        lines.push(String(site));
+      }
+    }
+    return lines;
+  };
+  return new Proxy([], {
+    get: (lines, key) => Reflect.get(fill(lines), key),
+    set: (lines, key, value) => Reflect.set(fill(lines), key, value),
+    has: (lines, key) => Reflect.has(fill(lines), key),
+    ownKeys: (lines) => Reflect.ownKeys(fill(lines)),
+    getOwnPropertyDescriptor: (lines, key) => Reflect.getOwnPropertyDescriptor(fill(lines), key),
+    defineProperty: (lines, key, descriptor) => Reflect.defineProperty(fill(lines), key, descriptor),
+    deleteProperty: (lines, key) => Reflect.deleteProperty(fill(lines), key),
+  });
+}

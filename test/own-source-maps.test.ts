@@ -47,4 +47,49 @@ describe('own-source-maps preload', () => {
     const plain = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: root, encoding: 'utf8' }));
     expect(plain.cdktfMap).toBe(true);
   });
+
+  test("a token's creation stack, written when read, is the one cdktf writes, and a failed token shows it", () => {
+    const file = join(dir, 'creation.ts');
+    writeFileSync(file, [
+      "import { App, Lazy, TerraformOutput, TerraformStack } from 'cdktf';",
+      // cdktf's own capture, as it records every token's stack when source maps are off.
+      'function asCdktfWrites(below: Function): string[] {',
+      "  const object = { stack: '' };",
+      '  const limit = Error.stackTraceLimit;',
+      '  Error.stackTraceLimit = Number.MAX_SAFE_INTEGER;',
+      '  process.setSourceMapsEnabled(false);',
+      '  Error.captureStackTrace(object, below);',
+      '  void object.stack;',
+      '  process.setSourceMapsEnabled(true);',
+      '  Error.stackTraceLimit = limit;',
+      "  return object.stack.split('\\n').slice(1).map((s) => s.replace(/^\\s*at\\s+/, ''));",
+      '}',
+      "const capture = require('cdktf/lib/tokens/private/stack-trace').captureStackTrace as (below: Function) => string[];",
+      'function nested(depth: number): [string[], string[]] {',
+      '  return depth > 0 ? nested(depth - 1) : [asCdktfWrites(nested), capture(nested)];',
+      '}',
+      'async function later(): Promise<[string[], string[]]> {',
+      '  await null;',
+      '  return [asCdktfWrites(later), capture(later)];',
+      '}',
+      'void later().then((afterAwait) => {',
+      '  const stack = new TerraformStack(new App(), \'s\');',
+      "  new TerraformOutput(stack, 'o', { value: Lazy.stringValue({ produce: () => { throw new Error('no value'); } }) });",
+      '  let message = \'\';',
+      '  try { stack.toTerraform(); } catch (error) { message = String(error); }',
+      "  const kept = capture(nested);",
+      "  const unread = require('node:util').types.isProxy(kept);",
+      '  console.log(JSON.stringify({ nested: nested(3), afterAwait, isArray: Array.isArray(kept), unread, message }));',
+      '});',
+      '',
+    ].join('\n'));
+    const out = JSON.parse(execFileSync(process.execPath, [...runner, file], { cwd: root, encoding: 'utf8' })) as { nested: string[][]; afterAwait: string[][]; isArray: boolean; unread: boolean; message: string };
+    expect(out.nested[1]).toEqual(out.nested[0]);
+    expect(out.nested[0].filter((frame) => frame.startsWith('nested ('))).toHaveLength(3);
+    expect(out.afterAwait[1]).toEqual(out.afterAwait[0]);
+    expect(out.isArray).toBe(true);
+    expect(out.unread).toBe(true);
+    expect(out.message).toContain('no value');
+    expect(out.message).toMatch(new RegExp(`Object creation stack:\\n  at new LazyBase [^\\n]*\\n(  at [^\\n]*\\n)*  at [^\\n]*${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  });
 });
