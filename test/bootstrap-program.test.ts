@@ -271,29 +271,40 @@ exit 0`);
     expect(s.callLines('aws').filter((l) => l.includes('join-token')).length).toBeGreaterThanOrEqual(REFUSALS_BEFORE_UNHEALTHY);
   });
 
-  test('a worker never hands its instance back while the API is down or no token is published', () => {
-    // API down: every join fails, nothing answers over TLS.
-    require('node:fs').writeFileSync(`${s.state}/token`, `${TOKEN}\n`);
-    require('node:fs').writeFileSync(`${s.state}/join-fails`, '');
-    const down = run(s, props(BootstrapAction.JOIN, { joinTimeoutMinutes: 0.03 }));
-    expect(down.status).not.toBe(0);
-    expect(s.callLines('kubeadm').filter((l) => l.startsWith('kubeadm join')).length).toBeGreaterThan(REFUSALS_BEFORE_UNHEALTHY);
-    expect(down.output).toContain('systemd starts the next one');
-    // Refusal text without a reachable API (a proxy's answer, say) is not a refusal either.
-    require('node:fs').writeFileSync(`${s.state}/join-refused`, '');
-    run(s, props(BootstrapAction.JOIN, { joinTimeoutMinutes: 0.03 }));
-    // No token yet: no join at all.
-    const other = node();
+  test('a worker never hands its instance back while the API is down or no token is published', async () => {
+    // Each run keeps trying until its join timeout, which the program measures by the clock. Real
+    // sleeps of a fifth of a second keep its loop from spinning meanwhile, and the three runs wait
+    // side by side.
+    const fs = require('node:fs');
+    const workers = [s, node(), node()];
+    const [down, proxied, waiting] = workers;
     try {
-      const waiting = run(other, props(BootstrapAction.JOIN, { joinTimeoutMinutes: 0.03 }));
-      expect(waiting.status).not.toBe(0);
-      expect(waiting.output).toContain('no join token was published in time');
-      expect(other.callLines('kubeadm')).toEqual([]);
-      expect(other.callLines('aws').filter((l) => l.includes('set-instance-health'))).toEqual([]);
+      for (const w of workers) {
+        w.standIn('sleep', '/bin/sleep 0.2');
+      }
+      // API down: every join fails, nothing answers over TLS.
+      fs.writeFileSync(`${down.state}/token`, `${TOKEN}\n`);
+      fs.writeFileSync(`${down.state}/join-fails`, '');
+      // Refusal text without a reachable API (a proxy's answer, say) is not a refusal either.
+      fs.writeFileSync(`${proxied.state}/token`, `${TOKEN}\n`);
+      fs.writeFileSync(`${proxied.state}/join-fails`, '');
+      fs.writeFileSync(`${proxied.state}/join-refused`, '');
+      // No token yet: no join at all.
+      const timedOut = props(BootstrapAction.JOIN, { joinTimeoutMinutes: 0.05 });
+      const [downRun, , waitingRun] = await Promise.all(workers.map((w) => w.runAsync(bootstrapProgram(timedOut, { root: w.root, imdsUrl: 'http://imds.test' }))));
+      expect(downRun.status).not.toBe(0);
+      expect(down.callLines('kubeadm').filter((l) => l.startsWith('kubeadm join')).length).toBeGreaterThan(REFUSALS_BEFORE_UNHEALTHY);
+      expect(downRun.output).toContain('systemd starts the next one');
+      expect(waitingRun.status).not.toBe(0);
+      expect(waitingRun.output).toContain('no join token was published in time');
+      expect(waiting.callLines('kubeadm')).toEqual([]);
+      for (const w of workers) {
+        expect(w.callLines('aws').filter((l) => l.includes('set-instance-health'))).toEqual([]);
+      }
     } finally {
-      other.cleanup();
+      proxied.cleanup();
+      waiting.cleanup();
     }
-    expect(s.callLines('aws').filter((l) => l.includes('set-instance-health'))).toEqual([]);
   });
 
   test('every node puts its provider ID from instance metadata in its kubeadm configuration before kubeadm runs', () => {
@@ -340,6 +351,8 @@ exit 0`);
   test('waits for the node AWS command the SSM channel installs, and says where to look when it does not come', () => {
     const program = bootstrapProgram(props(BootstrapAction.JOIN), { root: s.root, imdsUrl: 'http://imds.test' }).replace("CHANNEL_WAIT_SECONDS='1200'", "CHANNEL_WAIT_SECONDS='1'");
     require('node:fs').rmSync(`${s.bin}/aws`);
+    // The wait is measured by the clock: a real short sleep keeps the loop from spinning until then.
+    s.standIn('sleep', '/bin/sleep 0.2');
     const result = s.run(program, { env: { PATH: `${s.bin}:/usr/bin:/bin` } });
     expect(result.status).not.toBe(0);
     expect(result.output).toContain('waiting for aws, which the SSM channel installs');

@@ -1,12 +1,10 @@
-import { App } from 'cdktf';
-import { EXAMPLES, stackName } from '../examples/synth';
 import { secretsPolicy } from '../lib/bootstrap/secrets-policies';
-import { synthExisting } from './support/synth';
+import { synthesisedExample } from './support/example-synth';
 
 // Who may read and write the cluster's secrets, read off the synthesised default example: the
 // parameters, their KMS key, and the node roles' inline policies.
 
-const synth = synthExisting(EXAMPLES.default(new App({ outdir: '/tmp/unused', skipValidation: true }), stackName('default')));
+const synth = synthesisedExample('default');
 const parameters = new Map(synth.resources('aws_ssm_parameter').map(([id, p]) => [p.name as string, { id, ...p }]));
 const arnOf = (name: string) => `\${aws_ssm_parameter.${parameters.get(name)!.id}.arn}`;
 const roleNamed = (fragment: string) => synth.resources('aws_iam_role').find(([id]) => id.includes(fragment))!;

@@ -1,10 +1,9 @@
-import { App } from 'cdktf';
-import { EXAMPLES, stackName } from '../examples/synth';
 import { KubeadmCluster } from '../lib/cluster';
 import { KubeadmClusterProps } from '../lib/cluster-props';
 import { EtcdBackup } from '../lib/operations/etcd-backup';
+import { synthesisedExample } from './support/example-synth';
 import { problemsThrownBy } from './support/problems';
-import { SynthesisedStack, synthExisting, synthStack } from './support/synth';
+import { SynthesisedStack, synthStack } from './support/synth';
 import { TerraformFiller } from './support/terraform-fill';
 import { hasTool, shellcheck } from './support/validators';
 
@@ -12,7 +11,7 @@ import { hasTool, shellcheck } from './support/validators';
 // off synthesised stacks.
 
 const base: KubeadmClusterProps = { clusterName: 'demo', apiAccessCidrs: ['203.0.113.0/24'] };
-const defaultSynth = synthExisting(EXAMPLES.default(new App({ outdir: '/tmp/unused', skipValidation: true }), stackName('default')));
+const defaultSynth = synthesisedExample('default');
 const filler = new TerraformFiller();
 
 const roleStatements = (synth: SynthesisedStack, fragment: string) => {

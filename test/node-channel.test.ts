@@ -1,14 +1,12 @@
-import { App } from 'cdktf';
-import { EXAMPLES, stackName } from '../examples/synth';
 import { installationProgram } from '../lib/operations/ssm-documents';
+import { synthesisedExample } from './support/example-synth';
 import { NodeSandbox } from './support/node-sandbox';
-import { synthExisting } from './support/synth';
 import { TerraformFiller } from './support/terraform-fill';
 import { hasTool, shellcheck } from './support/validators';
 
 // The SSM channel to running nodes: documents and the associations that apply them by tag.
 
-const synth = synthExisting(EXAMPLES.default(new App({ outdir: '/tmp/unused', skipValidation: true }), stackName('default')));
+const synth = synthesisedExample('default');
 const documents = new Map(synth.resources('aws_ssm_document').map(([id, d]) => [d.name as string, { id, ...d }]));
 const associations = new Map(synth.resources('aws_ssm_association').map(([, a]) => [a.association_name as string, a]));
 const filler = new TerraformFiller();

@@ -122,8 +122,8 @@ const hasOpenssl = hasTool('openssl', 'openssl');
     const api = await apiServer(pki, Number.MAX_SAFE_INTEGER);
     servers.push(api.server);
     const result = await runProgram(env(api.url, {
-      [READINESS_ENV.timeoutSeconds]: '1.5',
-      [READINESS_ENV.intervalSeconds]: '0.2',
+      [READINESS_ENV.timeoutSeconds]: '1',
+      [READINESS_ENV.intervalSeconds]: '0.1',
       [READINESS_ENV.instanceIds]: 'i-0123456789abcdef0',
       [READINESS_ENV.region]: 'eu-west-1',
     }));
@@ -142,7 +142,7 @@ const hasOpenssl = hasTool('openssl', 'openssl');
     const api = await apiServer(pki, 0);
     const url = api.url;
     await new Promise<void>((resolve) => api.server.close(() => resolve()));
-    const result = await runProgram(env(url, { [READINESS_ENV.timeoutSeconds]: '1', [READINESS_ENV.intervalSeconds]: '0.2' }));
+    const result = await runProgram(env(url, { [READINESS_ENV.timeoutSeconds]: '0.6', [READINESS_ENV.intervalSeconds]: '0.1' }));
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('ECONNREFUSED');
     expect(result.stderr).toContain('did not become ready');
@@ -162,7 +162,7 @@ const hasOpenssl = hasTool('openssl', 'openssl');
   test('is refused by a server that wants a client certificate when none is given', async () => {
     const api = await apiServer(pki, 0);
     servers.push(api.server);
-    const result = await runProgram(env(api.url, { [READINESS_ENV.clientCertPem]: '', [READINESS_ENV.clientKeyPem]: '', [READINESS_ENV.timeoutSeconds]: '1', [READINESS_ENV.intervalSeconds]: '0.2' }));
+    const result = await runProgram(env(api.url, { [READINESS_ENV.clientCertPem]: '', [READINESS_ENV.clientKeyPem]: '', [READINESS_ENV.timeoutSeconds]: '0.6', [READINESS_ENV.intervalSeconds]: '0.1' }));
     expect(result.code).toBe(1);
     expect(api.seen).toEqual([]);
     expect(result.stderr).toContain('CERTIFICATE_REQUIRED');

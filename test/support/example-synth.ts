@@ -2,9 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { App } from 'cdktf';
-import { EXAMPLES, stackName } from '../../examples/synth';
-import { parseStack, SynthesisedStack, synthExisting } from './synth';
+import { parseStack, type SynthesisedStack } from './synthesised-stack';
 
 // Several test files hold every example's synthesised stack against different validators. Each
 // example is synthesised once per state of the sources and the result shared through a folder
@@ -46,6 +44,10 @@ export function synthesisedExample(example: string): SynthesisedStack {
   if (existsSync(file)) {
     stack = parseStack(readFileSync(file, 'utf8'));
   } else {
+    // Loaded only to synthesise: a test file that reads cached stacks needs neither cdktf nor the library.
+    const { App } = require('cdktf') as typeof import('cdktf');
+    const { EXAMPLES, stackName } = require('../../examples/synth') as typeof import('../../examples/synth');
+    const { synthExisting } = require('./synth') as typeof import('./synth');
     stack = synthExisting(EXAMPLES[example](new App({ outdir: join(tmpdir(), 'unused'), skipValidation: true }), stackName(example)));
     try {
       mkdirSync(examplesCacheDir(), { recursive: true });

@@ -75,14 +75,24 @@ export class NodeSandbox {
   public standIn(command: string, body: string): void {
     const file = join(this.bin, command);
     const script = [
-      '#!/usr/bin/env bash',
+      // bash itself, not through env: stand-ins run hundreds of times a test file.
+      '#!/bin/bash',
       'set -u',
       `STATE=${JSON.stringify(this.state)}`,
       `ROOT=${JSON.stringify(this.root)}`,
-      // One record per call: the command and its arguments, each ended by NUL, the record by an
-      // ASCII record separator; appended under a lock so that programs running in parallel do not
-      // interleave records. Plain printf: a process per call would dominate the tests' time.
-      `(flock 9; printf '%s\\0' ${JSON.stringify(command)} "$@"; printf '\\036') >> ${JSON.stringify(this.callLog)} 9>${JSON.stringify(`${this.callLog}.lock`)}`,
+      // One record per call: the command, its arguments and an ASCII record separator, each ended
+      // by NUL. Programs may run in parallel, so a record is appended in one write(2), which the
+      // kernel never interleaves with another append. bash's printf writes once when its output
+      // is short and has no newline (the usual call, and no process started); any other record is
+      // composed in a file of its own first and appended by cat, which writes it once.
+      'record="$*"',
+      'if [ "${#record}" -lt 700 ] && [[ $record != *$\'\\n\'* ]]; then',
+      `  printf '%s\\0' ${JSON.stringify(command)} "$@" $'\\036' >> ${JSON.stringify(this.callLog)}`,
+      'else',
+      `  printf '%s\\0' ${JSON.stringify(command)} "$@" $'\\036' > ${JSON.stringify(`${this.dir}/record`)}-$$`,
+      `  command -p cat ${JSON.stringify(`${this.dir}/record`)}-$$ >> ${JSON.stringify(this.callLog)}`,
+      'fi',
+      'unset record',
       body,
     ].join('\n');
     writeFileSync(file, `${script}\n`);
@@ -91,13 +101,16 @@ export class NodeSandbox {
 
   /** Every recorded call, in order; with `command`, only that executable's. */
   public calls(command?: string): StandInCall[] {
-    const all = readFileSync(this.callLog, 'utf8')
-      .split('\x1e')
-      .filter((record) => record.length > 0)
-      .map((record) => {
-        const [name, ...args] = record.split('\0').slice(0, -1);
-        return { command: name, args };
-      });
+    const all: StandInCall[] = [];
+    let fields: string[] = [];
+    for (const field of readFileSync(this.callLog, 'utf8').split('\0').slice(0, -1)) {
+      if (field === '\x1e') {
+        all.push({ command: fields[0], args: fields.slice(1) });
+        fields = [];
+      } else {
+        fields.push(field);
+      }
+    }
     return command === undefined ? all : all.filter((c) => c.command === command);
   }
 
