@@ -10,7 +10,7 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  setupFiles: ['<rootDir>/test/support/token-stack-traces.ts', '<rootDir>/test/support/terraform-version-once.ts'],
+  setupFiles: ['<rootDir>/test/support/token-stack-traces.ts'],
   // jest's default is one worker less than the cores: one worker on 2 cores. The suite spends much
   // of its time in validators' child processes, so at least two keep both cores busy.
   maxWorkers: Math.max(2, availableParallelism() - 1),
