@@ -209,7 +209,7 @@ ssm_get() {
   local name=$1 i errors
   shift
   errors=$(mktemp)
-  for i in $(seq 1 "$FETCH_ATTEMPTS"); do
+  for ((i = 1; i <= FETCH_ATTEMPTS; i++)); do
     if aws ssm get-parameter --region "$REGION" --name "$name" "$@" --query Parameter.Value --output text 2> "$errors"; then
       rm -f "$errors"
       return 0
@@ -310,7 +310,7 @@ run_init() {
     finish_init
     return
   fi
-  for i in $(seq 1 "$INIT_ATTEMPTS"); do
+  for ((i = 1; i <= INIT_ATTEMPTS; i++)); do
     ensure_control_plane_secrets
     restore_if_requested || return 1
     log "kubeadm init ($i of $INIT_ATTEMPTS)"
@@ -443,7 +443,7 @@ node_ready_status() {
 wait_for_node_ready() {
   local name i status
   name=$(node_name)
-  for i in $(seq 1 "$NODE_READY_ATTEMPTS"); do
+  for ((i = 1; i <= NODE_READY_ATTEMPTS; i++)); do
     status=$(node_ready_status "$name") || status='unknown (the API did not answer)'
     if [ "$status" = True ]; then
       log "node $name is Ready"

@@ -341,7 +341,7 @@ revoke() {
   local line count=0 failed=0 i
   api_serving || fail 'revoke runs on a control-plane node with a running API server'
   # Rotations are short; wait for one that holds the lock rather than skip a revoke.
-  for i in $(seq 1 "$REVOKE_LOCK_ATTEMPTS"); do
+  for ((i = 1; i <= REVOKE_LOCK_ATTEMPTS; i++)); do
     take_lock && break
     [ "$i" -lt "$REVOKE_LOCK_ATTEMPTS" ] || fail "the lock is held by $LOCK_HOLDER; nothing revoked, run revoke again"
     log "the lock is held by $LOCK_HOLDER; waiting ($i of $REVOKE_LOCK_ATTEMPTS)"

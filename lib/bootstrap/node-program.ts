@@ -35,9 +35,10 @@ export function shellLiteral(value: string | number): string {
 
 // Shared by every program. Log lines go to stderr, so that functions whose output is captured
 // (a parameter's value, say) can log; systemd copies both streams to the journal and the console,
-// so \`aws ec2 get-console-output\` shows where a node spent its time.
+// so \`aws ec2 get-console-output\` shows where a node spent its time. The timestamp is bash's
+// own (printf's %(...)T, in UTC for this one command): no process is started per log line.
 const PRELUDE = `
-log() { printf '%s %s: %s\\n' "$(date -u +%FT%TZ)" "$PROGRAM" "$*" >&2; }
+log() { TZ=UTC0 printf '%(%FT%TZ)T %s: %s\\n' -1 "$PROGRAM" "$*" >&2; }
 fail() { log "ERROR: $*"; exit 1; }
 trap 'log "failed at line $LINENO with status $?"' ERR
 
@@ -45,7 +46,7 @@ trap 'log "failed at line $LINENO with status $?"' ERR
 retry() {
   local attempts=$1 delay=$2 i
   shift 2
-  for i in $(seq 1 "$attempts"); do
+  for ((i = 1; i <= attempts; i++)); do
     "$@" && return 0
     [ "$i" -lt "$attempts" ] && sleep "$delay"
   done

@@ -87,7 +87,7 @@ api_ready() { kubectl --kubeconfig "$ADMIN_KUBECONFIG" --request-timeout=10s get
 
 wait_for_api() {
   local i
-  for i in $(seq 1 "$READY_ATTEMPTS"); do
+  for ((i = 1; i <= READY_ATTEMPTS; i++)); do
     api_ready && return 0
     sleep 5
   done
@@ -162,7 +162,7 @@ main() {
     return 0
   fi
   log 'phase lock: one control-plane node renews and restarts at a time'
-  for i in $(seq 1 "$LOCK_ATTEMPTS"); do
+  for ((i = 1; i <= LOCK_ATTEMPTS; i++)); do
     take_lock && break
     [ "$i" -lt "$LOCK_ATTEMPTS" ] || fail "the lock is held by $LOCK_HOLDER; the next run renews"
     log "the lock is held by $LOCK_HOLDER; waiting ($i of $LOCK_ATTEMPTS)"

@@ -111,7 +111,7 @@ upgrade_kubelet() {
 
 wait_for_ready() {
   local i status
-  for i in $(seq 1 "$READY_ATTEMPTS"); do
+  for ((i = 1; i <= READY_ATTEMPTS; i++)); do
     status=$(k get node "$NODE" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2> /dev/null) || status=''
     if [ "$status" = True ]; then
       log "node $NODE is Ready"
