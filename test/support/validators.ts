@@ -2,6 +2,7 @@ import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { knownClean, rememberClean } from './clean-scripts';
 
 /**
  * Whether an external validator is installed. In CI a missing validator is a failure; locally the
@@ -42,9 +43,14 @@ export function cloudInitSchema(userData: string): { valid: boolean; output: str
 
 /** Runs shellcheck on a script; returns its findings (empty when clean). */
 export function shellcheck(script: string, shell = 'bash'): string {
+  const args = ['--shell', shell, '--severity', 'style'];
+  if (knownClean(script, args)) {
+    return '';
+  }
   return withTempFile('script.sh', script, (path) => {
     try {
-      execFileSync('shellcheck', ['--shell', shell, '--severity', 'style', path], { encoding: 'utf8' });
+      execFileSync('shellcheck', [...args, path], { encoding: 'utf8' });
+      rememberClean(script, args);
       return '';
     } catch (e) {
       const err = e as { stdout?: string; stderr?: string; message: string };
@@ -58,7 +64,12 @@ export function shellcheck(script: string, shell = 'bash'): string {
  * script's findings, empty when clean, in the form `shellcheck` gives for one.
  */
 export function shellcheckAll(scripts: readonly string[], shell = 'bash'): Map<string, string> {
-  const distinct = [...new Set(scripts)];
+  const args = ['--shell', shell, '--severity', 'style'];
+  const findings = new Map([...new Set(scripts)].map((script) => [script, '']));
+  const distinct = [...findings.keys()].filter((script) => !knownClean(script, args));
+  if (distinct.length === 0) {
+    return findings;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'kubeadm-validate-'));
   try {
     const files = distinct.map((script, i) => {
@@ -66,11 +77,10 @@ export function shellcheckAll(scripts: readonly string[], shell = 'bash'): Map<s
       writeFileSync(path, script);
       return path;
     });
-    const result = spawnSync('shellcheck', ['--shell', shell, '--severity', 'style', '--format', 'gcc', ...files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const result = spawnSync('shellcheck', [...args, '--format', 'gcc', ...files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     if (result.status !== 0 && result.status !== 1) {
       throw new Error(`shellcheck failed (exit ${result.status}): ${result.stderr}`);
     }
-    const findings = new Map(distinct.map((script) => [script, '']));
     for (const line of result.stdout.split('\n').filter((l) => l !== '')) {
       const index = files.findIndex((f) => line.startsWith(`${f}:`));
       if (index < 0) {
@@ -80,6 +90,9 @@ export function shellcheckAll(scripts: readonly string[], shell = 'bash'): Map<s
     }
     if (result.status === 1 && [...findings.values()].every((f) => f === '')) {
       throw new Error(`shellcheck reported problems it did not attribute to a file: ${result.stdout}${result.stderr}`);
+    }
+    for (const script of distinct.filter((s) => findings.get(s) === '')) {
+      rememberClean(script, args);
     }
     return findings;
   } finally {
