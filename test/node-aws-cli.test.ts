@@ -4,6 +4,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PreloadedPython } from './support/preloaded-python';
 
 // The nodes' stand-in for the AWS CLI (Ubuntu 24.04 has no AWS CLI package, only python3-boto3),
 // run with Debian's python3 and python3-boto3 against a fake AWS endpoint that speaks the real wire
@@ -252,9 +253,17 @@ interface Run {
 
 let fake: FakeAws;
 let dir: string;
+let preloaded: PreloadedPython;
 
-/** Runs the program asynchronously (the fake endpoint lives in this process) in a clean environment. */
-function aws(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+// What the program imports when it calls AWS; forked runs find them imported.
+const PRELOADED_MODULES = ['botocore.session', 'botocore.config', 'botocore.exceptions', 'jmespath', 'boto3.s3.transfer'];
+
+/**
+ * Runs the program asynchronously (the fake endpoint lives in this process) in a clean environment:
+ * as its own process forked from one with botocore imported, or with `fresh`, as a new
+ * `python3 PROGRAM` that starts and imports everything itself, as on a node.
+ */
+function aws(args: string[], env: Record<string, string | undefined> = {}, fresh = false): Promise<Run> {
   const base: Record<string, string | undefined> = {
     PATH: '/usr/bin:/bin',
     HOME: dir,
@@ -269,6 +278,9 @@ function aws(args: string[], env: Record<string, string | undefined> = {}): Prom
   };
   const merged = Object.fromEntries(Object.entries({ ...base, ...env }).filter(([, v]) => v !== undefined)) as Record<string, string>;
   const started = Date.now();
+  if (!fresh) {
+    return preloaded.run(args, merged, dir).then((run) => ({ ...run, ms: Date.now() - started }));
+  }
   return new Promise((resolve, reject) => {
     const child = spawn(PYTHON, [PROGRAM, ...args], { env: merged, cwd: dir });
     let stdout = '';
@@ -294,8 +306,10 @@ suite('the nodes\' minimal AWS CLI (Debian python3 + boto3 against a fake AWS en
     dir = mkdtempSync(join(tmpdir(), 'node-aws-cli-'));
     fake = new FakeAws();
     await fake.start();
+    preloaded = new PreloadedPython(PYTHON, PROGRAM, PRELOADED_MODULES, { PATH: '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8' });
   });
   afterAll(async () => {
+    await preloaded.stop();
     await fake.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -338,7 +352,7 @@ suite('the nodes\' minimal AWS CLI (Debian python3 + boto3 against a fake AWS en
 
   test('ssm get-parameter --with-decryption --query Parameter.Value --output text prints the value alone', async () => {
     fake.parameters.set('/cluster/demo/join-token', { type: 'SecureString', value: JOIN_TOKEN, version: 3 });
-    const run = await aws(['ssm', 'get-parameter', '--name', '/cluster/demo/join-token', '--with-decryption', '--query', 'Parameter.Value', '--output', 'text']);
+    const run = await aws(['ssm', 'get-parameter', '--name', '/cluster/demo/join-token', '--with-decryption', '--query', 'Parameter.Value', '--output', 'text'], {}, true);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toBe(`${JOIN_TOKEN}\n`);
@@ -362,7 +376,7 @@ suite('the nodes\' minimal AWS CLI (Debian python3 + boto3 against a fake AWS en
   });
 
   test('a missing parameter exits 254 with ParameterNotFound on stderr, like the AWS CLI', async () => {
-    const run = await aws(['ssm', 'get-parameter', '--name', '/cluster/demo/missing', '--with-decryption', '--query', 'Parameter.Value', '--output', 'text']);
+    const run = await aws(['ssm', 'get-parameter', '--name', '/cluster/demo/missing', '--with-decryption', '--query', 'Parameter.Value', '--output', 'text'], {}, true);
     expect(run.status).toBe(254);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe('\nAn error occurred (ParameterNotFound) when calling the GetParameter operation: \n');
@@ -374,7 +388,7 @@ suite('the nodes\' minimal AWS CLI (Debian python3 + boto3 against a fake AWS en
     const args = ['ssm', 'put-parameter', '--name', '/cluster/demo/new-token', '--type', 'SecureString', '--key-id', 'alias/demo',
       '--overwrite', '--description', 'kubeadm join token', '--value', `file://${tokenFile}`];
     expect(args.join(' ')).not.toContain(JOIN_TOKEN);
-    const run = await aws(args);
+    const run = await aws(args, {}, true);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ Version: 1, Tier: 'Standard' });
@@ -531,16 +545,17 @@ suite('the nodes\' minimal AWS CLI (Debian python3 + boto3 against a fake AWS en
   });
 
   test('bad command lines exit 252 and say this is a minimal subset', async () => {
+    // Fresh processes all: a bad command line is answered before botocore is imported.
     const runs = await Promise.all([
-      aws(['ec2', 'describe-instances']),
-      aws(['ssm', 'get-parameters-by-path', '--path', '/']),
-      aws(['ssm', 'get-parameter']),
-      aws(['ssm', 'get-parameter', '--name', 'x', '--bogus']),
-      aws(['ssm', 'put-parameter', '--name', 'x', '--value', 'v', '--type', 'StringList']),
-      aws(['--output', 'table', 'ssm', 'get-parameter', '--name', 'x']),
-      aws(['ssm', 'get-parameter', '--name', 'x', '--query', 'Parameter.[']),
-      aws(['s3', 'cp', 'only-one-path']),
-    ]);
+      ['ec2', 'describe-instances'],
+      ['ssm', 'get-parameters-by-path', '--path', '/'],
+      ['ssm', 'get-parameter'],
+      ['ssm', 'get-parameter', '--name', 'x', '--bogus'],
+      ['ssm', 'put-parameter', '--name', 'x', '--value', 'v', '--type', 'StringList'],
+      ['--output', 'table', 'ssm', 'get-parameter', '--name', 'x'],
+      ['ssm', 'get-parameter', '--name', 'x', '--query', 'Parameter.['],
+      ['s3', 'cp', 'only-one-path'],
+    ].map((args) => aws(args, {}, true)));
     for (const run of runs) {
       expect(run.status).toBe(252);
       expect(run.stderr).toContain('minimal AWS CLI subset for cluster nodes');
@@ -556,7 +571,7 @@ suite('the nodes\' minimal AWS CLI (Debian python3 + boto3 against a fake AWS en
     await new Promise((resolve) => closed.close(resolve)); // nothing listens there now: connect fails at once
     // Two attempts (one retry, backing off under a second) keep this quick; the default of 5 is checked above.
     const [unreachable, failing] = await Promise.all([
-      aws(['ssm', 'get-parameter', '--name', 'x'], { AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`, AWS_MAX_ATTEMPTS: '2' }),
+      aws(['ssm', 'get-parameter', '--name', 'x'], { AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`, AWS_MAX_ATTEMPTS: '2' }, true),
       aws(['ssm', 'get-parameter', '--name', '/always/fails'], { AWS_MAX_ATTEMPTS: '2' }),
     ]);
     expect(unreachable.status).toBe(255);
@@ -568,7 +583,7 @@ suite('the nodes\' minimal AWS CLI (Debian python3 + boto3 against a fake AWS en
   });
 
   test('no credentials exits 253 like AWS CLI v2, without calling AWS', async () => {
-    const run = await aws(['ssm', 'get-parameter', '--name', 'x'], { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined });
+    const run = await aws(['ssm', 'get-parameter', '--name', 'x'], { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined }, true);
     expect(run.status).toBe(253);
     expect(run.stderr).toContain('Unable to locate credentials');
     expect(fake.ofService('ssm')).toHaveLength(0);
