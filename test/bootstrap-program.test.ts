@@ -1,6 +1,6 @@
 import { BootstrapAction, bootstrapProgram, BootstrapProgramProps, REFUSALS_BEFORE_UNHEALTHY } from '../lib/bootstrap/bootstrap-program';
 import { KubernetesVersion } from '../lib/bootstrap/kubernetes-version';
-import { NodeSandbox } from './support/node-sandbox';
+import { NodeSandbox, SandboxRun } from './support/node-sandbox';
 import { hasTool, shellcheck } from './support/validators';
 
 // The first-boot program run for real in a scratch folder, against stand-in kubeadm, kubectl, aws,
@@ -106,6 +106,40 @@ function run(s: NodeSandbox, p: BootstrapProgramProps) {
 function allArguments(s: NodeSandbox): string {
   return s.calls().map((c) => c.args.join(' ')).join('\n');
 }
+
+/**
+ * Three workers whose join runs last until their join timeout, which the program measures by the
+ * clock. Real sleeps of a fifth of a second keep their loops from spinning meanwhile. They start
+ * before the file's first test and wait side by side while the tests before theirs run.
+ */
+function startTimedOutWorkers(): { workers: NodeSandbox[]; runs: Promise<SandboxRun[]> } {
+  const fs = require('node:fs');
+  const workers = [node(), node(), node()];
+  const [down, proxied] = workers;
+  for (const w of workers) {
+    w.standIn('sleep', '/bin/sleep 0.2');
+  }
+  // API down: every join fails, nothing answers over TLS.
+  fs.writeFileSync(`${down.state}/token`, `${TOKEN}\n`);
+  fs.writeFileSync(`${down.state}/join-fails`, '');
+  // Refusal text without a reachable API (a proxy's answer, say) is not a refusal either.
+  fs.writeFileSync(`${proxied.state}/token`, `${TOKEN}\n`);
+  fs.writeFileSync(`${proxied.state}/join-fails`, '');
+  fs.writeFileSync(`${proxied.state}/join-refused`, '');
+  // The third has no token yet: no join at all.
+  const timedOut = props(BootstrapAction.JOIN, { joinTimeoutMinutes: 0.05 });
+  return { workers, runs: Promise.all(workers.map((w) => w.runAsync(bootstrapProgram(timedOut, { root: w.root, imdsUrl: 'http://imds.test' })))) };
+}
+
+let timedOutWorkers: ReturnType<typeof startTimedOutWorkers> | undefined;
+beforeAll(() => {
+  timedOutWorkers = startTimedOutWorkers();
+});
+afterAll(async () => {
+  // Waited for even when a test failed first, so that no program runs on in a removed folder.
+  await timedOutWorkers?.runs;
+  timedOutWorkers?.workers.forEach((w) => w.cleanup());
+});
 
 describe('bootstrap program', () => {
   let s: NodeSandbox;
@@ -271,42 +305,6 @@ exit 0`);
     expect(s.callLines('aws').filter((l) => l.includes('join-token')).length).toBeGreaterThanOrEqual(REFUSALS_BEFORE_UNHEALTHY);
   });
 
-  test('a worker never hands its instance back while the API is down or no token is published', async () => {
-    // Each run keeps trying until its join timeout, which the program measures by the clock. Real
-    // sleeps of a fifth of a second keep its loop from spinning meanwhile, and the three runs wait
-    // side by side.
-    const fs = require('node:fs');
-    const workers = [s, node(), node()];
-    const [down, proxied, waiting] = workers;
-    try {
-      for (const w of workers) {
-        w.standIn('sleep', '/bin/sleep 0.2');
-      }
-      // API down: every join fails, nothing answers over TLS.
-      fs.writeFileSync(`${down.state}/token`, `${TOKEN}\n`);
-      fs.writeFileSync(`${down.state}/join-fails`, '');
-      // Refusal text without a reachable API (a proxy's answer, say) is not a refusal either.
-      fs.writeFileSync(`${proxied.state}/token`, `${TOKEN}\n`);
-      fs.writeFileSync(`${proxied.state}/join-fails`, '');
-      fs.writeFileSync(`${proxied.state}/join-refused`, '');
-      // No token yet: no join at all.
-      const timedOut = props(BootstrapAction.JOIN, { joinTimeoutMinutes: 0.05 });
-      const [downRun, , waitingRun] = await Promise.all(workers.map((w) => w.runAsync(bootstrapProgram(timedOut, { root: w.root, imdsUrl: 'http://imds.test' }))));
-      expect(downRun.status).not.toBe(0);
-      expect(down.callLines('kubeadm').filter((l) => l.startsWith('kubeadm join')).length).toBeGreaterThan(REFUSALS_BEFORE_UNHEALTHY);
-      expect(downRun.output).toContain('systemd starts the next one');
-      expect(waitingRun.status).not.toBe(0);
-      expect(waitingRun.output).toContain('no join token was published in time');
-      expect(waiting.callLines('kubeadm')).toEqual([]);
-      for (const w of workers) {
-        expect(w.callLines('aws').filter((l) => l.includes('set-instance-health'))).toEqual([]);
-      }
-    } finally {
-      proxied.cleanup();
-      waiting.cleanup();
-    }
-  });
-
   test('every node puts its provider ID from instance metadata in its kubeadm configuration before kubeadm runs', () => {
     s.writeFile('/etc/kubeadm-bootstrap/kubeadm.yaml', "kind: 'InitConfiguration'\nkubeletExtraArgs:\n  - name: 'provider-id'\n    value: '@provider-id@'\n");
     expect(run(s, props(BootstrapAction.INIT)).status).toBe(0);
@@ -447,5 +445,23 @@ describe('bootstrap program: a worker and its launch lifecycle hook', () => {
       return;
     }
     expect(shellcheck(bootstrapProgram(hooked()))).toBe('');
+  });
+});
+
+// Last in the file: its workers started before the first test, and waited meanwhile.
+describe('bootstrap program: workers whose join times out', () => {
+  test('a worker never hands its instance back while the API is down or no token is published', async () => {
+    const { workers, runs } = timedOutWorkers!;
+    const [down, , waiting] = workers;
+    const [downRun, , waitingRun] = await runs;
+    expect(downRun.status).not.toBe(0);
+    expect(down.callLines('kubeadm').filter((l) => l.startsWith('kubeadm join')).length).toBeGreaterThan(REFUSALS_BEFORE_UNHEALTHY);
+    expect(downRun.output).toContain('systemd starts the next one');
+    expect(waitingRun.status).not.toBe(0);
+    expect(waitingRun.output).toContain('no join token was published in time');
+    expect(waiting.callLines('kubeadm')).toEqual([]);
+    for (const w of workers) {
+      expect(w.callLines('aws').filter((l) => l.includes('set-instance-health'))).toEqual([]);
+    }
   });
 });
