@@ -44,7 +44,13 @@ function makePki(dir: string): Pki {
 }
 
 /** The API stand-in: /readyz answers 503 for the first `notReady` authenticated requests, then 200. */
-async function apiServer(pki: Pki, notReady: number): Promise<{ server: Server; url: string; seen: string[] }> {
+interface Api {
+  readonly server: Server;
+  readonly url: string;
+  readonly seen: string[];
+}
+
+async function apiServer(pki: Pki, notReady: number): Promise<Api> {
   const seen: string[] = [];
   let answered = 0;
   const server = createServer({ cert: pki.serverCert, key: pki.serverKey, ca: pki.ca, requestCert: true, rejectUnauthorized: true }, (req, res) => {
@@ -63,7 +69,14 @@ async function apiServer(pki: Pki, notReady: number): Promise<{ server: Server; 
   return { server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
 }
 
-function runProgram(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+interface ProgramResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly ms: number;
+}
+
+function runProgram(env: Record<string, string>): Promise<ProgramResult> {
   const started = Date.now();
   return new Promise((resolve) => {
     // As Terraform runs it: the interpreter list is node -e PROGRAM, followed by the command.
@@ -83,11 +96,41 @@ const hasOpenssl = hasTool('openssl', 'openssl');
   let dir: string;
   let pki: Pki;
   const servers: Server[] = [];
+  // The runs that last until their timeout start together before the first test, so that their
+  // waits overlap; each test asserts on its own run.
+  let givesUp: Promise<{ api: Api; result: ProgramResult }>;
+  let nothingListens: Promise<{ url: string; result: ProgramResult }>;
+  let noClientCert: Promise<{ api: Api; result: ProgramResult }>;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'readiness-'));
     pki = makePki(dir);
+    givesUp = (async () => {
+      const api = await apiServer(pki, Number.MAX_SAFE_INTEGER);
+      servers.push(api.server);
+      const result = await runProgram(env(api.url, {
+        [READINESS_ENV.timeoutSeconds]: '1',
+        [READINESS_ENV.intervalSeconds]: '0.1',
+        [READINESS_ENV.instanceIds]: 'i-0123456789abcdef0',
+        [READINESS_ENV.region]: 'eu-west-1',
+      }));
+      return { api, result };
+    })();
+    nothingListens = (async () => {
+      const api = await apiServer(pki, 0);
+      const url = api.url;
+      await new Promise<void>((resolve) => api.server.close(() => resolve()));
+      return { url, result: await runProgram(env(url, { [READINESS_ENV.timeoutSeconds]: '0.6', [READINESS_ENV.intervalSeconds]: '0.1' })) };
+    })();
+    noClientCert = (async () => {
+      const api = await apiServer(pki, 0);
+      servers.push(api.server);
+      const result = await runProgram(env(api.url, { [READINESS_ENV.clientCertPem]: '', [READINESS_ENV.clientKeyPem]: '', [READINESS_ENV.timeoutSeconds]: '0.6', [READINESS_ENV.intervalSeconds]: '0.1' }));
+      return { api, result };
+    })();
   });
-  afterAll(() => {
+  afterAll(async () => {
+    // Waited for even when a test failed first, so that every server is closed and the folder goes last.
+    await Promise.allSettled([givesUp, nothingListens, noClientCert]);
     servers.forEach((s) => s.close());
     rmSync(dir, { recursive: true, force: true });
   });
@@ -119,14 +162,7 @@ const hasOpenssl = hasTool('openssl', 'openssl');
   });
 
   test('gives up at the timeout and says where to look', async () => {
-    const api = await apiServer(pki, Number.MAX_SAFE_INTEGER);
-    servers.push(api.server);
-    const result = await runProgram(env(api.url, {
-      [READINESS_ENV.timeoutSeconds]: '1',
-      [READINESS_ENV.intervalSeconds]: '0.1',
-      [READINESS_ENV.instanceIds]: 'i-0123456789abcdef0',
-      [READINESS_ENV.region]: 'eu-west-1',
-    }));
+    const { api, result } = await givesUp;
     expect(result.code).toBe(1);
     expect(result.ms).toBeLessThan(10_000);
     expect(api.seen.length).toBeGreaterThan(2);
@@ -139,10 +175,7 @@ const hasOpenssl = hasTool('openssl', 'openssl');
   });
 
   test('keeps trying while nothing listens yet', async () => {
-    const api = await apiServer(pki, 0);
-    const url = api.url;
-    await new Promise<void>((resolve) => api.server.close(() => resolve()));
-    const result = await runProgram(env(url, { [READINESS_ENV.timeoutSeconds]: '0.6', [READINESS_ENV.intervalSeconds]: '0.1' }));
+    const { result } = await nothingListens;
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('ECONNREFUSED');
     expect(result.stderr).toContain('did not become ready');
@@ -160,9 +193,7 @@ const hasOpenssl = hasTool('openssl', 'openssl');
   });
 
   test('is refused by a server that wants a client certificate when none is given', async () => {
-    const api = await apiServer(pki, 0);
-    servers.push(api.server);
-    const result = await runProgram(env(api.url, { [READINESS_ENV.clientCertPem]: '', [READINESS_ENV.clientKeyPem]: '', [READINESS_ENV.timeoutSeconds]: '0.6', [READINESS_ENV.intervalSeconds]: '0.1' }));
+    const { api, result } = await noClientCert;
     expect(result.code).toBe(1);
     expect(api.seen).toEqual([]);
     expect(result.stderr).toContain('CERTIFICATE_REQUIRED');
