@@ -103,6 +103,8 @@ export class KubeadmCluster extends Construct {
   public readonly metricsServer?: MetricsServer;
   /** Drains nodes before they go (with `nodeTerminationHandler`). */
   public readonly nodeTerminationHandler?: NodeTerminationHandler;
+  /** The deploying account, for ARNs that must name it; made on first use. */
+  private callerIdentity?: DataAwsCallerIdentity;
   /** What removes Kubernetes' own AWS resources on destroy, unless turned off (see `cleanUpOnDestroy`). */
   public readonly destroyCleanup?: DestroyCleanup;
   public readonly connectivityCheck?: ConnectivityCheck;
@@ -454,7 +456,8 @@ export class KubeadmCluster extends Construct {
 
   /** ARNs of the cluster's worker groups. Group ARNs carry a random id, so they are matched by name. */
   private workerGroupArns(region: string): string[] {
-    const account = ((this.node.tryFindChild('account') as DataAwsCallerIdentity | undefined) ?? new DataAwsCallerIdentity(this, 'account')).accountId;
+    this.callerIdentity ??= new DataAwsCallerIdentity(this, 'account');
+    const account = this.callerIdentity.accountId;
     return this.pools.map((pool) => `arn:${this.identities.partition}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/${WorkerPool.groupName(this.clusterName, pool.name)}`);
   }
 
