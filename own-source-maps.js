@@ -13,6 +13,7 @@
 // still 30 ms of a cluster's synth, for text that a synth which succeeds never shows.
 'use strict';
 const Module = require('node:module');
+const { captureTokenStack } = require('./token-stack.js');
 
 const DEPENDENCY = /[\\/]node_modules[\\/]/;
 
@@ -58,46 +59,3 @@ Error.captureStackTrace = function captureWithoutMapsForTokens(target, below) {
   });
 };
 
-/**
- * cdktf's `captureStackTrace(below)`: the frames below `below`, each as Node writes it after
- * `at ` with source maps off. The frames are kept as call sites and become text on first read.
- */
-function captureTokenStack(below) {
-  const holder = {};
-  const limit = Error.stackTraceLimit;
-  const prepare = Error.prepareStackTrace;
-  let callSites;
-  try {
-    Error.stackTraceLimit = Infinity;
-    Error.prepareStackTrace = (_error, sites) => sites;
-    captureStackTrace.call(Error, holder, below || captureTokenStack);
-    callSites = holder.stack;
-  } finally {
-    Error.stackTraceLimit = limit;
-    Error.prepareStackTrace = prepare;
-  }
-  return Array.isArray(callSites) ? linesOnRead(callSites) : [];
-}
-
-/** An array that holds each call site's text, filled the first time anything looks at it. */
-function linesOnRead(callSites) {
-  let filled = false;
-  const fill = (lines) => {
-    if (!filled) {
-      filled = true;
-      for (const site of callSites) {
-        lines.push(String(site));
-      }
-    }
-    return lines;
-  };
-  return new Proxy([], {
-    get: (lines, key) => Reflect.get(fill(lines), key),
-    set: (lines, key, value) => Reflect.set(fill(lines), key, value),
-    has: (lines, key) => Reflect.has(fill(lines), key),
-    ownKeys: (lines) => Reflect.ownKeys(fill(lines)),
-    getOwnPropertyDescriptor: (lines, key) => Reflect.getOwnPropertyDescriptor(fill(lines), key),
-    defineProperty: (lines, key, descriptor) => Reflect.defineProperty(fill(lines), key, descriptor),
-    deleteProperty: (lines, key) => Reflect.deleteProperty(fill(lines), key),
-  });
-}
