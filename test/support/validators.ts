@@ -1,16 +1,37 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { knownClean, rememberClean } from './clean-scripts';
+
+/**
+ * Where `command` is found on PATH, as the shell's `command -v` finds an executable file, or
+ * undefined. Looked up here rather than through a shell: the tests ask often.
+ */
+export function commandPath(command: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!isAbsolute(dir)) {
+      continue;
+    }
+    const path = join(dir, command);
+    try {
+      accessSync(path, constants.X_OK);
+      if (statSync(path).isFile()) {
+        return path;
+      }
+    } catch {
+      // Not here; try the next folder.
+    }
+  }
+  return undefined;
+}
 
 /**
  * Whether an external validator is installed. In CI a missing validator is a failure; locally the
  * test is skipped with a message that says what to install.
  */
 export function hasTool(command: string, debianPackage: string): boolean {
-  const found = spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
-  if (found) {
+  if (commandPath(command) !== undefined) {
     return true;
   }
   const why = `${command} is not installed (Debian package ${debianPackage}); .ci/run installs it`;
@@ -129,9 +150,8 @@ for path in sys.argv[1:]:
 
 /** The interpreter line of the installed `cloud-init` command, when it is a Python script. */
 function cloudInitPython(): string[] | undefined {
-  const found = spawnSync('sh', ['-c', 'command -v cloud-init'], { encoding: 'utf8' });
-  const path = found.stdout.trim();
-  if (found.status !== 0 || path === '') {
+  const path = commandPath('cloud-init');
+  if (path === undefined) {
     return undefined;
   }
   const firstLine = readFileSync(path, 'utf8').split('\n', 1)[0];
