@@ -1,6 +1,7 @@
 import { TerraformOutput } from 'cdktf';
 import { MachineImage } from '../lib/nodes/ami';
 import { ClusterConfigError, KubeadmCluster } from '../lib';
+import { synthesisedCluster } from './support/cluster-synth';
 import { synthStack } from './support/synth';
 
 // Canonical's parameter moves by itself; nodes must not. The image id is copied once into a
@@ -43,7 +44,7 @@ describe('MachineImage.ubuntu2404', () => {
   });
 
   test('launch templates and control-plane instances take the pinned image, never the parameter', () => {
-    const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] }));
+    const synth = synthesisedCluster({ clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] });
     const images = [
       ...synth.resources('aws_launch_template').map(([, t]) => t.image_id),
       ...synth.resources('aws_instance').map(([, i]) => i.ami),

@@ -4,8 +4,7 @@ import { CCM_READ_ACTIONS, CCM_TAGGED_CREATE_ACTIONS, CCM_TAGGED_RESOURCE_ACTION
 import { cloudControllerManagerValues } from '../lib/addons/cloud-controller-manager';
 import { webIdentityPodSpec } from '../lib/addons/web-identity';
 import { PACKAGES_BY_MINOR } from '../lib/bootstrap/node-packages';
-import { KubeadmCluster } from '../lib';
-import { synthStack } from './support/synth';
+import { synthesisedCluster } from './support/cluster-synth';
 
 /**
  * Every value key the templates of aws-cloud-controller-manager chart 0.0.11 read (identical to
@@ -116,7 +115,7 @@ describe('aws-cloud-controller-manager permissions', () => {
 });
 
 describe('KubeadmCluster with the cloud controller manager (the default)', () => {
-  const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'], kubernetesVersion: '1.35.3' }));
+  const synth = synthesisedCluster({ clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'], kubernetesVersion: '1.35.3' });
   const [releaseKey, release] = synth.resources('helm_release').find(([, r]) => r.chart === 'aws-cloud-controller-manager')!;
 
   test('the pinned chart in kube-system, with the image of the cluster minor and its role by web identity', () => {
@@ -158,7 +157,7 @@ describe('KubeadmCluster with the cloud controller manager (the default)', () =>
 
 describe('KubeadmCluster without the cloud controller manager', () => {
   test('no release, and kubelets do not wait for one', () => {
-    const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'], cloudControllerManager: false }));
+    const synth = synthesisedCluster({ clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'], cloudControllerManager: false });
     expect(synth.resources('helm_release').filter(([, r]) => r.chart === 'aws-cloud-controller-manager')).toEqual([]);
     expect(synth.resources('aws_instance')[0][1].user_data_base64).not.toContain("name: 'cloud-provider'");
   });

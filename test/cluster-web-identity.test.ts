@@ -1,10 +1,9 @@
-import { KubeadmCluster } from '../lib';
-import { synthStack } from './support/synth';
+import { synthesisedCluster } from './support/cluster-synth';
 
 // How the cluster publishes its service-account issuer and who may touch it.
 
 describe('KubeadmCluster service-account issuer', () => {
-  const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] }));
+  const synth = synthesisedCluster({ clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] });
   const [bucketKey] = synth.resources('aws_s3_bucket').find(([, b]) => b.bucket_prefix === 'demo-oidc-')!;
   const issuerHost = `\${aws_s3_bucket.${bucketKey}.bucket}.s3.\${data.aws_region`;
   // User-data is assembled with join(): references sit between the literal parts.

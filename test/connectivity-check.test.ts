@@ -1,16 +1,15 @@
 import { EXAMPLES } from '../examples/synth';
-import { KubeadmCluster } from '../lib';
 import { validateCluster } from '../lib/cluster-validation';
 import { CLOUD_CHECK_SCRIPT } from '../lib/kubernetes/cloud-check-script';
 import { CONNECTIVITY_SCRIPT } from '../lib/kubernetes/connectivity-script';
 import { problemsThrownBy } from './support/problems';
 import { k8sObjectsOf, validateK8sObject } from './support/k8s-objects';
 import { synthesisedExample } from './support/example-synth';
-import { synthStack } from './support/synth';
 import { hasTool, shellcheck } from './support/validators';
+import { synthesisedCluster } from './support/cluster-synth';
 
 describe('connectivity check', () => {
-  const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] }));
+  const synth = synthesisedCluster({ clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] });
   // The check's objects live in the namespace it creates, referenced by the namespace resource.
   const objects = k8sObjectsOf(synth.json).filter((o) => /^\$\{kubernetes_namespace_v1\..*connectivity-check.*\}$/.test(o.metadata?.namespace ?? '') || o.metadata?.name === 'kubeadm-connectivity-check');
 
@@ -71,7 +70,7 @@ describe('connectivity check', () => {
 });
 
 describe('connectivity check with the cloud check', () => {
-  const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'], cloudCheck: true }));
+  const synth = synthesisedCluster({ clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'], cloudCheck: true });
   const objects = k8sObjectsOf(synth.json).filter((o) => /connectivity-check/.test(o.metadata?.namespace ?? '') || /^kubeadm-(connectivity|cloud)-check$/.test(o.metadata?.name ?? ''));
   const cloudJob = objects.find((o) => o.kind === 'Job' && o.metadata.name === 'cloud-check')!;
   const env = (name: string) => cloudJob.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === name).value;
@@ -124,7 +123,7 @@ describe('connectivity check with the cloud check', () => {
   });
 
   test('is off by default, and refused without what it proves', () => {
-    const plain = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] }));
+    const plain = synthesisedCluster({ clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] });
     expect(plain.resources('kubernetes_job_v1').map(([, j]) => j.metadata.name)).toEqual(['pod-network-check']);
     const problems = (props: object) =>
       problemsThrownBy(() => validateCluster({ clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'], cloudCheck: true, ...props })).map((p) => [p.property, p.fix]);

@@ -6,6 +6,7 @@ import { webIdentityPodSpec } from '../lib/addons/web-identity';
 import { KubeadmCluster } from '../lib';
 import { problemsThrownBy } from './support/problems';
 import { synthStack } from './support/synth';
+import { synthesisedCluster } from './support/cluster-synth';
 
 /**
  * The keys of aws-ebs-csi-driver chart 2.64.0 that these values use, as its values.schema.json
@@ -88,7 +89,7 @@ describe('EBS CSI driver permissions', () => {
 });
 
 describe('KubeadmCluster with the EBS CSI driver (the default)', () => {
-  const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] }));
+  const synth = synthesisedCluster({ clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] });
   const [, release] = synth.resources('helm_release').find(([, r]) => r.chart === 'aws-ebs-csi-driver')!;
   const [ccmKey] = synth.resources('helm_release').find(([, r]) => r.chart === 'aws-cloud-controller-manager')!;
 
@@ -102,7 +103,7 @@ describe('KubeadmCluster with the EBS CSI driver (the default)', () => {
   });
 
   test('is left out without the cloud controller manager, and asking for it without one is refused', () => {
-    const without = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'], cloudControllerManager: false }));
+    const without = synthesisedCluster({ clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'], cloudControllerManager: false });
     expect(without.resources('helm_release').filter(([, r]) => r.chart === 'aws-ebs-csi-driver')).toEqual([]);
     const problems = problemsThrownBy(() => synthStack((stack) => new KubeadmCluster(stack, 'cluster', { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'], cloudControllerManager: false, ebsCsiDriver: true })));
     expect(problems.map((p) => p.property)).toEqual(['ebsCsiDriver']);

@@ -1,10 +1,10 @@
-import { KubeadmCluster, KubeadmClusterProps } from '../lib';
+import type { KubeadmClusterProps } from '../lib';
 import { KubernetesVersion } from '../lib/bootstrap/kubernetes-version';
 import { upgradeProgram } from '../lib/operations/upgrade-program';
 import { allowedRecordedMinors, UPGRADE_SKEW_RULES } from '../lib/operations/version-skew';
 import { evaluateAttribute } from './support/hcl-eval';
-import { synthStack } from './support/synth';
 import { TerraformFiller } from './support/terraform-fill';
+import { synthesisedCluster } from './support/cluster-synth';
 
 // The control plane's upgrade as Terraform sees it: one association per control-plane node, in
 // order, the workers after the last; and the plan-time check against the version the control plane
@@ -13,7 +13,7 @@ import { TerraformFiller } from './support/terraform-fill';
 const base: KubeadmClusterProps = { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] };
 
 function upgradeOf(props: KubeadmClusterProps) {
-  const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', props));
+  const synth = synthesisedCluster(props);
   const associations = synth.resources('aws_ssm_association').filter(([id]) => id.includes('kubernetes-upgrade'));
   const [documentId, document] = synth.resources('aws_ssm_document').find(([id]) => id.includes('kubernetes-upgrade'))!;
   const [parameterId, parameter] = synth.resources('aws_ssm_parameter').find(([id]) => id.includes('kubernetes-version'))!;

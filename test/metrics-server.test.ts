@@ -6,6 +6,7 @@ import { ClusterNetworkSource } from '../lib/network/network-source';
 import { NatGateways } from '../lib/network/nat-gateways';
 import { problemsThrownBy } from './support/problems';
 import { synthStack } from './support/synth';
+import { synthesisedCluster } from './support/cluster-synth';
 
 /**
  * The value keys the two charts read, as their values.yaml files list them: metrics-server chart
@@ -82,7 +83,7 @@ describe('kubelet-csr-approver values', () => {
 });
 
 describe('KubeadmCluster with metrics-server (the default)', () => {
-  const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] }));
+  const synth = synthesisedCluster({ clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] });
   const releases = synth.resources('helm_release');
   const [approverKey, approver] = releases.find(([, r]) => r.chart === 'kubelet-csr-approver')!;
   const [, metrics] = releases.find(([, r]) => r.chart === 'metrics-server')!;

@@ -1,4 +1,3 @@
-import { KubeadmCluster } from '../lib';
 import { NTH_IMAGE } from '../lib/addons/addon-versions';
 import { TERMINATION_QUEUE_RETENTION_SECONDS } from '../lib/addons/node-termination-handler';
 import { DRAINED_INSTANCE_STATES, terminationEventRules, terminationHandlerPolicy, terminationQueuePolicy } from '../lib/addons/termination-events';
@@ -7,7 +6,7 @@ import { STS_AUDIENCE, WEB_IDENTITY_TOKEN_DIR, WEB_IDENTITY_TOKEN_FILE } from '.
 import { TERMINATION_HEARTBEAT_SECONDS, TERMINATION_HOOK_NAME } from '../lib/nodes/lifecycle-hooks';
 import { k8sObjectsOf, validateK8sObject } from './support/k8s-objects';
 import { synthesisedExample } from './support/example-synth';
-import { synthStack } from './support/synth';
+import { synthesisedCluster } from './support/cluster-synth';
 
 // Facts of aws/aws-node-termination-handler (chart 0.27.6, app 1.25.6, 2026-07 snapshot), held
 // against what the cluster builds.
@@ -284,7 +283,7 @@ describe('node termination handler options', () => {
   });
 
   test('nodeTerminationHandler: false leaves out the queue, rules, role and Deployment, and keeps the hooks', () => {
-    const { json } = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { clusterName: 'demo', apiAccessCidrs: ['192.0.2.0/24'], nodeTerminationHandler: false }));
+    const { json } = synthesisedCluster({ clusterName: 'demo', apiAccessCidrs: ['192.0.2.0/24'], nodeTerminationHandler: false });
     expect(json.resource.aws_sqs_queue).toBeUndefined();
     expect(json.resource.aws_cloudwatch_event_rule).toBeUndefined();
     expect(k8sObjectsOf(json).filter((o) => o.metadata.name === 'aws-node-termination-handler')).toEqual([]);

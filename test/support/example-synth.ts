@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { parseStack, type SynthesisedStack } from './synthesised-stack';
+import { parseStack, shared, type SynthesisedStack } from './synthesised-stack';
 
 // Several test files hold every example's synthesised stack against different validators. Each
 // example is synthesised once per state of the sources and the result shared through a folder
 // named after a hash of everything that shapes it, so test files and workers reuse it, and any
-// change to the library, the examples or the installed packages gives a new folder.
+// change to the library, the examples, the test helpers that synthesise or the installed packages
+// gives a new folder.
 
 const root = join(__dirname, '../..');
 
@@ -19,10 +20,12 @@ function sourceFiles(dir: string): string[] {
 
 let cacheDir: string | undefined;
 
-function examplesCacheDir(): string {
+/** The folder that holds stacks synthesised from the current sources. */
+export function synthesisedStacksDir(): string {
   if (cacheDir === undefined) {
     const hash = createHash('sha256');
-    for (const file of [...sourceFiles(join(root, 'lib')), ...sourceFiles(join(root, 'examples')), join(root, 'package-lock.json'), __filename]) {
+    const helpers = ['example-synth.ts', 'cluster-synth.ts', 'synth.ts'].map((name) => join(__dirname, name));
+    for (const file of [...sourceFiles(join(root, 'lib')), ...sourceFiles(join(root, 'examples')), join(root, 'package-lock.json'), ...helpers]) {
       hash.update(`${relative(root, file)}\0`).update(readFileSync(file)).update('\0');
     }
     // Beside the packages it depends on, owned by whoever installed them, as tools keep caches.
@@ -39,7 +42,7 @@ export function synthesisedExample(example: string): SynthesisedStack {
   if (known) {
     return known;
   }
-  const file = join(examplesCacheDir(), `${example}.json`);
+  const file = join(synthesisedStacksDir(), `${example}.json`);
   let stack: SynthesisedStack;
   if (existsSync(file)) {
     stack = parseStack(readFileSync(file, 'utf8'));
@@ -49,16 +52,21 @@ export function synthesisedExample(example: string): SynthesisedStack {
     const { EXAMPLES, stackName } = require('../../examples/synth') as typeof import('../../examples/synth');
     const { synthExisting } = require('./synth') as typeof import('./synth');
     stack = synthExisting(EXAMPLES[example](new App({ outdir: join(tmpdir(), 'unused'), skipValidation: true }), stackName(example)));
-    try {
-      mkdirSync(examplesCacheDir(), { recursive: true });
-      // Written whole under another name first, so that a reader in another worker never sees half.
-      const partial = `${file}.${process.pid}`;
-      writeFileSync(partial, stack.text);
-      renameSync(partial, file);
-    } catch {
-      // A cache that cannot be written only costs the next test file a synth.
-    }
+    keepSynthesised(file, stack);
   }
-  synthesised.set(example, stack);
+  synthesised.set(example, shared(stack));
   return stack;
+}
+
+/** Keeps a synthesised stack for other test files and workers. */
+export function keepSynthesised(file: string, stack: SynthesisedStack): void {
+  try {
+    mkdirSync(synthesisedStacksDir(), { recursive: true });
+    // Written whole under another name first, so that a reader in another worker never sees half.
+    const partial = `${file}.${process.pid}`;
+    writeFileSync(partial, stack.text);
+    renameSync(partial, file);
+  } catch {
+    // A cache that cannot be written only costs the next test file a synth.
+  }
 }

@@ -17,3 +17,20 @@ export function parseStack(text: string): SynthesisedStack {
     data: (type) => Object.entries(json.data?.[type] ?? {}),
   };
 }
+
+/**
+ * Freezes a stack that several tests share, so that a test which changes what it reads fails there
+ * instead of changing what the next test sees.
+ */
+export function shared(stack: SynthesisedStack): SynthesisedStack {
+  const freeze = (value: unknown): void => {
+    if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+      Object.freeze(value);
+      for (const item of Object.values(value)) {
+        freeze(item);
+      }
+    }
+  };
+  freeze(stack.json);
+  return stack;
+}
