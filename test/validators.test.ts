@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cloudInitSchema, commandPath, hasTool, shellcheck } from './support/validators';
+import { cloudInitSchema, commandPath, hasTool, shellcheck, shellcheckAll, shellcheckForm } from './support/validators';
 
 // The validators themselves must be able to say no, or the tests that rely on them prove nothing.
 describe('validators', () => {
@@ -40,5 +40,23 @@ describe('validators', () => {
     }
     expect(shellcheck('#!/usr/bin/env bash\nset -euo pipefail\necho "$1"\n')).toBe('');
     expect(shellcheck('#!/usr/bin/env bash\nrm -rf $1/*\n')).toMatch(/SC2086/);
+  });
+
+  test('programs that differ only in plain setting values are read as one; any other value is read as written', () => {
+    const program = (version: string, home: string) => `#!/usr/bin/env bash\nset -euo pipefail\nreadonly VERSION='${version}'\nreadonly HOME_DIR='${home}'\necho "$VERSION" "$HOME_DIR"\n`;
+    expect(shellcheckForm(program('1.35.3', '/var/lib/kubelet'))).toBe(shellcheckForm(program('1.36.4', '/etc/kubernetes')));
+    expect(shellcheckForm(program('1.35.3', '/var/lib/kubelet'))).toContain("readonly VERSION='value'\nreadonly HOME_DIR='value'\n");
+    // A dollar sign, a space, a glob or a tilde is kept: shellcheck may have something to say.
+    for (const value of ['$HOME', 'a b', '*.conf', '~/x', '{a,b}', '']) {
+      expect(shellcheckForm(program(value, 'x'))).toContain(`readonly VERSION='${value}'`);
+    }
+    if (!hasTool('shellcheck', 'shellcheck')) {
+      return;
+    }
+    expect(shellcheck(program('1.35.3', '/var/lib/kubelet'))).toBe('');
+    expect(shellcheck(program('$HOME', '/var/lib/kubelet'))).toMatch(/SC2016/);
+    const findings = shellcheckAll([program('1.35.3', '/x'), program('$HOME', '/x'), program('1.36.4', '/y')]);
+    expect([...findings.values()].map((f) => /SC2016/.test(f))).toEqual([false, true, false]);
+    expect(findings.get(program('$HOME', '/x'))).toMatch(/:3:18: note: Expressions don't expand in single quotes.*\[SC2016\]/);
   });
 });

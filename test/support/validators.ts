@@ -62,22 +62,43 @@ export function cloudInitSchema(userData: string): { valid: boolean; output: str
   });
 }
 
-/** Runs shellcheck on a script; returns its findings (empty when clean). */
-export function shellcheck(script: string, shell = 'bash'): string {
-  const args = ['--shell', shell, '--severity', 'style'];
-  if (knownClean(script, args)) {
-    return '';
-  }
+// A node program starts with its settings, each `readonly NAME='value'`, and then code that is the
+// same whatever the values. A value made only of letters, digits and `._:/@=+,%-` is one word to
+// shellcheck, with nothing in it that any of its checks reads: no expansion, quote, glob, brace
+// or tilde. Such values are replaced by one fixed word before checking, so that programs which
+// differ only in them (every node of every example, say) are read once. Any other value is kept
+// as it is and checked as written; a script with findings is reported as written.
+const PLAIN_SETTING = /^readonly ([A-Z][A-Z0-9_]*)='[A-Za-z0-9._:/@=+,%-]+'$/gm;
+
+/** The text shellcheck reads for `script`: its plain setting values replaced by one word. */
+export function shellcheckForm(script: string): string {
+  return script.replace(PLAIN_SETTING, (_, name: string) => `readonly ${name}='value'`);
+}
+
+function shellcheckText(script: string, args: readonly string[]): string {
   return withTempFile('script.sh', script, (path) => {
     try {
       execFileSync('shellcheck', [...args, path], { encoding: 'utf8' });
-      rememberClean(script, args);
       return '';
     } catch (e) {
       const err = e as { stdout?: string; stderr?: string; message: string };
       return `${err.stdout ?? ''}${err.stderr ?? ''}` || err.message;
     }
   });
+}
+
+/** Runs shellcheck on a script; returns its findings (empty when clean). */
+export function shellcheck(script: string, shell = 'bash'): string {
+  const args = ['--shell', shell, '--severity', 'style'];
+  const form = shellcheckForm(script);
+  if (knownClean(form, args)) {
+    return '';
+  }
+  if (shellcheckText(form, args) === '') {
+    rememberClean(form, args);
+    return '';
+  }
+  return shellcheckText(script, args);
 }
 
 /**
@@ -87,7 +108,23 @@ export function shellcheck(script: string, shell = 'bash'): string {
 export function shellcheckAll(scripts: readonly string[], shell = 'bash'): Map<string, string> {
   const args = ['--shell', shell, '--severity', 'style'];
   const findings = new Map([...new Set(scripts)].map((script) => [script, '']));
-  const distinct = [...findings.keys()].filter((script) => !knownClean(script, args));
+  const forms = [...new Set([...findings.keys()].map(shellcheckForm))].filter((form) => !knownClean(form, args));
+  const formFindings = shellcheckFiles(forms, args);
+  for (const [form, found] of formFindings) {
+    if (found === '') {
+      rememberClean(form, args);
+    }
+  }
+  const unclean = [...findings.keys()].filter((script) => formFindings.get(shellcheckForm(script))?.length);
+  for (const [script, found] of shellcheckFiles(unclean, args)) {
+    findings.set(script, found);
+  }
+  return findings;
+}
+
+/** One shellcheck run over distinct scripts; each script's findings, empty when clean. */
+function shellcheckFiles(distinct: readonly string[], args: readonly string[]): Map<string, string> {
+  const findings = new Map(distinct.map((script) => [script, '']));
   if (distinct.length === 0) {
     return findings;
   }
@@ -111,9 +148,6 @@ export function shellcheckAll(scripts: readonly string[], shell = 'bash'): Map<s
     }
     if (result.status === 1 && [...findings.values()].every((f) => f === '')) {
       throw new Error(`shellcheck reported problems it did not attribute to a file: ${result.stdout}${result.stderr}`);
-    }
-    for (const script of distinct.filter((s) => findings.get(s) === '')) {
-      rememberClean(script, args);
     }
     return findings;
   } finally {
