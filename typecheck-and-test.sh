@@ -7,7 +7,10 @@ typecheck=$(mktemp)
 trap 'rm -f "$typecheck"' EXIT
 tsc --noEmit > "$typecheck" 2>&1 &
 checker=$!
-jest "$@"
+# Test workers run each file's code briefly in a fresh context, so V8's optimising compiler works
+# on code that is thrown away before it pays off: without it the suite takes a tenth less CPU.
+# Workers inherit node's flags.
+node --max-opt=2 node_modules/jest/bin/jest.js "$@"
 tests=$?
 wait "$checker"
 types=$?
