@@ -1,0 +1,84 @@
+/**
+ * The first control-plane node: `kubeadm init` (finished, never reset, once the API serves), a
+ * requested etcd restore before it, and what it publishes after it.
+ */
+export const INIT_PHASE = `
+api_serving() {
+  local kubeconfig
+  for kubeconfig in "$ROOT/etc/kubernetes/super-admin.conf" "$ADMIN_CONF"; do
+    [ -f "$kubeconfig" ] && kubectl --kubeconfig "$kubeconfig" --request-timeout=10s get --raw /readyz > /dev/null 2>&1 && return 0
+  done
+  return 1
+}
+
+finish_init() {
+  local i
+  # The control plane already serves, and others may already use it: finish the remaining phases
+  # (each creates or updates its objects) rather than reset, which would wipe etcd.
+  for i in 1 2 3 4 5; do
+    log "kubeadm init, remaining phases ($i of 5)"
+    kubeadm init --config "$KUBEADM_CONFIG" --skip-token-print --skip-phases=preflight,certs,kubeconfig,etcd,control-plane,kubelet-start && return 0
+    sleep 20
+  done
+  return 1
+}
+
+# A restore of an etcd snapshot, when one is requested, goes into /var/lib/etcd before each init
+# attempt (kubeadm reset empties it after a failed one); init then takes the data as it finds it.
+INIT_FLAGS=()
+restore_if_requested() {
+  local request
+  INIT_FLAGS=()
+  [ -n "$ETCD_RESTORE_PARAMETER" ] || return 0
+  wait_for_program aws || return 1
+  request=$(ssm_get "$ETCD_RESTORE_PARAMETER") || return 1
+  if [ "$request" = "$NO_RESTORE" ]; then
+    return 0
+  fi
+  log "etcd restore requested in $ETCD_RESTORE_PARAMETER: $request"
+  wait_for_program "$ETCD_RESTORE_PROGRAM" || return 1
+  "$ETCD_RESTORE_PROGRAM" restore "$request" --replace || return 1
+  INIT_FLAGS=(--ignore-preflight-errors=DirAvailable--var-lib-etcd)
+}
+
+# Once the cluster runs on the restored data, the request is done: a later first node starts afresh.
+clear_restore_request() {
+  [ -n "$ETCD_RESTORE_PARAMETER" ] || return 0
+  [ "$(ssm_get "$ETCD_RESTORE_PARAMETER")" != "$NO_RESTORE" ] || return 0
+  retry 3 10 aws ssm put-parameter --region "$REGION" --name "$ETCD_RESTORE_PARAMETER" --type String --overwrite --value "$NO_RESTORE" > /dev/null \
+    || log "could not set $ETCD_RESTORE_PARAMETER back to $NO_RESTORE; do it by hand, or the next first control-plane node restores again"
+}
+
+run_init() {
+  local i
+  if api_serving; then
+    log 'the API server already serves: an earlier run got through kubeadm init'
+    finish_init
+    return
+  fi
+  for ((i = 1; i <= INIT_ATTEMPTS; i++)); do
+    ensure_control_plane_secrets
+    restore_if_requested || return 1
+    log "kubeadm init ($i of $INIT_ATTEMPTS)"
+    # kubeadm's own token stays on the node; nodes join with the rotated one.
+    kubeadm init --config "$KUBEADM_CONFIG" --skip-token-print "\${INIT_FLAGS[@]}" && return 0
+    if api_serving; then
+      finish_init
+      return
+    fi
+    reset_node
+    sleep 30
+  done
+  return 1
+}
+
+publish_issuer_keys() {
+  wait_for_program "$ISSUER_KEYS_PROGRAM"
+  "$ISSUER_KEYS_PROGRAM"
+}
+
+publish_join_token() {
+  wait_for_program "$JOIN_TOKEN_PROGRAM"
+  "$JOIN_TOKEN_PROGRAM" rotate
+}
+`;
