@@ -4,13 +4,19 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nodeAwsCommand } from '../lib/bootstrap/cloud-init';
 import { PreloadedPython } from './support/preloaded-python';
 
 // The nodes' stand-in for the AWS CLI (Ubuntu 24.04 has no AWS CLI package, only python3-boto3),
 // run with Debian's python3 and python3-boto3 against a fake AWS endpoint that speaks the real wire
 // protocols: SSM JSON 1.1, the Auto Scaling and CloudWatch query protocol, S3 REST.
 
-const PROGRAM = join(__dirname, '..', 'lib', 'bootstrap', 'node-files', 'aws-cli.py');
+// What nodes receive (user-data and the channel carry it without its comment lines), written out
+// once per test file, so that the program tested is the one that ships.
+const SHIPPED_DIR = mkdtempSync(join(tmpdir(), 'node-aws-cli-program-'));
+const PROGRAM = join(SHIPPED_DIR, 'aws-cli.py');
+writeFileSync(PROGRAM, nodeAwsCommand(), { mode: 0o755 });
+afterAll(() => rmSync(SHIPPED_DIR, { recursive: true, force: true }));
 // Debian's python3, not whichever python3 is first on PATH: only Debian's has python3-boto3.
 const PYTHON = '/usr/bin/python3';
 
@@ -59,6 +65,8 @@ class FakeAws {
   public readonly requests: Recorded[] = [];
   public readonly parameters = new Map<string, { type: string; value: string; version: number }>();
   public readonly objects = new Map<string, S3Object>();
+  /** SSM documents' content by name. */
+  public readonly documents = new Map<string, string>();
   /** S3 answers at most this many keys a page, so that small listings paginate. */
   public pageSize = 2;
   private server?: Server;
@@ -160,6 +168,14 @@ class FakeAws {
       const version = (existing?.version ?? 0) + 1;
       this.parameters.set(p.Name, { type: p.Type ?? existing?.type ?? 'String', value: p.Value ?? '', version });
       return reply(200, { Version: version, Tier: 'Standard' });
+    }
+    if (r.operation === 'AmazonSSM.GetDocument') {
+      const content = this.documents.get(p.Name);
+      if (content === undefined) {
+        return reply(400, { __type: 'InvalidDocument', message: 'The specified document does not exist.' });
+      }
+      const version = (r.params as { DocumentVersion?: string }).DocumentVersion ?? '1';
+      return reply(200, { Name: p.Name, DocumentVersion: version === '$LATEST' ? '3' : version, Status: 'Active', Content: content, DocumentType: 'Command', DocumentFormat: 'JSON' });
     }
     return reply(400, { __type: 'InvalidAction', message: `unexpected ${r.operation}` });
   }
@@ -361,6 +377,28 @@ suite('the nodes\' minimal AWS CLI (Debian python3 + boto3 against a fake AWS en
     expect(request.headers['content-type']).toBe('application/x-amz-json-1.1');
     expect(request.params).toEqual({ Name: '/cluster/demo/join-token', WithDecryption: true });
     expect(request.signedRegion).toBe('eu-west-1');
+  });
+
+  test('ssm get-document --document-version $LATEST --query Content --output text prints the document alone', async () => {
+    const content = JSON.stringify({ schemaVersion: '2.2', mainSteps: [{ action: 'aws:runShellScript', name: 'run', inputs: { runCommand: ['echo installed'] } }] });
+    fake.documents.set('demo-join-token-rotation', content);
+    const run = await aws(['ssm', 'get-document', '--name', 'demo-join-token-rotation', '--document-version', '$LATEST', '--query', 'Content', '--output', 'text'], {}, true);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(`${content}\n`);
+    expect(lastRequest('ssm').operation).toBe('AmazonSSM.GetDocument');
+    expect(lastRequest('ssm').params).toEqual({ Name: 'demo-join-token-rotation', DocumentVersion: '$LATEST' });
+    const missing = await aws(['ssm', 'get-document', '--name', 'demo-nothing'], {}, true);
+    expect(missing.status).toBe(254);
+    expect(missing.stderr).toContain('An error occurred (InvalidDocument) when calling the GetDocument operation');
+  });
+
+  test('ships without its comment lines but with its shebang, and compiles the same', () => {
+    const source = readFileSync(join(__dirname, '..', 'lib', 'bootstrap', 'node-files', 'aws-cli.py'), 'utf8');
+    const shipped = nodeAwsCommand();
+    expect(shipped.split('\n')[0]).toBe('#!/usr/bin/python3');
+    expect(shipped.split('\n').slice(1).filter((line) => /^\s*#/.test(line))).toEqual([]);
+    expect(shipped.length).toBeLessThan(source.length * 0.95);
   });
 
   test('ssm get-parameter prints the AWS CLI\'s JSON by default, with ISO 8601 timestamps', async () => {

@@ -171,10 +171,13 @@ function unitFiles(units: readonly UnitFile[]): WriteFile[] {
 
 /**
  * The node's AWS command (a small subset of the AWS CLI on Ubuntu's boto3), shipped with the
- * library. The SSM channel installs it; user-data has no room for it.
+ * library. Every node's user-data carries it, so that the first boot needs nothing from the SSM
+ * channel; the channel installs the same text on running nodes. Comment lines stay in the source
+ * (user-data is limited to 16 KB); the shebang stays too.
  */
 export function nodeAwsCommand(): string {
-  return readFileSync(join(__dirname, 'node-files', 'aws-cli.py'), 'utf8');
+  const [shebang, ...rest] = readFileSync(join(__dirname, 'node-files', 'aws-cli.py'), 'utf8').split('\n');
+  return [shebang, ...rest.filter((line) => !/^\s*#/.test(line))].join('\n');
 }
 
 // User-data is the minimal first boot: the bootstrap program, its unit and its documents. The

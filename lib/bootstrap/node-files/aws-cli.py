@@ -51,6 +51,12 @@ COMMANDS = {
          '--overwrite': FLAG, '--description': VALUE},
         ['--name', '--value'],
     ),
+    # The bootstrap reads the SSM channel's own documents and runs them itself, so that a node's
+    # first boot never waits for State Manager.
+    ('ssm', 'get-document'): (
+        {'--name': VALUE, '--document-version': VALUE, '--document-format': VALUE},
+        ['--name'],
+    ),
     ('autoscaling', 'complete-lifecycle-action'): (
         {'--lifecycle-hook-name': VALUE, '--auto-scaling-group-name': VALUE,
          '--lifecycle-action-result': VALUE, '--instance-id': VALUE,
@@ -80,6 +86,7 @@ COMMANDS = {
 CHOICES = {
     '--output': ('json', 'text'),
     '--type': ('String', 'SecureString'),
+    '--document-format': ('YAML', 'JSON', 'TEXT'),
     '--lifecycle-action-result': ('CONTINUE', 'ABANDON'),
     '--health-status': ('Healthy', 'Unhealthy'),
     '--sse': ('AES256', 'aws:kms'),
@@ -273,6 +280,11 @@ def ssm_put_parameter(g, opts):
     return make_client('ssm', g).put_parameter(**params)
 
 
+def ssm_get_document(g, opts):
+    params = call_params(opts, {'--name': 'Name', '--document-version': 'DocumentVersion', '--document-format': 'DocumentFormat'})
+    return make_client('ssm', g).get_document(**params)
+
+
 def autoscaling_complete_lifecycle_action(g, opts):
     params = call_params(opts, {'--lifecycle-hook-name': 'LifecycleHookName',
                                 '--auto-scaling-group-name': 'AutoScalingGroupName',
@@ -375,6 +387,7 @@ def s3_cp(g, opts, source, destination):
 HANDLERS = {
     ('ssm', 'get-parameter'): ssm_get_parameter,
     ('ssm', 'put-parameter'): ssm_put_parameter,
+    ('ssm', 'get-document'): ssm_get_document,
     ('autoscaling', 'complete-lifecycle-action'): autoscaling_complete_lifecycle_action,
     ('autoscaling', 'set-instance-health'): autoscaling_set_instance_health,
     ('cloudwatch', 'put-metric-data'): cloudwatch_put_metric_data,
