@@ -165,6 +165,8 @@ export class KubeadmCluster extends Construct {
     this.certificateRenewal = addCertificateRenewal(this.channel, { clusterName: this.clusterName, region });
     this.identities.controlPlane.addPolicy('operations-policy', 'day2-operations', policyOf([...(this.etcdBackups?.controlPlaneStatements() ?? []), metricsStatement()]));
     this.serviceAccountIssuer = this.publishServiceAccountIssuer(region);
+    // A booting control-plane node runs the installations it needs itself (after every one is added).
+    this.identities.controlPlane.addPolicy('channel-documents-policy', 'channel-documents', this.channel.documentReadPolicy('control-plane'));
     // Nodes read their secrets at boot: the parameters, the key and the permissions come first.
     const secretsReady = (policies: readonly ITerraformDependable[]) => [
       ...this.secrets.secureParameters,
@@ -196,7 +198,11 @@ export class KubeadmCluster extends Construct {
     const clusterProps = {
       clusterName: this.clusterName,
       kubernetesVersion: this.kubernetesVersion,
-      secrets: { ...this.secrets.location, toolsAssociation: this.channel.resourceName('node-tools'), etcdRestore: this.etcdBackups?.restoreSettings },
+      secrets: {
+        ...this.secrets.location,
+        channelDocuments: { joinToken: this.channel.resourceName('join-token-rotation'), issuerKeys: this.channel.resourceName('issuer-keys') },
+        etcdRestore: this.etcdBackups?.restoreSettings,
+      },
       // Nodes wait for a cloud controller manager only when the cluster installs one.
       externalCloudProvider: props.cloudControllerManager ?? true,
     };

@@ -1,106 +1,10 @@
 import { BootstrapAction, bootstrapProgram, BootstrapProgramProps, REFUSALS_BEFORE_UNHEALTHY } from '../lib/bootstrap/bootstrap-program';
-import { KubernetesVersion } from '../lib/bootstrap/kubernetes-version';
+import { bootstrapNode as node, bootstrapProps as props, runBootstrap as run, TOKEN } from './support/bootstrap-node';
 import { NodeSandbox, SandboxRun } from './support/node-sandbox';
 import { hasTool, shellcheck } from './support/validators';
 
 // The first-boot program run for real in a scratch folder, against stand-in kubeadm, kubectl, aws,
 // curl (instance metadata and the API), apt-get and systemctl that record every call.
-
-const TOKEN = 'k8sabc.q1w2e3r4t5y6u7i8';
-
-function props(action: BootstrapAction, extra: Partial<BootstrapProgramProps> = {}): BootstrapProgramProps {
-  return {
-    action,
-    kubernetesVersion: KubernetesVersion.of('1.36.4'),
-    region: 'eu-west-1',
-    parameterPath: '/kubeadm/demo',
-    joinTokenParameter: '/kubeadm/demo/join-token',
-    apiEndpoint: '10.0.128.10:6443',
-    joinTokenProgram: 'kubeadm-join-token',
-    channelAssociation: 'demo-node-tools',
-    autoScalingGroupName: action === BootstrapAction.JOIN ? 'demo-workers' : undefined,
-    ...extra,
-  };
-}
-
-/** A node with every tool the bootstrap calls, each recording its calls; behaviour is set through files in $STATE. */
-function node(): NodeSandbox {
-  const s = new NodeSandbox();
-  s.writeFile('/etc/fstab', 'LABEL=root / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n');
-  s.writeFile('/etc/os-release', 'NAME="Ubuntu"\nVERSION_CODENAME=noble\n');
-  s.writeFile('/etc/kubeadm-bootstrap/containerd.toml', "version = 3\n");
-  s.writeFile('/etc/kubeadm-bootstrap/kubeadm.yaml', "kind: 'InitConfiguration'\n");
-  s.writeFile('/etc/kubeadm-bootstrap/kubeadm.yaml.template', "discovery:\n  tlsBootstrapToken: '@join-token@'\n");
-  s.writeFile('/etc/kubeadm-bootstrap/ca.crt', 'CA\n');
-  s.writeFile('/etc/apt/sources.list.d/ubuntu.sources', '');
-  for (const tool of ['apt-get', 'apt-mark', 'swapoff', 'modprobe', 'sysctl', 'systemctl', 'kubeadm-join-token', 'kubeadm-issuer-keys']) {
-    s.standIn(tool, 'exit 0');
-  }
-  s.standIn('dpkg', 'echo amd64');
-  s.standIn(
-    'curl',
-    `
-case "$*" in
-  *latest/api/token*) echo imds-session ;;
-  *meta-data/instance-id*) echo i-0123456789abcdef0 ;;
-  *meta-data/placement/availability-zone*) [ -f "$STATE/imds-zone" ] && cat "$STATE/imds-zone" || echo eu-west-1b ;;
-  *Release.key*|*/gpg*) while [ $# -gt 0 ]; do [ "$1" = -o ] && echo KEY > "$2"; shift; done ;;
-  */version*) [ -f "$STATE/api-reachable" ] || exit 7 ;;
-  *) exit 22 ;;
-esac`,
-  );
-  // Parameters: the PKI and encryption configuration are PEM-like text; the join token is read from
-  // $STATE/token (one line per read, the last line repeating), absent = not published yet.
-  s.standIn(
-    'aws',
-    `
-[ -f "$STATE/aws-fails" ] && { echo 'An error occurred (AccessDeniedException) when calling the GetParameter operation: not allowed' >&2; exit 254; }
-case "$*" in
-  *get-parameter*join-token*)
-    n=$(cat "$STATE/token-reads" 2> /dev/null || echo 0); n=$((n + 1)); echo "$n" > "$STATE/token-reads"
-    if [ -f "$STATE/token" ]; then sed -n "$n{p;q}" "$STATE/token" | grep . || tail -n 1 "$STATE/token"; else echo none; fi ;;
-  *get-parameter*) echo "-----BEGIN SECRET-----"; echo "for $*" | tr ' ' '_'; echo "-----END SECRET-----" ;;
-  *set-instance-health*) exit 0 ;;
-  *complete-lifecycle-action*) [ -f "$STATE/complete-error" ] && { cat "$STATE/complete-error" >&2; exit 254; }; exit 0 ;;
-  *) exit 0 ;;
-esac`,
-  );
-  s.standIn(
-    'kubeadm',
-    `
-case "$1" in
-  init)
-    n=$(cat "$STATE/init-count" 2> /dev/null || echo 0); n=$((n + 1)); echo "$n" > "$STATE/init-count"
-    [ -f "$STATE/init-fails-once" ] && [ "$n" = 1 ] && { echo 'timed out waiting for the control plane' >&2; exit 1; }
-    mkdir -p "$ROOT/etc/kubernetes"; echo admin > "$ROOT/etc/kubernetes/admin.conf" ;;
-  join)
-    cp "$3" "$STATE/join-config-seen"
-    if [ -f "$STATE/join-refused" ]; then echo 'error execution phase preflight: couldn'"'"'t validate the identity of the API Server: Unauthorized' >&2; exit 1; fi
-    if [ -f "$STATE/join-fails" ]; then echo 'dial tcp 10.0.128.10:6443: connect: connection refused' >&2; exit 1; fi
-    mkdir -p "$ROOT/etc/kubernetes"; echo kubelet > "$ROOT/etc/kubernetes/kubelet.conf" ;;
-esac
-exit 0`,
-  );
-  // kubectl answers the API checks of a control-plane node, and a worker's Ready query with the
-  // next line of $STATE/ready (the last line repeating; absent = no Ready condition yet).
-  s.standIn(
-    'kubectl',
-    `
-case "$*" in
-  *' get node '*)
-    n=$(cat "$STATE/ready-reads" 2> /dev/null || echo 0); n=$((n + 1)); echo "$n" > "$STATE/ready-reads"
-    [ -f "$STATE/ready" ] && { sed -n "$n{p;q}" "$STATE/ready" | grep . || tail -n 1 "$STATE/ready"; } | tr -d '\\n'
-    exit 0 ;;
-esac
-[ -f "$STATE/api-serving" ]`,
-  );
-  s.standIn('hostname', 'echo IP-10-0-0-4');
-  return s;
-}
-
-function run(s: NodeSandbox, p: BootstrapProgramProps) {
-  return s.run(bootstrapProgram(p, { root: s.root, imdsUrl: 'http://imds.test' }), { timeoutMs: 30_000 });
-}
 
 /** Every argument any stand-in saw, joined: a token must never be among them. */
 function allArguments(s: NodeSandbox): string {
@@ -194,7 +98,7 @@ case "$*" in
   *get-parameter*) echo "-----BEGIN SECRET-----"; echo x; echo "-----END SECRET-----" ;;
 esac
 exit 0`);
-    const withRestore = props(BootstrapAction.INIT, { etcdRestore: { parameterName: '/kubeadm/demo/etcd-restore', program: 'kubeadm-etcd-restore' } });
+    const withRestore = props(BootstrapAction.INIT, { etcdRestore: { parameterName: '/kubeadm/demo/etcd-restore', program: { path: 'kubeadm-etcd-restore', document: 'demo-etcd-backup' } } });
     const result = run(s, withRestore);
     expect(result.status).toBe(0);
     const lines = s.callLines();
@@ -215,7 +119,7 @@ case "$*" in
   *get-parameter*) echo "-----BEGIN SECRET-----"; echo x; echo "-----END SECRET-----" ;;
 esac
 exit 0`);
-    const result = run(s, props(BootstrapAction.INIT, { etcdRestore: { parameterName: '/kubeadm/demo/etcd-restore', program: 'kubeadm-etcd-restore' } }));
+    const result = run(s, props(BootstrapAction.INIT, { etcdRestore: { parameterName: '/kubeadm/demo/etcd-restore', program: { path: 'kubeadm-etcd-restore', document: 'demo-etcd-backup' } } }));
     expect(result.status).toBe(0);
     expect(s.calls('kubeadm-etcd-restore')).toEqual([]);
     expect(s.callLines('kubeadm').find((l) => l.startsWith('kubeadm init'))).not.toContain('ignore-preflight-errors');
@@ -230,7 +134,7 @@ case "$*" in
   *get-parameter*) echo "-----BEGIN SECRET-----"; echo x; echo "-----END SECRET-----" ;;
 esac
 exit 0`);
-    const result = run(s, props(BootstrapAction.INIT, { etcdRestore: { parameterName: '/kubeadm/demo/etcd-restore', program: 'kubeadm-etcd-restore' } }));
+    const result = run(s, props(BootstrapAction.INIT, { etcdRestore: { parameterName: '/kubeadm/demo/etcd-restore', program: { path: 'kubeadm-etcd-restore', document: 'demo-etcd-backup' } } }));
     expect(result.status).not.toBe(0);
     expect(s.callLines('kubeadm').filter((l) => l.startsWith('kubeadm init'))).toEqual([]);
   });
@@ -324,7 +228,7 @@ exit 0`);
   });
 
   test('with a published issuer, the first control-plane node publishes the API server keys once init is done', () => {
-    expect(run(s, props(BootstrapAction.INIT, { issuerKeysProgram: 'kubeadm-issuer-keys' })).status).toBe(0);
+    expect(run(s, props(BootstrapAction.INIT, { issuerKeysProgram: { path: 'kubeadm-issuer-keys', document: 'demo-issuer-keys' } })).status).toBe(0);
     const lines = s.callLines();
     expect(s.callLines('kubeadm-issuer-keys')).toEqual(['kubeadm-issuer-keys']);
     expect(lines.indexOf('kubeadm-issuer-keys')).toBeGreaterThan(lines.findIndex((l) => l.startsWith('kubeadm init')));
@@ -344,17 +248,6 @@ exit 0`);
     expect(result.status).not.toBe(0);
     expect(result.output).toContain('instance metadata gave an unexpected zone');
     expect(s.callLines('kubeadm')).toEqual([]);
-  });
-
-  test('waits for the node AWS command the SSM channel installs, and says where to look when it does not come', () => {
-    const program = bootstrapProgram(props(BootstrapAction.JOIN), { root: s.root, imdsUrl: 'http://imds.test' }).replace("CHANNEL_WAIT_SECONDS='1200'", "CHANNEL_WAIT_SECONDS='1'");
-    require('node:fs').rmSync(`${s.bin}/aws`);
-    // The wait is measured by the clock: a real short sleep keeps the loop from spinning until then.
-    s.standIn('sleep', '/bin/sleep 0.2');
-    const result = s.run(program, { env: { PATH: `${s.bin}:/usr/bin:/bin` } });
-    expect(result.status).not.toBe(0);
-    expect(result.output).toContain('waiting for aws, which the SSM channel installs');
-    expect(result.output).toContain('the association status of demo-node-tools');
   });
 });
 

@@ -15,7 +15,7 @@ const secrets: NodeSecretsLocation = {
   parameterPath: '/kubeadm/prod',
   joinTokenParameter: '/kubeadm/prod/join-token',
   kmsKeyId: 'alias/kubeadm/prod',
-  toolsAssociation: 'prod-node-tools',
+  channelDocuments: { joinToken: 'prod-join-token-rotation', issuerKeys: 'prod-issuer-keys' },
 };
 const props: ControlPlaneUserDataProps = {
   kubernetesVersion: KubernetesVersion.of('1.36.4'),

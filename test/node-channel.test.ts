@@ -1,3 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { parse } from 'yaml';
+import { EXAMPLES } from '../examples/synth';
+import { INSTALLATION_SCHEDULE } from '../lib/operations/node-channel';
+import { NODE_TOOLS_PREPARE } from '../lib/operations/node-tools';
 import { installationProgram } from '../lib/operations/ssm-documents';
 import { synthesisedExample } from './support/example-synth';
 import { NodeSandbox } from './support/node-sandbox';
@@ -82,5 +87,69 @@ describe('the SSM channel', () => {
     expect(content.mainSteps[0].inputs.runCommand).toEqual(['/usr/local/sbin/kubeadm-join-token {{ action }}']);
     const command = synth.json.output.demo_revoke_join_tokens_command.value as string;
     expect(command).toMatch(/^aws ssm send-command --region \$\{data\.aws_region\.[\w-]+\.region\} --document-name \$\{aws_ssm_document\.[\w-]+\.name\} --parameters action=revoke --targets Key=tag:cdktf-kubeadm-cluster\/demo,Values=control-plane$/);
+  });
+
+  test.each(Object.keys(EXAMPLES))('%s: every installation association runs on a schedule too, so a failed run heals by itself', (example) => {
+    const installations = synthesisedExample(example).resources('aws_ssm_association').filter(([, a]) => !/kubernetes-upgrade/.test(a.association_name));
+    expect(installations.length).toBeGreaterThanOrEqual(4);
+    for (const [, association] of installations) {
+      expect([association.association_name, association.schedule_expression]).toEqual([association.association_name, INSTALLATION_SCHEDULE]);
+    }
+    expect(INSTALLATION_SCHEDULE).toBe('rate(30 minutes)');
+  });
+
+  test('control-plane nodes may read the documents of the installations that target them, and no other document', () => {
+    const policies = synth.resources('aws_iam_role_policy').filter(([, p]) => p.name === 'channel-documents');
+    expect(policies).toHaveLength(1);
+    expect(policies[0][1].role).toMatch(/aws_iam_role\.cluster_identities_control-plane_role/);
+    const statements = JSON.parse(policies[0][1].policy).Statement;
+    expect(statements).toHaveLength(1);
+    expect(statements[0].Action).toEqual(['ssm:GetDocument']);
+    const controlPlaneInstallations = [...associations.values()].filter((a) => a.targets[0].values.includes('control-plane') && a.targets[0].key.startsWith('tag:'));
+    const expected = controlPlaneInstallations.map((a) => a.name.replace(/\.name\}$/, '.arn}')).sort();
+    expect([...statements[0].Resource].sort()).toEqual(expected);
+  });
+
+  test('the first control-plane node names in its bootstrap the documents the stack has, and runs their commands as the agent would', () => {
+    const [, instance] = synth.resources('aws_instance')[0];
+    const userData = filler.decodeUserData(instance.user_data_base64).text;
+    const files = (parse(userData) as { write_files: Array<{ path: string; content: string }> }).write_files;
+    const bootstrap = files.find((f) => f.path === '/usr/local/sbin/kubeadm-bootstrap')!.content;
+    const setting = (name: string) => new RegExp(`^readonly ${name}='([^']*)'$`, 'm').exec(bootstrap)![1];
+    for (const name of ['JOIN_TOKEN_DOCUMENT', 'ISSUER_KEYS_DOCUMENT', 'ETCD_RESTORE_DOCUMENT']) {
+      expect([name, documents.has(setting(name))]).toEqual([name, true]);
+    }
+    // The bootstrap's extraction of a document's commands gives exactly the lines the SSM agent runs.
+    for (const name of [setting('JOIN_TOKEN_DOCUMENT'), setting('ISSUER_KEYS_DOCUMENT'), setting('ETCD_RESTORE_DOCUMENT')]) {
+      const content = filler.evaluate(documents.get(name)!.content);
+      const extracted = spawnSync('python3', ['-c', setting('DOCUMENT_COMMANDS')], { input: content, encoding: 'utf8' });
+      expect(extracted.status).toBe(0);
+      expect(extracted.stdout).toBe(`${JSON.parse(content).mainSteps[0].inputs.runCommand.join('\n')}\n`);
+      expect(spawnSync('sh', ['-n'], { input: extracted.stdout }).status).toBe(0);
+    }
+  });
+
+  test('node-tools leaves apt to a node still booting, and refreshes the lists and retries apt on a node that lacks boto3', () => {
+    expect(programOf('demo-node-tools')).toContain("if [ ! -f '/var/lib/kubeadm-bootstrap/packages.done' ]");
+    // Its preparation alone, run against stand-ins: the files it writes go to the node's own paths.
+    const program = installationProgram({ name: 'node-tools', description: 'test', files: [], commands: [], prepare: NODE_TOOLS_PREPARE });
+    const s = new NodeSandbox();
+    try {
+      s.standIn('apt-get', 'exit 0');
+      // No aws and no boto3 on this node: the python3 stand-in cannot import it.
+      s.standIn('python3', 'exit 1');
+      const env = { PATH: `${s.bin}:/usr/bin:/bin` };
+      const onlyCommand = (p: string) => p.replace(/\/usr\/bin\/python3/g, 'python3').replace(/'\/var\/lib\/kubeadm-bootstrap/g, `'${s.path('/var/lib/kubeadm-bootstrap')}`);
+      const booting = s.run(onlyCommand(program), { env });
+      expect(booting.status).toBe(0);
+      expect(booting.output).toContain('the bootstrap installs python3-boto3 with its packages; the next scheduled run checks again');
+      expect(s.callLines('apt-get')).toEqual([]);
+      s.writeFile('/var/lib/kubeadm-bootstrap/complete', '');
+      const booted = s.run(onlyCommand(program), { env });
+      expect(booted.status).toBe(0);
+      expect(s.callLines('apt-get')).toEqual(['apt-get -qy -o DPkg::Lock::Timeout=300 update', 'apt-get -qy -o DPkg::Lock::Timeout=300 install python3-boto3']);
+    } finally {
+      s.cleanup();
+    }
   });
 });

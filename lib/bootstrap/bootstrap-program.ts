@@ -25,15 +25,18 @@ export const KUBEADM_CONFIG_PATH = `${BOOTSTRAP_DIR}/kubeadm.yaml`;
 /** containerd's configuration as user-data delivers it; installed once the package is. */
 export const CONTAINERD_CONFIG_SOURCE = `${BOOTSTRAP_DIR}/containerd.toml`;
 /**
- * The node's small AWS command (Parameter Store, Auto Scaling), used when no AWS CLI is installed;
- * the SSM channel installs it and links it as `aws`.
+ * The node's small AWS command (Parameter Store, Auto Scaling, CloudWatch, S3), used when no AWS CLI
+ * is installed. User-data writes it and the bootstrap links it as `aws`; the SSM channel installs
+ * the same file on running nodes.
  */
 export const NODE_AWS_COMMAND_SOURCE = '/usr/local/lib/kubeadm-bootstrap/aws';
+/** Where the node AWS command is linked as `aws` (on systemd's default PATH). */
+export const NODE_AWS_COMMAND_LINK = '/usr/local/bin/aws';
 /**
- * How long the bootstrap waits for a program the SSM channel installs. The channel's associations
- * apply when the node's SSM agent registers, a minute or two after boot, while packages install.
+ * How the bootstrap turns an SSM Command document into the script the SSM agent would run: its
+ * first step's commands, one a line.
  */
-export const CHANNEL_WAIT_MINUTES = 20;
+const DOCUMENT_COMMANDS = 'import json, sys; print("\\n".join(json.load(sys.stdin)["mainSteps"][0]["inputs"]["runCommand"]))';
 /** One marker file per finished phase, so a retry resumes where the last attempt stopped. */
 export const PHASE_MARKER_DIR = '/var/lib/kubeadm-bootstrap';
 /** Where a worker keeps the cluster CA it pins when it joins (not /etc/kubernetes/pki, which a worker join wants empty). */
@@ -50,6 +53,12 @@ export const CONTROL_PLANE_PKI_FILES: readonly string[] = ['ca.crt', 'ca.key', '
 export const DEFAULT_JOIN_TIMEOUT_MINUTES = 40;
 /** How many times the first control-plane node tries `kubeadm init` in one run. */
 export const INIT_ATTEMPTS = 3;
+/**
+ * The bootstrap's bounded retries of remote steps: each read of a parameter or of a channel
+ * document, and each publication (join token, issuer keys). Their worst cases add up in
+ * `boot-budget.ts`.
+ */
+export const BOOT_RETRIES = { fetchAttempts: 10, fetchDelaySeconds: 15, publishAttempts: 5, publishDelaySeconds: 20 } as const;
 /**
  * Joins a reachable API server refused, each with a freshly read token, before a worker gives its
  * instance back to the auto scaling group. A refusal that repeats with fresh tokens cannot heal.
@@ -72,6 +81,17 @@ export enum BootstrapAction {
   JOIN = 'join',
 }
 
+/**
+ * A program the SSM channel installs on control-plane nodes, and the channel's document that
+ * installs it: a booting node runs that document itself when it needs the program.
+ */
+export interface ChannelProgram {
+  /** Where the program is installed, for example `/usr/local/sbin/kubeadm-join-token`. */
+  readonly path: string;
+  /** Name of the SSM Command document that installs it, for example `demo-join-token-rotation`. */
+  readonly document: string;
+}
+
 export interface BootstrapProgramProps {
   readonly action: BootstrapAction;
   readonly kubernetesVersion: KubernetesVersion;
@@ -83,23 +103,21 @@ export interface BootstrapProgramProps {
   readonly joinTokenParameter: string;
   /** `host:port` of the API as nodes reach it (may hold a Terraform token). */
   readonly apiEndpoint: string;
-  /** Program that rotates and publishes the join token (control-plane nodes). */
-  readonly joinTokenProgram?: string;
+  /** Program that rotates and publishes the join token (control-plane nodes), and its document. */
+  readonly joinTokenProgram?: ChannelProgram;
   /**
    * The first control-plane node reads this String parameter before `kubeadm init`: unless it holds
    * `none`, it names the etcd snapshot to restore first (`latest` or a snapshot's name), and
    * `program` restores it. The parameter is set back to `none` once init has succeeded.
    * @default - no restores
    */
-  readonly etcdRestore?: { readonly parameterName: string; readonly program: string };
+  readonly etcdRestore?: { readonly parameterName: string; readonly program: ChannelProgram };
   /**
    * Program that publishes the API server's service-account keys for IAM; the first control-plane
    * node runs it once after `kubeadm init`.
    * @default - no published issuer
    */
-  readonly issuerKeysProgram?: string;
-  /** Name of the SSM association that installs the node tools, for the message when they do not come. */
-  readonly channelAssociation: string;
+  readonly issuerKeysProgram?: ChannelProgram;
   /** The worker's auto scaling group, which it tells when it cannot ever join. */
   readonly autoScalingGroupName?: string;
   /**
@@ -151,6 +169,7 @@ main() {
   log "kubeadm $ACTION, Kubernetes $KUBERNETES_VERSION"
   phase host prepare_host
   phase packages install_packages
+  phase aws-command link_aws_command
   phase containerd configure_containerd
   phase provider-id set_provider_id
   phase kubeadm "run_$\{ACTION//-/_}"
@@ -197,11 +216,14 @@ export function bootstrapProgram(props: BootstrapProgramProps, env: ProgramEnvir
     ['REGION', props.region],
     ['PARAMETER_PATH', props.parameterPath],
     ['JOIN_TOKEN_PARAMETER', props.joinTokenParameter],
-    ['JOIN_TOKEN_PROGRAM', props.joinTokenProgram ?? ''],
+    ['JOIN_TOKEN_PROGRAM', props.joinTokenProgram?.path ?? ''],
+    ['JOIN_TOKEN_DOCUMENT', props.joinTokenProgram?.document ?? ''],
     ['ETCD_RESTORE_PARAMETER', props.etcdRestore?.parameterName ?? ''],
-    ['ETCD_RESTORE_PROGRAM', props.etcdRestore?.program ?? ''],
+    ['ETCD_RESTORE_PROGRAM', props.etcdRestore?.program.path ?? ''],
+    ['ETCD_RESTORE_DOCUMENT', props.etcdRestore?.program.document ?? ''],
     ['NO_RESTORE', 'none'],
-    ['ISSUER_KEYS_PROGRAM', props.issuerKeysProgram ?? ''],
+    ['ISSUER_KEYS_PROGRAM', props.issuerKeysProgram?.path ?? ''],
+    ['ISSUER_KEYS_DOCUMENT', props.issuerKeysProgram?.document ?? ''],
     ['AUTO_SCALING_GROUP', props.autoScalingGroupName ?? ''],
     ['LAUNCH_HOOK', props.action === BootstrapAction.JOIN && props.autoScalingGroupName ? (props.launchLifecycleHook ?? '') : ''],
     ['KUBELET_CONF', `${env.root ?? ''}/etc/kubernetes/kubelet.conf`],
@@ -214,13 +236,16 @@ export function bootstrapProgram(props: BootstrapProgramProps, env: ProgramEnvir
     ['TOKEN_PLACEHOLDER', JOIN_TOKEN_CONFIG_PLACEHOLDER],
     ['PROVIDER_ID_PLACEHOLDER', PROVIDER_ID_CONFIG_PLACEHOLDER],
     ['CONTAINERD_CONFIG_SOURCE', CONTAINERD_CONFIG_SOURCE],
-    ['CHANNEL_WAIT_SECONDS', CHANNEL_WAIT_MINUTES * 60],
-    ['CHANNEL_ASSOCIATION', props.channelAssociation],
+    ['NODE_AWS_COMMAND', NODE_AWS_COMMAND_SOURCE],
+    ['AWS_LINK', `${env.root ?? ''}${NODE_AWS_COMMAND_LINK}`],
+    ['DOCUMENT_COMMANDS', DOCUMENT_COMMANDS],
     ['JOIN_TIMEOUT_SECONDS', Math.round((props.joinTimeoutMinutes ?? DEFAULT_JOIN_TIMEOUT_MINUTES) * 60)],
     ['INIT_ATTEMPTS', INIT_ATTEMPTS],
     ['REFUSALS_BEFORE_UNHEALTHY', REFUSALS_BEFORE_UNHEALTHY],
-    ['FETCH_ATTEMPTS', 10],
-    ['FETCH_DELAY_SECONDS', 15],
+    ['FETCH_ATTEMPTS', BOOT_RETRIES.fetchAttempts],
+    ['FETCH_DELAY_SECONDS', BOOT_RETRIES.fetchDelaySeconds],
+    ['PUBLISH_ATTEMPTS', BOOT_RETRIES.publishAttempts],
+    ['PUBLISH_DELAY_SECONDS', BOOT_RETRIES.publishDelaySeconds],
     ['LOG_FILE', `${env.root ?? ''}${BOOTSTRAP_LOG_PATH}`],
     ['CRI_SOCKET', CONTAINERD_CRI_SOCKET],
   ];

@@ -7,9 +7,11 @@ import {
   BootstrapAction,
   bootstrapProgram,
   bootstrapUnit,
+  ChannelProgram,
   CONTAINERD_CONFIG_SOURCE,
   DEFAULT_JOIN_TIMEOUT_MINUTES,
   KUBEADM_CONFIG_PATH,
+  NODE_AWS_COMMAND_SOURCE,
   WORKER_CA_PATH,
 } from './bootstrap-program';
 import { ISSUER_KEYS_PROGRAM_PATH } from './issuer-keys';
@@ -46,14 +48,17 @@ export interface NodeSecretsLocation {
   readonly joinTokenParameter: string;
   /** KMS key the join token is encrypted with when a control-plane node publishes it (id, ARN or alias). */
   readonly kmsKeyId: string;
-  /** The SSM association that installs the node tools (the node AWS command), named in error messages. */
-  readonly toolsAssociation: string;
+  /**
+   * The SSM channel's documents that install the programs the first control-plane node runs after
+   * `kubeadm init`; the node runs them itself, so its boot never waits for State Manager.
+   */
+  readonly channelDocuments: { readonly joinToken: string; readonly issuerKeys: string };
   /**
    * The String parameter the first control-plane node reads for a requested etcd restore, and the
-   * program (installed by the channel) that restores.
+   * program that restores, with the channel's document that installs it.
    * @default - no restores (etcd backups are disabled)
    */
-  readonly etcdRestore?: { readonly parameterName: string; readonly program: string };
+  readonly etcdRestore?: { readonly parameterName: string; readonly program: ChannelProgram };
 }
 
 /** Settings every node's user-data takes besides the cluster's. */
@@ -134,16 +139,19 @@ function checkSecretsLocation(problems: ProblemList, secrets: NodeSecretsLocatio
       problems.add(`secrets.${key}`, value, 'is not a Parameter Store path', "write it as '/kubeadm/<cluster>' style path segments of letters, digits, '_', '.', '-'");
     }
   }
-  for (const [key, value] of [['region', secrets.region], ['kmsKeyId', secrets.kmsKeyId], ['toolsAssociation', secrets.toolsAssociation]] as const) {
+  const documents = secrets.channelDocuments ?? ({} as NodeSecretsLocation['channelDocuments']);
+  for (const [key, value] of [['region', secrets.region], ['kmsKeyId', secrets.kmsKeyId], ['channelDocuments.joinToken', documents.joinToken], ['channelDocuments.issuerKeys', documents.issuerKeys]] as const) {
     if (typeof value !== 'string' || value.length === 0 || /[\s']/.test(value)) {
       problems.add(`secrets.${key}`, value, 'is empty or holds spaces or quotes', 'pass the value, or the Terraform attribute that holds it');
     }
   }
 }
 
-// Files every node gets: what the host needs for Kubernetes networking, persisted across reboots.
+// Files every node gets: what the host needs for Kubernetes networking, persisted across reboots,
+// and the node AWS command its programs use.
 function hostFiles(version: KubernetesVersion): WriteFile[] {
   return [
+    programFile(NODE_AWS_COMMAND_SOURCE, nodeAwsCommand()),
     publicFile('/etc/modules-load.d/kubernetes.conf', 'overlay\nbr_netfilter\n'),
     publicFile('/etc/sysctl.d/99-kubernetes.conf', 'net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n'),
     // crictl (installed from cri-tools) talks to containerd without flags.
@@ -180,9 +188,10 @@ export function nodeAwsCommand(): string {
   return [shebang, ...rest.filter((line) => !/^\s*#/.test(line))].join('\n');
 }
 
-// User-data is the minimal first boot: the bootstrap program, its unit and its documents. The
-// programs a node needs afterwards (the node AWS command, the join-token rotation) come through the
-// SSM channel, which reaches running nodes too; the bootstrap waits for them.
+// User-data is the first boot: the bootstrap program, its unit, its documents and the node AWS
+// command. The programs the first control-plane node runs after init (the join-token rotation, the
+// issuer keys, an etcd restore) come from the SSM channel's documents, which the bootstrap reads
+// and runs itself; the channel's associations install the same files on running nodes.
 function renderCloudConfig(files: readonly WriteFile[]): string {
   return `#cloud-config\n${toYaml({
     write_files: [...files, ...unitFiles([bootstrapUnit()])],
@@ -207,10 +216,9 @@ function controlPlaneFiles(props: ControlPlaneUserDataProps, action: BootstrapAc
     parameterPath: secrets.parameterPath,
     joinTokenParameter: secrets.joinTokenParameter,
     apiEndpoint: controlPlaneEndpoint(props),
-    joinTokenProgram: JOIN_TOKEN_PROGRAM_PATH,
+    joinTokenProgram: { path: JOIN_TOKEN_PROGRAM_PATH, document: secrets.channelDocuments.joinToken },
     etcdRestore: action === BootstrapAction.INIT ? secrets.etcdRestore : undefined,
-    issuerKeysProgram: props.serviceAccountIssuer !== undefined ? ISSUER_KEYS_PROGRAM_PATH : undefined,
-    channelAssociation: secrets.toolsAssociation,
+    issuerKeysProgram: props.serviceAccountIssuer !== undefined ? { path: ISSUER_KEYS_PROGRAM_PATH, document: secrets.channelDocuments.issuerKeys } : undefined,
     joinTimeoutMinutes: props.joinTimeoutMinutes,
   });
   return [...hostFiles(props.kubernetesVersion), programFile(BOOTSTRAP_SCRIPT_PATH, bootstrap)];
@@ -285,7 +293,6 @@ export function workerUserData(props: WorkerUserDataProps): string {
     apiEndpoint: controlPlaneEndpoint(props),
     autoScalingGroupName: props.autoScalingGroupName,
     launchLifecycleHook: props.launchLifecycleHook,
-    channelAssociation: secrets.toolsAssociation,
     joinTimeoutMinutes: props.joinTimeoutMinutes,
   });
   return renderCloudConfig([

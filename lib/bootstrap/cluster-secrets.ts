@@ -128,8 +128,8 @@ export class ClusterSecrets extends Construct {
     this.plainParameters = plain;
   }
 
-  /** What nodes' user-data needs to find the secrets (the channel adds the tools' association). */
-  public get location(): Omit<NodeSecretsLocation, 'toolsAssociation'> {
+  /** What nodes' user-data needs to find the secrets (the channel adds its documents). */
+  public get location(): Omit<NodeSecretsLocation, 'channelDocuments'> {
     return { region: this.region, parameterPath: this.parameterPath, joinTokenParameter: this.joinToken.name, kmsKeyId: this.kmsKeyId };
   }
 

@@ -42,12 +42,14 @@ log() { TZ=UTC0 printf '%(%FT%TZ)T %s: %s\\n' -1 "$PROGRAM" "$*" >&2; }
 fail() { log "ERROR: $*"; exit 1; }
 trap 'log "failed at line $LINENO with status $?"' ERR
 
-# retry ATTEMPTS DELAY_SECONDS COMMAND...: runs COMMAND until it succeeds, at most ATTEMPTS times.
+# retry ATTEMPTS DELAY_SECONDS COMMAND...: runs COMMAND until it succeeds, at most ATTEMPTS times,
+# logging each failed attempt by the command's name (its arguments may hold a secret's name or more).
 retry() {
   local attempts=$1 delay=$2 i
   shift 2
   for ((i = 1; i <= attempts; i++)); do
     "$@" && return 0
+    log "$1 failed (attempt $i of $attempts)"
     [ "$i" -lt "$attempts" ] && sleep "$delay"
   done
   return 1

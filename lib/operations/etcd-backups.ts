@@ -4,6 +4,7 @@ import type { SsmDocument } from '@cdktf/provider-aws/lib/ssm-document';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { Fn, ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import type { ChannelProgram } from '../bootstrap/bootstrap-program';
 import type { KubernetesVersion } from '../bootstrap/kubernetes-version';
 import { packagesFor } from '../bootstrap/node-packages';
 import type { PolicyStatement } from '../bootstrap/secrets-policies';
@@ -55,6 +56,8 @@ export class EtcdBackups extends Construct {
   /** `<prefix><cluster>/`: every snapshot's key starts with it. */
   public readonly keyPrefix: string;
   public readonly installation: SsmAssociation;
+  /** Name of the document that installs the programs (a booting node runs it itself for a restore). */
+  public readonly installationDocument: string;
   /** Runs the restore program on a node (`aws ssm send-command`), before its kubeadm init. */
   public readonly restoreDocument: SsmDocument;
   /** `none`, or the snapshot (`latest` or its name) the next first control-plane node restores. */
@@ -92,6 +95,7 @@ export class EtcdBackups extends Construct {
       // yet, and the programs fetch them when they first run.
       finish: `${ETCD_TOOLS_PROGRAM_PATH} || log 'etcdctl and etcdutl not installed yet; the snapshot and restore programs install them when they first run'`,
     });
+    this.installationDocument = channel.resourceName('etcd-backup');
     this.restoreDocument = channel.addDocument('etcd-restore-document', 'etcd-restore', {
       schemaVersion: '2.2',
       description: 'Restores an etcd snapshot into /var/lib/etcd of a control-plane node that has not run kubeadm init yet',
@@ -140,8 +144,8 @@ export class EtcdBackups extends Construct {
     return [this.restoreRequest, ...(this.bucket?.resources ?? [])];
   }
 
-  /** The first control-plane node's restore settings. */
-  public get restoreSettings(): { parameterName: string; program: string } {
-    return { parameterName: this.restoreRequest.name, program: ETCD_RESTORE_PROGRAM_PATH };
+  /** The first control-plane node's restore settings: the request, and the program with the document that installs it. */
+  public get restoreSettings(): { parameterName: string; program: ChannelProgram } {
+    return { parameterName: this.restoreRequest.name, program: { path: ETCD_RESTORE_PROGRAM_PATH, document: this.installationDocument } };
   }
 }

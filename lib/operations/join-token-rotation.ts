@@ -8,7 +8,7 @@ import { terraformText } from '../util/terraform-text';
 import type { NodeChannel } from './node-channel';
 
 export interface JoinTokenRotationProps {
-  readonly secrets: Omit<NodeSecretsLocation, 'toolsAssociation'>;
+  readonly secrets: Omit<NodeSecretsLocation, 'channelDocuments'>;
 }
 
 /** What the channel adds for the join token: the installation on control-plane nodes and the on-demand document. */

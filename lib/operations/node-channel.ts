@@ -5,7 +5,16 @@ import { Construct } from 'constructs';
 import type { NodeRole } from '../network/ports';
 import { nodeRoleTagKey, ownedResourceTags } from '../network/tags';
 import { terraformText } from '../util/terraform-text';
+import type { PolicyDocument } from '../bootstrap/secrets-policies';
 import { CommandDocument, InstallationProps, installationProgram, programDocument } from './ssm-documents';
+
+/**
+ * How often State Manager runs every installation again on every node it targets, besides when the
+ * association changes and when a node registers: so a run that failed (a transient SSM or S3
+ * error, an apt lock) heals by itself, and so does a node that was offline during a deploy. Thirty
+ * minutes is the shortest rate State Manager takes; every installation is idempotent.
+ */
+export const INSTALLATION_SCHEDULE = 'rate(30 minutes)';
 
 export interface NodeChannelProps {
   readonly clusterName: string;
@@ -19,12 +28,16 @@ export interface NodeInstallationProps extends Omit<InstallationProps, 'name'> {
 /**
  * The one way to change running nodes: SSM Command documents, applied by State Manager
  * associations that target the cluster's nodes by their role tag. An association runs on every node
- * that has the tag when it is created or changed, and on every node that boots with the tag later,
- * so new and existing nodes (and clusters deployed by an earlier release) get the same files.
+ * that has the tag when it is created or changed, on every node that boots with the tag later, and
+ * every 30 minutes, so new and existing nodes (and clusters deployed by an earlier release) get the
+ * same files, and a failed run is tried again. No first boot waits for it: a booting node that
+ * needs an installation's program runs the installation's document itself (see
+ * `documentReadPolicy`).
  */
 export class NodeChannel extends Construct {
   public readonly clusterName: string;
   private readonly installations: SsmAssociation[] = [];
+  private readonly installationDocuments: Array<{ readonly document: SsmDocument; readonly roles: readonly NodeRole[] }> = [];
 
   constructor(scope: Construct, id: string, props: NodeChannelProps) {
     super(scope, id);
@@ -70,13 +83,24 @@ export class NodeChannel extends Construct {
       name: document.name,
       documentVersion: document.latestVersion,
       targets: this.targets(props.roles),
+      scheduleExpression: INSTALLATION_SCHEDULE,
       // Every node installs at once; one that fails reports it without stopping the others.
       maxConcurrency: '100%',
       maxErrors: '100%',
       complianceSeverity: 'HIGH',
     });
     this.installations.push(association);
+    this.installationDocuments.push({ document, roles: props.roles });
     return association;
+  }
+
+  /**
+   * Lets nodes with `role` read the documents of the installations that target them, and no other:
+   * a booting node reads and runs them itself rather than wait for State Manager.
+   */
+  public documentReadPolicy(role: NodeRole): PolicyDocument {
+    const documents = this.installationDocuments.filter((i) => i.roles.includes(role)).map((i) => i.document.arn);
+    return { Version: '2012-10-17', Statement: [{ Sid: 'RunChannelInstallationsAtBoot', Effect: 'Allow', Action: ['ssm:GetDocument'], Resource: documents }] };
   }
 
   /** The installations made so far. */

@@ -30,13 +30,12 @@ restore_if_requested() {
   local request
   INIT_FLAGS=()
   [ -n "$ETCD_RESTORE_PARAMETER" ] || return 0
-  wait_for_program aws || return 1
   request=$(ssm_get "$ETCD_RESTORE_PARAMETER") || return 1
   if [ "$request" = "$NO_RESTORE" ]; then
     return 0
   fi
   log "etcd restore requested in $ETCD_RESTORE_PARAMETER: $request"
-  wait_for_program "$ETCD_RESTORE_PROGRAM" || return 1
+  channel_install "$ETCD_RESTORE_DOCUMENT" "$ETCD_RESTORE_PROGRAM" || return 1
   "$ETCD_RESTORE_PROGRAM" restore "$request" --replace || return 1
   INIT_FLAGS=(--ignore-preflight-errors=DirAvailable--var-lib-etcd)
 }
@@ -72,13 +71,17 @@ run_init() {
   return 1
 }
 
+# The programs come from the channel's documents, read here; each publication is retried, and the
+# phase fails (systemd runs the bootstrap again) with a line that says what to check.
 publish_issuer_keys() {
-  wait_for_program "$ISSUER_KEYS_PROGRAM"
-  "$ISSUER_KEYS_PROGRAM"
+  channel_install "$ISSUER_KEYS_DOCUMENT" "$ISSUER_KEYS_PROGRAM" || return 1
+  retry "$PUBLISH_ATTEMPTS" "$PUBLISH_DELAY_SECONDS" "$ISSUER_KEYS_PROGRAM" \
+    || { log "ERROR: could not publish the service-account keys; see the lines of $ISSUER_KEYS_PROGRAM above (S3 access of this node's role to the issuer bucket)"; return 1; }
 }
 
 publish_join_token() {
-  wait_for_program "$JOIN_TOKEN_PROGRAM"
-  "$JOIN_TOKEN_PROGRAM" rotate
+  channel_install "$JOIN_TOKEN_DOCUMENT" "$JOIN_TOKEN_PROGRAM" || return 1
+  retry "$PUBLISH_ATTEMPTS" "$PUBLISH_DELAY_SECONDS" "$JOIN_TOKEN_PROGRAM" rotate \
+    || { log "ERROR: could not publish a join token; see the lines of $JOIN_TOKEN_PROGRAM above (the API server on this node, and this node's right to write $JOIN_TOKEN_PARAMETER)"; return 1; }
 }
 `;

@@ -9,7 +9,6 @@ token_published() { [[ "$1" =~ ^[a-z0-9]{6}\\.[a-z0-9]{16}$ ]]; }
 # while the first control-plane node comes up, so it is not a failure.
 wait_for_token() {
   local token
-  wait_for_program aws || return 1
   while true; do
     token=$(ssm_get "$JOIN_TOKEN_PARAMETER" --with-decryption) || return 1
     if token_published "$token"; then

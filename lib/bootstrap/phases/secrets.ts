@@ -34,7 +34,6 @@ write_secret() {
 
 fetch_control_plane_secrets() {
   local file
-  wait_for_program aws || return 1
   log "reading the cluster PKI and the encryption configuration from $PARAMETER_PATH"
   for file in $PKI_FILES; do
     case "$file" in
