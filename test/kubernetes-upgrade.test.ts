@@ -54,7 +54,8 @@ describe('Kubernetes upgrade', () => {
       expect(a.name).toBe(`\${aws_ssm_document.${ha.documentId}.name}`);
       expect(a.document_version).toBe(`\${aws_ssm_document.${ha.documentId}.latest_version}`);
       // A new target version replaces the association, and Terraform waits for each creation.
-      expect(a.lifecycle.replace_triggered_by).toEqual([`\${aws_ssm_document.${ha.documentId}}`]);
+      // A bare address: Terraform refuses an interpolation there.
+      expect(a.lifecycle.replace_triggered_by).toEqual([`aws_ssm_document.${ha.documentId}`]);
     }
   });
 
@@ -227,7 +228,12 @@ describe.each(Object.keys(EXAMPLES))('example %s: upgrades go control plane firs
           });
         expect(wait(chain.target)).toBeNull();
         expect(wait(previousMinor(chain.target))).toBe(3600);
+        // A new target is a new document, which replaces the association: a create, which waits.
+        const [trigger] = association.lifecycle.replace_triggered_by;
         expect(association.lifecycle.replace_triggered_by).toHaveLength(1);
+        expect(trigger).toMatch(/^aws_ssm_document\.[\w-]+$/);
+        // The document it runs.
+        expect(association.name).toBe(`\${${trigger}.name}`);
       }
     }
   });

@@ -120,6 +120,10 @@ export function addKubernetesUpgrade(channel: NodeChannel, props: KubernetesUpgr
   // in state) free of a diff. Not covered: the first node records the version, so a later node's
   // failed upgrade, replaced as tainted by the next deploy, runs unwaited.
   const waitForSuccessTimeoutSeconds = Token.asNumber(Fn.conditional(Op.eq(recorded, target.version), Token.nullValue(), timeout));
+  // A bare address: cdktf renders a resource given here as "${aws_ssm_document.x}", which Terraform
+  // refuses in replace_triggered_by ("Invalid character"; hashicorp/terraform-cdk#3196, its fix
+  // unreleased in the archived cdktf), and with it the whole configuration.
+  const documentAddress = `${document.terraformResourceType}.${document.friendlyUniqueId}`;
   const associations: SsmAssociation[] = [];
   props.controlPlaneNodes.forEach((node, position) => {
     const previous = associations[associations.length - 1];
@@ -137,7 +141,7 @@ export function addKubernetesUpgrade(channel: NodeChannel, props: KubernetesUpgr
         complianceSeverity: 'CRITICAL',
         waitForSuccessTimeoutSeconds,
         dependsOn: previous ? [previous] : undefined,
-        lifecycle: { replaceTriggeredBy: [document], ignoreChanges: ['wait_for_success_timeout_seconds'] },
+        lifecycle: { replaceTriggeredBy: [documentAddress], ignoreChanges: ['wait_for_success_timeout_seconds'] },
       }),
     );
   });
