@@ -165,7 +165,8 @@ export class KubeadmCluster extends Construct {
     this.certificateRenewal = addCertificateRenewal(this.channel, { clusterName: this.clusterName, region });
     this.identities.controlPlane.addPolicy('operations-policy', 'day2-operations', policyOf([...(this.etcdBackups?.controlPlaneStatements() ?? []), metricsStatement()]));
     this.serviceAccountIssuer = this.publishServiceAccountIssuer(region);
-    // Nodes read their secrets at boot: the parameters, the key and the permissions come first.
+    // Nodes read their secrets at boot: the parameters, the key and the permissions (the SSM
+    // agent's among them) come first.
     const secretsReady = (policies: readonly ITerraformDependable[]) => [
       ...this.secrets.secureParameters,
       ...this.secrets.plainParameters,

@@ -89,12 +89,12 @@ describe('KubeadmCluster with defaults', () => {
       expect(text).not.toMatch(/aws_instance\.|aws_eip\.|aws_eip_association\./);
     }
     // The pool waits only for the network's routes to the internet, what workers read at boot (the
-    // join token's parameter, its key and their permission) and the control plane's upgrade
-    // association (which targets its node by tag and waits only on a version change), never for a
-    // node's bootstrap.
+    // join token's parameter, its key and their permissions, the SSM agent's included) and the
+    // control plane's upgrade association (which targets its node by tag and waits only on a
+    // version change), never for a node's bootstrap.
     for (const resource of [template, group]) {
       expect(resource.depends_on.length).toBeGreaterThan(0);
-      expect(resource.depends_on.every((d: string) => /^(aws_route(_table_association)?|aws_ssm_parameter|aws_kms_key|aws_iam_role_policy|aws_ssm_association|aws_lambda_invocation)\./.test(d))).toBe(true);
+      expect(resource.depends_on.every((d: string) => /^(aws_route(_table_association)?|aws_ssm_parameter|aws_kms_key|aws_iam_role_policy(_attachment)?|aws_ssm_association|aws_lambda_invocation)\./.test(d))).toBe(true);
       expect(resource.depends_on.filter((d: string) => d.startsWith('aws_ssm_association.'))).toEqual([expect.stringContaining('kubernetes-upgrade-0')]);
     }
     // The worker's user-data reaches the API at the control plane's fixed private IP, known at synth.
@@ -418,6 +418,28 @@ describe.each(Object.keys(EXAMPLES))('example %s: what nodes wait for on a first
     expect(instances.length).toBeGreaterThan(0);
     for (const node of workerNodes) {
       expect([node, [...waitsOf(graph, node)].filter((a) => a.startsWith('aws_instance.'))]).toEqual([node, []]);
+    }
+  });
+
+  /** The role behind the one instance profile a node waits for, with everything that grants it permissions. */
+  function permissionsOf(node: string): { attachments: string[]; inline: string[] } {
+    const profiles = [...waitsOf(graph, node)].filter((a) => a.startsWith('aws_iam_instance_profile.'));
+    expect(profiles).toHaveLength(1);
+    const profile = synth.json.resource.aws_iam_instance_profile[profiles[0].slice('aws_iam_instance_profile.'.length)];
+    const role = /^\$\{aws_iam_role\.([\w-]+)\.name\}$/.exec(profile.role)![1];
+    const ofRole = (r: any) => new RegExp(`^\\$\\{aws_iam_role\\.${role}\\.(name|id)\\}$`).test(r.role);
+    const addresses = (type: string) => synth.resources(type).filter(([, r]) => ofRole(r)).map(([n]) => `${type}.${n}`);
+    return { attachments: addresses('aws_iam_role_policy_attachment'), inline: addresses('aws_iam_role_policy') };
+  }
+
+  test("agent permissions before boot: every node waits for its role's SSM agent policy attachment and every other policy of its role", () => {
+    for (const node of [...instances, ...workerNodes]) {
+      const { attachments, inline } = permissionsOf(node);
+      const agent = attachments.filter((a) => synth.json.resource.aws_iam_role_policy_attachment[a.slice('aws_iam_role_policy_attachment.'.length)].policy_arn.endsWith(':iam::aws:policy/AmazonSSMManagedInstanceCore'));
+      expect(agent).toHaveLength(1);
+      expect(inline.length).toBeGreaterThan(0);
+      const waits = waitsOf(graph, node);
+      expect([node, [...attachments, ...inline].filter((p) => !waits.has(p))]).toEqual([node, []]);
     }
   });
 });
