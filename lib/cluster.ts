@@ -167,7 +167,8 @@ export class KubeadmCluster extends Construct {
     this.serviceAccountIssuer = this.publishServiceAccountIssuer(region);
     // A booting control-plane node runs the installations it needs itself (after every one is added).
     this.identities.controlPlane.addPolicy('channel-documents-policy', 'channel-documents', this.channel.documentReadPolicy('control-plane'));
-    // Nodes read their secrets at boot: the parameters, the key and the permissions come first.
+    // Nodes read their secrets at boot: the parameters, the key and the permissions (the SSM
+    // agent's among them) come first.
     const secretsReady = (policies: readonly ITerraformDependable[]) => [
       ...this.secrets.secureParameters,
       ...this.secrets.plainParameters,
@@ -206,6 +207,16 @@ export class KubeadmCluster extends Construct {
       // Nodes wait for a cloud controller manager only when the cluster installs one.
       externalCloudProvider: props.cloudControllerManager ?? true,
     };
+    // The control plane moves to a new version first; the worker pools follow once it has. Its
+    // associations find their nodes by tag, so they come before the instances, and so does the
+    // permission to record the version.
+    this.upgrade = addKubernetesUpgrade(this.channel, {
+      target: this.kubernetesVersion,
+      region,
+      parameterPath: this.secrets.parameterPath,
+      controlPlaneNodes: this.plan.controlPlaneNodes,
+    });
+    this.identities.controlPlane.addPolicy('version-policy', 'kubernetes-version', this.upgrade.controlPlanePolicy);
     this.controlPlane = new ControlPlane(this, 'control-plane', {
       clusterName: this.clusterName,
       nodes: this.plan.controlPlaneNodes,
@@ -236,14 +247,6 @@ export class KubeadmCluster extends Construct {
         ),
     });
     const apiServerHost = this.controlPlane.endpoint.privateHost;
-    // The control plane moves to a new version first; the worker pools follow once it has.
-    this.upgrade = addKubernetesUpgrade(this.channel, {
-      target: this.kubernetesVersion,
-      region,
-      parameterPath: this.secrets.parameterPath,
-      controlPlaneInstances: this.controlPlane.instances,
-    });
-    this.identities.controlPlane.addPolicy('version-policy', 'kubernetes-version', this.upgrade.controlPlanePolicy);
 
     this.workerPools = this.pools.map(
       (pool) =>

@@ -68,7 +68,7 @@ describe('bootstrap program', () => {
     const lines = s.callLines();
     const installs = s.callLines('apt-get').filter((l) => / install /.test(l));
     expect(installs).toHaveLength(1);
-    expect(installs[0]).toContain('containerd.io=2.2.6-1~* kubelet=1.36.4-* kubeadm=1.36.4-* kubectl=1.36.4-* cri-tools=1.36.0-* python3-boto3=1.34.*');
+    expect(installs[0]).toContain('containerd.io=2.2.6-* kubelet=1.36.4-* kubeadm=1.36.4-* kubectl=1.36.4-* cri-tools=1.36.0-* python3-boto3=1.34.*');
     expect(s.callLines('apt-mark')).toEqual(['apt-mark hold containerd.io kubelet kubeadm kubectl cri-tools']);
     // containerd gets the configuration user-data carried, whole.
     expect(s.readFile('/etc/containerd/config.toml')).toBe('version = 3\n');

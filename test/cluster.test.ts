@@ -2,7 +2,10 @@ import { parse } from 'yaml';
 import { ClusterConfigError, ClusterNetworkSource, Cni, KubeadmCluster, KubeadmClusterProps, NatGateways } from '../lib';
 import { DEPLOYER_ADDRESS_WARNING } from '../lib/cluster';
 import { READINESS_PROGRAM } from '../lib/kubernetes/readiness-program';
+import { EXAMPLES } from '../examples/synth';
+import { synthesisedExample } from './support/example-synth';
 import { synthStack } from './support/synth';
+import { dependencyGraph, waitsOf } from './support/terraform-graph';
 
 const base: KubeadmClusterProps = { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] };
 
@@ -86,11 +89,12 @@ describe('KubeadmCluster with defaults', () => {
       expect(text).not.toMatch(/aws_instance\.|aws_eip\.|aws_eip_association\./);
     }
     // The pool waits only for the network's routes to the internet, what workers read at boot (the
-    // join token's parameter, its key and their permission) and the control plane's upgrade
-    // association (which does nothing on a node still in its bootstrap), never for a node's bootstrap.
+    // join token's parameter, its key and their permissions, the SSM agent's included) and the
+    // control plane's upgrade association (which targets its node by tag and waits only on a
+    // version change), never for a node's bootstrap.
     for (const resource of [template, group]) {
       expect(resource.depends_on.length).toBeGreaterThan(0);
-      expect(resource.depends_on.every((d: string) => /^(aws_route(_table_association)?|aws_ssm_parameter|aws_kms_key|aws_iam_role_policy|aws_ssm_association|aws_lambda_invocation)\./.test(d))).toBe(true);
+      expect(resource.depends_on.every((d: string) => /^(aws_route(_table_association)?|aws_ssm_parameter|aws_kms_key|aws_iam_role_policy(_attachment)?|aws_ssm_association|aws_lambda_invocation)\./.test(d))).toBe(true);
       expect(resource.depends_on.filter((d: string) => d.startsWith('aws_ssm_association.'))).toEqual([expect.stringContaining('kubernetes-upgrade-0')]);
     }
     // The worker's user-data reaches the API at the control plane's fixed private IP, known at synth.
@@ -350,50 +354,17 @@ describe('KubeadmCluster validation of access and node options', () => {
 });
 
 describe('KubeadmCluster deploy order: nodes wait for the routes they use and no others', () => {
-  /** Every resource address in the stack, with the addresses it waits for (depends_on and references). */
-  function graphOf(json: any): Map<string, Set<string>> {
-    const graph = new Map<string, Set<string>>();
-    for (const [type, byName] of Object.entries<any>(json.resource)) {
-      for (const [name, body] of Object.entries<any>(byName)) {
-        const edges = new Set<string>(body.depends_on ?? []);
-        const { depends_on: _ignored, ...rest } = body;
-        for (const match of JSON.stringify(rest).matchAll(/\b(aws_[a-z0-9_]+)\.([\w-]+)/g)) {
-          if (json.resource[match[1]]?.[match[2]] !== undefined) {
-            edges.add(`${match[1]}.${match[2]}`);
-          }
-        }
-        graph.set(`${type}.${name}`, edges);
-      }
-    }
-    return graph;
-  }
-
-  function closure(graph: Map<string, Set<string>>, start: string): Set<string> {
-    const seen = new Set<string>();
-    const todo = [...(graph.get(start) ?? [])];
-    while (todo.length > 0) {
-      const next = todo.pop()!;
-      if (!seen.has(next)) {
-        seen.add(next);
-        todo.push(...(graph.get(next) ?? []));
-      }
-    }
-    return seen;
-  }
-
   /**
-   * What a worker group waits for itself. Workers wait for the control plane's upgrade step by
-   * design (a no-op on a first deploy, see the upgrade tests), and for the destroy cleanup's
-   * invocation, which is there for the destroy order (it waits for the public routes, quicker than
-   * the NAT routes workers need anyway); the routes they need themselves are what is left without them.
+   * What a worker group waits for itself. Workers wait for the destroy cleanup's invocation, which
+   * is there for the destroy order (it waits for the public routes, quicker than the NAT routes
+   * workers need anyway); the routes they need themselves are what is left without it. The control
+   * plane's upgrade steps, which workers also wait for, reach no route: they wait for no instance.
    */
   function ownWaitsOfWorkers(synth: ReturnType<typeof synthStack>, graph: Map<string, Set<string>>, groupName: string): Set<string> {
-    const upgradeSteps = synth.resources('aws_ssm_association').filter(([, a]) => /kubernetes-upgrade/.test(a.association_name)).map(([n]) => `aws_ssm_association.${n}`);
-    expect(upgradeSteps.length).toBeGreaterThan(0);
     const destroyOrder = synth.resources('aws_lambda_invocation').map(([n]) => `aws_lambda_invocation.${n}`);
     expect(destroyOrder).toHaveLength(1);
-    const ownGraph = new Map([...graph].map(([node, edges]) => [node, new Set([...edges].filter((e) => !upgradeSteps.includes(e) && !destroyOrder.includes(e)))]));
-    return closure(ownGraph, `aws_autoscaling_group.${groupName}`);
+    const ownGraph = new Map([...graph].map(([node, edges]) => [node, new Set([...edges].filter((e) => !destroyOrder.includes(e)))]));
+    return waitsOf(ownGraph, `aws_autoscaling_group.${groupName}`);
   }
 
   const natRoute = (json: any, address: string) => address.startsWith('aws_route.') && json.resource.aws_route[address.slice('aws_route.'.length)].nat_gateway_id !== undefined;
@@ -405,11 +376,11 @@ describe('KubeadmCluster deploy order: nodes wait for the routes they use and no
     ['three control-plane nodes', { controlPlane: { count: 3 }, zoneCount: 3 }],
   ])('%s: control-plane instances wait for their public route, never a NAT gateway; workers for the NAT routes', (_name, props) => {
     const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { ...base, ...props }));
-    const graph = graphOf(synth.json);
+    const graph = dependencyGraph(synth.json);
     const instances = synth.resources('aws_instance');
     expect(instances.length).toBeGreaterThan(0);
     for (const [name, instance] of instances) {
-      const waits = closure(graph, `aws_instance.${name}`);
+      const waits = waitsOf(graph, `aws_instance.${name}`);
       expect([...waits].filter((a) => igwRoute(synth.json, a))).toHaveLength(1);
       // Its own subnet's association with the public route table.
       const association = synth.resources('aws_route_table_association').find(([, a]) => a.subnet_id === instance.subnet_id);
@@ -428,10 +399,47 @@ describe('KubeadmCluster deploy order: nodes wait for the routes they use and no
 
   test('without NAT gateways, workers sit in the public subnets and wait for the public route', () => {
     const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { ...base, network: ClusterNetworkSource.newVpc({ natGateways: NatGateways.none() }) }));
-    const graph = graphOf(synth.json);
+    const graph = dependencyGraph(synth.json);
     const [groupName] = synth.resources('aws_autoscaling_group')[0];
     const workerWaits = ownWaitsOfWorkers(synth, graph, groupName);
     expect([...workerWaits].filter((a) => igwRoute(synth.json, a))).toHaveLength(1);
     expect(synth.resources('aws_nat_gateway')).toEqual([]);
+  });
+});
+
+describe.each(Object.keys(EXAMPLES))('example %s: what nodes wait for on a first deploy', (example) => {
+  const synth = synthesisedExample(example);
+  const graph = dependencyGraph(synth.json);
+  const workerNodes = [...synth.resources('aws_launch_template').map(([n]) => `aws_launch_template.${n}`), ...synth.resources('aws_autoscaling_group').map(([n]) => `aws_autoscaling_group.${n}`)];
+  const instances = synth.resources('aws_instance').map(([n]) => `aws_instance.${n}`);
+
+  test('no worker launch template or group waits for a control-plane instance, directly or through others', () => {
+    expect(workerNodes.length).toBeGreaterThanOrEqual(2);
+    expect(instances.length).toBeGreaterThan(0);
+    for (const node of workerNodes) {
+      expect([node, [...waitsOf(graph, node)].filter((a) => a.startsWith('aws_instance.'))]).toEqual([node, []]);
+    }
+  });
+
+  /** The role behind the one instance profile a node waits for, with everything that grants it permissions. */
+  function permissionsOf(node: string): { attachments: string[]; inline: string[] } {
+    const profiles = [...waitsOf(graph, node)].filter((a) => a.startsWith('aws_iam_instance_profile.'));
+    expect(profiles).toHaveLength(1);
+    const profile = synth.json.resource.aws_iam_instance_profile[profiles[0].slice('aws_iam_instance_profile.'.length)];
+    const role = /^\$\{aws_iam_role\.([\w-]+)\.name\}$/.exec(profile.role)![1];
+    const ofRole = (r: any) => new RegExp(`^\\$\\{aws_iam_role\\.${role}\\.(name|id)\\}$`).test(r.role);
+    const addresses = (type: string) => synth.resources(type).filter(([, r]) => ofRole(r)).map(([n]) => `${type}.${n}`);
+    return { attachments: addresses('aws_iam_role_policy_attachment'), inline: addresses('aws_iam_role_policy') };
+  }
+
+  test("agent permissions before boot: every node waits for its role's SSM agent policy attachment and every other policy of its role", () => {
+    for (const node of [...instances, ...workerNodes]) {
+      const { attachments, inline } = permissionsOf(node);
+      const agent = attachments.filter((a) => synth.json.resource.aws_iam_role_policy_attachment[a.slice('aws_iam_role_policy_attachment.'.length)].policy_arn.endsWith(':iam::aws:policy/AmazonSSMManagedInstanceCore'));
+      expect(agent).toHaveLength(1);
+      expect(inline.length).toBeGreaterThan(0);
+      const waits = waitsOf(graph, node);
+      expect([node, [...attachments, ...inline].filter((p) => !waits.has(p))]).toEqual([node, []]);
+    }
   });
 });

@@ -2,13 +2,19 @@ import type { KubeadmClusterProps } from '../lib';
 import { KubernetesVersion } from '../lib/bootstrap/kubernetes-version';
 import { upgradeProgram } from '../lib/operations/upgrade-program';
 import { allowedRecordedMinors, UPGRADE_SKEW_RULES } from '../lib/operations/version-skew';
-import { evaluateAttribute } from './support/hcl-eval';
+import { EXAMPLES } from '../examples/synth';
+import { controlPlaneNodeTagKey } from '../lib/network/tags';
+import { evaluateAttribute, evaluateAttributeValue } from './support/hcl-eval';
 import { TerraformFiller } from './support/terraform-fill';
 import { synthesisedCluster } from './support/cluster-synth';
+import { synthesisedExample } from './support/example-synth';
+import type { SynthesisedStack } from './support/synthesised-stack';
+import { dependencyGraph, waitsOf } from './support/terraform-graph';
 
 // The control plane's upgrade as Terraform sees it: one association per control-plane node, in
 // order, the workers after the last; and the plan-time check against the version the control plane
-// recorded.
+// recorded. The associations find their nodes by tag and wait only on a version change, so on a
+// first deploy the workers wait for no control-plane instance.
 
 const base: KubeadmClusterProps = { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] };
 
@@ -36,18 +42,65 @@ describe('Kubernetes upgrade', () => {
   const ha = upgradeOf({ ...base, controlPlane: { count: 3 } });
 
   test('one association per control-plane node, first node apply, each after the one before, one node and no error at a time', () => {
-    const instances = ha.synth.resources('aws_instance').map(([id]) => id);
+    const key = `tag:${controlPlaneNodeTagKey('demo')}`;
+    expect(key).toBe('tag:cdktf-kubeadm-cluster/demo/control-plane-node');
     expect(ha.associations.map(([, a]) => [a.association_name, a.parameters.mode, a.targets, a.depends_on])).toEqual([
-      ['demo-kubernetes-upgrade-0', 'apply', [{ key: 'InstanceIds', values: [`\${aws_instance.${instances[0]}.id}`] }], undefined],
-      ['demo-kubernetes-upgrade-1', 'node', [{ key: 'InstanceIds', values: [`\${aws_instance.${instances[1]}.id}`] }], [`aws_ssm_association.${ha.associations[0][0]}`]],
-      ['demo-kubernetes-upgrade-2', 'node', [{ key: 'InstanceIds', values: [`\${aws_instance.${instances[2]}.id}`] }], [`aws_ssm_association.${ha.associations[1][0]}`]],
+      ['demo-kubernetes-upgrade-0', 'apply', [{ key, values: ['0'] }], undefined],
+      ['demo-kubernetes-upgrade-1', 'node', [{ key, values: ['1'] }], [`aws_ssm_association.${ha.associations[0][0]}`]],
+      ['demo-kubernetes-upgrade-2', 'node', [{ key, values: ['2'] }], [`aws_ssm_association.${ha.associations[1][0]}`]],
     ]);
     for (const [, a] of ha.associations) {
-      expect(a).toMatchObject({ max_concurrency: '1', max_errors: '0', wait_for_success_timeout_seconds: 3600 });
+      expect(a).toMatchObject({ max_concurrency: '1', max_errors: '0' });
       expect(a.name).toBe(`\${aws_ssm_document.${ha.documentId}.name}`);
       expect(a.document_version).toBe(`\${aws_ssm_document.${ha.documentId}.latest_version}`);
       // A new target version replaces the association, and Terraform waits for each creation.
-      expect(a.lifecycle.replace_triggered_by).toEqual([`\${aws_ssm_document.${ha.documentId}}`]);
+      // A bare address: Terraform refuses an interpolation there.
+      expect(a.lifecycle.replace_triggered_by).toEqual([`aws_ssm_document.${ha.documentId}`]);
+    }
+  });
+
+  test('each association targets the one instance that carries its node tag', () => {
+    const key = controlPlaneNodeTagKey('demo');
+    const instances = ha.synth.resources('aws_instance');
+    expect(instances).toHaveLength(3);
+    for (const [, a] of ha.associations) {
+      const [target] = a.targets;
+      const tagged = instances.filter(([, i]) => `tag:${key}` === target.key && target.values.includes(i.tags[key]));
+      expect(tagged).toHaveLength(1);
+      // Not by instance id: nothing of the association refers to an instance.
+      expect(JSON.stringify(a)).not.toMatch(/aws_instance\./);
+    }
+    expect(instances.map(([, i]) => i.tags[key]).sort()).toEqual(['0', '1', '2']);
+  });
+
+  /** Every association's wait, as the provider receives it with the control plane recorded at `recorded`. */
+  function waitsFor(u: ReturnType<typeof upgradeOf>, recorded: string): unknown[] {
+    return u.associations.map(([, a]) => {
+      expect(typeof a.wait_for_success_timeout_seconds).toBe('string');
+      return evaluateAttributeValue(a.wait_for_success_timeout_seconds, (reference) => {
+        expect(reference).toBe(`aws_ssm_parameter.${u.parameterId}.insecure_value`);
+        return recorded;
+      });
+    });
+  }
+
+  test('no wait while the control plane is recorded at the target: a first deploy, and every deploy after an upgrade', () => {
+    // A first deploy creates the parameter at the cluster version; an upgrade's first node records the target.
+    expect(waitsFor(ha, '1.36.4')).toEqual([null, null, null]);
+  });
+
+  test('a new target waits an hour for each node, in order', () => {
+    expect(waitsFor(ha, '1.35.2')).toEqual([3600, 3600, 3600]);
+    expect(waitsFor(ha, '1.36.1')).toEqual([3600, 3600, 3600]);
+    const single = upgradeOf({ ...base, kubernetesVersion: '1.35.6' });
+    expect(waitsFor(single, '1.35.6')).toEqual([null]);
+    expect(waitsFor(single, '1.34.3')).toEqual([3600]);
+  });
+
+  test('the wait is set on create only: a later plan with the recorded version caught up shows no diff', () => {
+    // The provider waits on create only; a replacement (a new document) is a create planned from the whole configuration.
+    for (const [, a] of ha.associations) {
+      expect(a.lifecycle.ignore_changes).toEqual(['wait_for_success_timeout_seconds']);
     }
   });
 
@@ -108,5 +161,80 @@ describe('Kubernetes upgrade', () => {
   test('a single control-plane node gets one association, in apply mode', () => {
     const single = upgradeOf(base);
     expect(single.associations.map(([, a]) => a.parameters.mode)).toEqual(['apply']);
+  });
+});
+
+/** Each cluster of a stack (by its ownership tag) with its upgrade associations, first node first. */
+function upgradeChains(synth: SynthesisedStack): Map<string, { associations: string[]; parameter: string; target: string }> {
+  const chains = new Map<string, { associations: string[]; parameter: string; target: string }>();
+  for (const [id, parameter] of synth.resources('aws_ssm_parameter').filter(([, p]) => p.name.endsWith('/kubernetes-version'))) {
+    const cluster = Object.keys(parameter.tags).find((k) => k.startsWith('kubernetes.io/cluster/'))!.slice('kubernetes.io/cluster/'.length);
+    const associations = synth
+      .resources('aws_ssm_association')
+      .filter(([, a]) => a.association_name.startsWith(`${cluster}-kubernetes-upgrade-`))
+      .sort(([, a], [, b]) => a.association_name.localeCompare(b.association_name))
+      .map(([n]) => `aws_ssm_association.${n}`);
+    chains.set(cluster, { associations, parameter: `aws_ssm_parameter.${id}`, target: parameter.insecure_value });
+  }
+  return chains;
+}
+
+/** The version one minor before `version`, where an upgrade to it starts from. */
+function previousMinor(version: string): string {
+  const [major, minor] = version.split('.').map(Number);
+  return `${major}.${minor - 1}.0`;
+}
+
+describe.each(Object.keys(EXAMPLES))('example %s: upgrades go control plane first', (example) => {
+  const synth = synthesisedExample(example);
+  const graph = dependencyGraph(synth.json);
+  const chains = upgradeChains(synth);
+  const clusterOf = (resource: any): string => Object.keys(resource.tags).find((k) => k.startsWith('kubernetes.io/cluster/'))!.slice('kubernetes.io/cluster/'.length);
+
+  test('the associations of each cluster form one chain, node 0 first, one per control-plane instance', () => {
+    expect(chains.size).toBeGreaterThan(0);
+    for (const [cluster, chain] of chains) {
+      const instances = synth.resources('aws_instance').filter(([, i]) => clusterOf(i) === cluster);
+      expect(chain.associations).toHaveLength(instances.length);
+      chain.associations.forEach((address, i) => {
+        const before = [...waitsOf(graph, address)].filter((a) => chain.associations.includes(a)).sort();
+        expect(before).toEqual(chain.associations.slice(0, i).sort());
+      });
+    }
+  });
+
+  test('every worker launch template and group waits for the last control-plane upgrade of its cluster', () => {
+    for (const type of ['aws_launch_template', 'aws_autoscaling_group']) {
+      const nodes = synth.resources(type);
+      expect(nodes.length).toBeGreaterThan(0);
+      for (const [name, resource] of nodes) {
+        const cluster = type === 'aws_launch_template' ? clusterOf(resource) : resource.tag.find((t: any) => t.key.startsWith('kubernetes.io/cluster/')).key.slice('kubernetes.io/cluster/'.length);
+        const chain = chains.get(cluster)!;
+        const waits = waitsOf(graph, `${type}.${name}`);
+        expect(waits).toContain(chain.associations[chain.associations.length - 1]);
+        expect(chain.associations.every((a) => waits.has(a))).toBe(true);
+      }
+    }
+  });
+
+  test('each association waits for its node on a version change, and for nothing on a first deploy', () => {
+    for (const chain of chains.values()) {
+      for (const address of chain.associations) {
+        const association = synth.json.resource.aws_ssm_association[address.slice('aws_ssm_association.'.length)];
+        const wait = (recorded: string) =>
+          evaluateAttributeValue(association.wait_for_success_timeout_seconds, (reference) => {
+            expect(reference).toBe(`${chain.parameter}.insecure_value`);
+            return recorded;
+          });
+        expect(wait(chain.target)).toBeNull();
+        expect(wait(previousMinor(chain.target))).toBe(3600);
+        // A new target is a new document, which replaces the association: a create, which waits.
+        const [trigger] = association.lifecycle.replace_triggered_by;
+        expect(association.lifecycle.replace_triggered_by).toHaveLength(1);
+        expect(trigger).toMatch(/^aws_ssm_document\.[\w-]+$/);
+        // The document it runs.
+        expect(association.name).toBe(`\${${trigger}.name}`);
+      }
+    }
   });
 });

@@ -102,7 +102,7 @@ describe('control-plane upgrade program', () => {
       'apt-get -qy -o DPkg::Lock::Timeout=300 update',
       'systemctl stop kubelet',
       'apt-mark unhold containerd',
-      'apt-get -qy -o DPkg::Lock::Timeout=300 install containerd.io=2.2.6-1~* containerd- runc-',
+      'apt-get -qy -o DPkg::Lock::Timeout=300 install containerd.io=2.2.6-* containerd- runc-',
       'apt-mark hold containerd.io',
       'systemctl restart containerd',
       'apt-mark unhold kubelet kubectl cri-tools',

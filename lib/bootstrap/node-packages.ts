@@ -22,14 +22,18 @@ export interface MinorPackages {
 }
 
 /**
- * The table to change when a minor is added. Docker's repository keeps every published version, so
- * containerd.io is pinned exactly (any distribution suffix). Ubuntu's archive keeps only the newest
- * build of a series, so its containerd is pinned to the 1.7 series. cri-tools follows the minor.
+ * The table to change when a minor is added. Every pin fixes the upstream version and accepts any
+ * Debian revision, as the kubelet pins do: a repository that publishes a new packaging revision
+ * (Docker's `-2` after `-1~ubuntu...`) must not break every node's boot. apt reads a version
+ * ending in `*` as a prefix (pkgVersionMatch in apt-pkg/versionmatch.cc), so `2.2.6-*` is any
+ * revision of 2.2.6 and never 2.2.60. Docker's repository keeps every published version, so
+ * containerd.io is pinned to one upstream version. Ubuntu's archive keeps only the newest build
+ * of a series, so its containerd is pinned to the 1.7 series. cri-tools follows the minor.
  */
 export const PACKAGES_BY_MINOR: Readonly<Record<number, MinorPackages>> = {
-  34: { containerdIo: '2.2.6-1~*', ubuntuContainerd: '1.7.*', criTools: '1.34.0-*', pauseImage: 'registry.k8s.io/pause:3.10.1', etcdImage: 'registry.k8s.io/etcd:3.6.8-0' },
-  35: { containerdIo: '2.2.6-1~*', ubuntuContainerd: '1.7.*', criTools: '1.35.0-*', pauseImage: 'registry.k8s.io/pause:3.10.1', etcdImage: 'registry.k8s.io/etcd:3.6.8-0' },
-  36: { containerdIo: '2.2.6-1~*', ubuntuContainerd: '1.7.*', criTools: '1.36.0-*', pauseImage: 'registry.k8s.io/pause:3.10.1', etcdImage: 'registry.k8s.io/etcd:3.6.8-0' },
+  34: { containerdIo: '2.2.6-*', ubuntuContainerd: '1.7.*', criTools: '1.34.0-*', pauseImage: 'registry.k8s.io/pause:3.10.1', etcdImage: 'registry.k8s.io/etcd:3.6.8-0' },
+  35: { containerdIo: '2.2.6-*', ubuntuContainerd: '1.7.*', criTools: '1.35.0-*', pauseImage: 'registry.k8s.io/pause:3.10.1', etcdImage: 'registry.k8s.io/etcd:3.6.8-0' },
+  36: { containerdIo: '2.2.6-*', ubuntuContainerd: '1.7.*', criTools: '1.36.0-*', pauseImage: 'registry.k8s.io/pause:3.10.1', etcdImage: 'registry.k8s.io/etcd:3.6.8-0' },
 };
 
 /** Ubuntu 24.04's boto3, which the node's AWS command uses (the AWS CLI is not in the archive). */

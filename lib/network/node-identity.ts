@@ -4,6 +4,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import type { PolicyDocument } from '../bootstrap/secrets-policies';
+import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ProblemList } from '../plan/problems';
 import { checkClusterName } from './cluster-name';
@@ -61,8 +62,9 @@ export interface NodeIdentityProps {
 export class NodeIdentity extends Construct {
   public readonly role: IamRole;
   public readonly instanceProfile: IamInstanceProfile;
-  /** The inline policies; nodes wait for them before they boot. */
-  public readonly policies: IamRolePolicy[] = [];
+  /** What lets the nodes' SSM agent register and take commands (the SSM core policy). */
+  public readonly agentPolicyAttachment: IamRolePolicyAttachment;
+  private readonly inlinePolicies: IamRolePolicy[] = [];
 
   constructor(scope: Construct, id: string, props: NodeIdentityProps) {
     super(scope, id);
@@ -81,7 +83,7 @@ export class NodeIdentity extends Construct {
       assumeRolePolicy: EC2_ASSUME_ROLE_POLICY,
       tags: ownedResourceTags(props.clusterName, name),
     });
-    new IamRolePolicyAttachment(this, 'ssm-managed-instance-core', {
+    this.agentPolicyAttachment = new IamRolePolicyAttachment(this, 'ssm-managed-instance-core', {
       role: this.role.name,
       policyArn: awsManagedPolicyArn(partition, SSM_MANAGED_INSTANCE_CORE_POLICY),
     });
@@ -95,8 +97,17 @@ export class NodeIdentity extends Construct {
   /** Adds an inline policy to the role. */
   public addPolicy(id: string, name: string, document: PolicyDocument): IamRolePolicy {
     const policy = new IamRolePolicy(this, id, { name, role: this.role.id, policy: JSON.stringify(document) });
-    this.policies.push(policy);
+    this.inlinePolicies.push(policy);
     return policy;
+  }
+
+  /**
+   * Everything that grants the role its permissions so far: the agent's policy attachment, then
+   * the inline policies. Nodes wait for all of it before they boot, so that the SSM agent can
+   * register, and the bootstrap read its secrets, from the first second.
+   */
+  public get policies(): readonly ITerraformDependable[] {
+    return [this.agentPolicyAttachment, ...this.inlinePolicies];
   }
 
   /** Name of the instance profile, for `aws_instance.iam_instance_profile` and launch templates. */

@@ -31,6 +31,15 @@ export function nodeRoleTagKey(clusterName: string): string {
 }
 
 /**
+ * Key of the tag that gives a control-plane instance its place in the control plane (`0`, `1`,
+ * `2`). Each node's upgrade association targets its node by it rather than by instance id, so that
+ * the association (and the worker pools after it) does not wait for the instance to exist.
+ */
+export function controlPlaneNodeTagKey(clusterName: string): string {
+  return `cdktf-kubeadm-cluster/${clusterName}/control-plane-node`;
+}
+
+/**
  * Key of the tag that hands an instance to the cluster's termination handler, which drains only
  * instances carrying it. Worker groups put it on their instances; control-plane nodes go only by
  * an operator's hand and come back from a stop still cordoned if they were drained, so they never

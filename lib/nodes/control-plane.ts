@@ -4,7 +4,7 @@ import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { Fn, ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { instanceRootBlockDevice, NODE_METADATA_OPTIONS, RootVolumeOptions } from '../network/instance-hardening';
-import { nodeRoleTagKey, ownedResourceTags } from '../network/tags';
+import { controlPlaneNodeTagKey, nodeRoleTagKey, ownedResourceTags } from '../network/tags';
 import { terraformText } from '../util/terraform-text';
 import type { ControlPlaneNodePlan } from '../plan/address-plan';
 import { MachineImage } from './ami';
@@ -125,7 +125,12 @@ export class ControlPlane extends Construct {
           // Source/destination checks stay on: the network plugins used here encapsulate pod
           // traffic in packets between node addresses. cloud-init reads gzip-compressed user-data.
           userDataBase64: Fn.base64gzip(terraformText(props.userData(node, this.endpoint))),
-          tags: { ...ownedResourceTags(props.clusterName, `${props.clusterName}-control-plane-${node.index}`), [nodeRoleTagKey(props.clusterName)]: 'control-plane' },
+          // The node tag is how the node's upgrade association finds it (see addKubernetesUpgrade).
+          tags: {
+            ...ownedResourceTags(props.clusterName, `${props.clusterName}-control-plane-${node.index}`),
+            [nodeRoleTagKey(props.clusterName)]: 'control-plane',
+            [controlPlaneNodeTagKey(props.clusterName)]: String(node.index),
+          },
           volumeTags: ownedResourceTags(props.clusterName, `${props.clusterName}-control-plane-${node.index}`),
           dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
           // A newer Ubuntu image must not replace the node that holds etcd. User-data runs once, at

@@ -3,10 +3,11 @@ import { gzipSync } from 'node:zlib';
 /**
  * Evaluates the Terraform expressions this library synthesises, the way Terraform would: string
  * templates with `${...}` interpolations, string literals with HCL escapes (`\"`, `\\`, `\n`,
- * `$${`, `%%{`), lists, references and the functions listed below. A reference's value comes from
+ * `$${`, `%%{`), lists, `null`, parentheses, `==` and `!=`, conditionals (`c ? a : b`, on a bool
+ * only), references and the functions listed below. A reference's value comes from
  * `resolve`; any other construct is an error, so a new kind of expression cannot slip past a test.
  */
-export type HclValue = string | number | boolean | HclValue[];
+export type HclValue = string | number | boolean | null | HclValue[];
 
 const FUNCTIONS: Record<string, (args: HclValue[]) => HclValue> = {
   base64encode: ([s]) => Buffer.from(str(s), 'utf8').toString('base64'),
@@ -40,7 +41,18 @@ function str(v: HclValue): string {
   if (Array.isArray(v)) {
     throw new Error('expected a string, got a list');
   }
+  if (v === null) {
+    throw new Error('expected a string, got null');
+  }
   return String(v);
+}
+
+/** Terraform's `==`: same type and same value, lists element by element. */
+function equal(a: HclValue, b: HclValue): boolean {
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => equal(x, b[i]));
+  }
+  return a === b;
 }
 
 function arr(v: HclValue): HclValue[] {
@@ -73,9 +85,61 @@ class Parser {
     return out;
   }
 
+  /** A whole attribute that is one `${...}` keeps the value's type, as in Terraform; anything else is a template. */
+  public value(): HclValue {
+    if (this.text.startsWith('${')) {
+      this.pos = 2;
+      const value = this.expression();
+      this.skipSpace();
+      this.expect('}');
+      if (this.pos === this.text.length) {
+        return value;
+      }
+      this.pos = 0;
+    }
+    return this.template();
+  }
+
   public expression(): HclValue {
+    const condition = this.comparison();
+    this.skipSpace();
+    if (this.text[this.pos] !== '?') {
+      return condition;
+    }
+    if (typeof condition !== 'boolean') {
+      throw new Error(`a condition must be a bool, got ${String(condition)}`);
+    }
+    this.pos++;
+    const whenTrue = this.expression();
+    this.skipSpace();
+    this.expect(':');
+    const whenFalse = this.expression();
+    return condition ? whenTrue : whenFalse;
+  }
+
+  private comparison(): HclValue {
+    const left = this.primary();
+    this.skipSpace();
+    for (const op of ['==', '!=']) {
+      if (this.text.startsWith(op, this.pos)) {
+        this.pos += op.length;
+        const same = equal(left, this.primary());
+        return op === '==' ? same : !same;
+      }
+    }
+    return left;
+  }
+
+  private primary(): HclValue {
     this.skipSpace();
     const c = this.text[this.pos];
+    if (c === '(') {
+      this.pos++;
+      const inner = this.expression();
+      this.skipSpace();
+      this.expect(')');
+      return inner;
+    }
     if (c === '"') {
       return this.stringLiteral();
     }
@@ -126,6 +190,9 @@ class Parser {
     }
     if (m[0] === 'true' || m[0] === 'false') {
       return m[0] === 'true';
+    }
+    if (m[0] === 'null') {
+      return null;
     }
     return this.resolve(m[0]);
   }
@@ -182,6 +249,14 @@ class Parser {
 /** Evaluates a synthesised attribute (a string that may hold `${...}`). */
 export function evaluateAttribute(text: string, resolve: (reference: string) => HclValue): string {
   return new Parser(text, resolve).template();
+}
+
+/**
+ * Evaluates a synthesised attribute as Terraform gives it to the provider: one `${...}` alone keeps
+ * its type (a number, a bool, a list, null); anything else is a string template.
+ */
+export function evaluateAttributeValue(text: string, resolve: (reference: string) => HclValue): HclValue {
+  return new Parser(text, resolve).value();
 }
 
 /** Evaluates one expression (no surrounding `${ }`). */
