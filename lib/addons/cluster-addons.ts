@@ -50,26 +50,64 @@ export interface ClusterAddons {
   readonly nodeTerminationHandler?: NodeTerminationHandler;
 }
 
-/** The cluster's own add-ons under `scope`, each waiting for what it needs to become ready. */
+/**
+ * The cluster's own add-ons under `scope`, each installed as soon as what its release needs in order
+ * to become ready exists. Helm (and the kubernetes provider's rollout) waits until the pods are
+ * Ready, so each edge below is something without which they would not be. What every pod needs:
+ * - a node that is Ready: until the network plugin runs on a node, the node lifecycle controller
+ *   taints it `node.kubernetes.io/not-ready:NoSchedule` (kubernetes/kubernetes
+ *   pkg/controller/nodelifecycle/node_lifecycle_controller.go, `nodeConditionToTaintKeyStatusMap`),
+ *   and DaemonSet pods tolerate only its `NoExecute` form by default
+ *   (pkg/controller/daemon/util/daemonset_util.go, `AddOrUpdateDaemonPodTolerations`);
+ * - a node the cloud controller manager has initialised, unless the pod tolerates
+ *   `node.cloudprovider.kubernetes.io/uninitialized` (only the controller's own chart does);
+ * - the pod network, for pods off the host network (all but the controller's);
+ * - for pods that tolerate no control-plane taint, a worker.
+ * What no add-on waits for is another add-on's release: metrics-server and the approver it relies
+ * on install together, and metrics-server's readiness wait covers the approver's start.
+ */
 export function addClusterAddons(scope: Construct, props: ClusterAddonsProps): ClusterAddons {
-  const { clusterName, region, partition, issuer, workloads } = props;
+  const { clusterName, region, partition, issuer, workloads, podNetwork, workerGroups } = props;
   const cloudControllerManager = props.cloudControllerManager
-    ? new CloudControllerManager(scope, 'cloud-controller-manager', { clusterName, region, partition, vpcId: props.vpcId, kubernetesVersion: props.kubernetesVersion, issuer, workloads })
+    ? new CloudControllerManager(scope, 'cloud-controller-manager', {
+        clusterName, region, partition, vpcId: props.vpcId, kubernetesVersion: props.kubernetesVersion, issuer, workloads,
+        // A Ready node: chart 0.0.11 (kubernetes/cloud-provider-aws charts/aws-cloud-controller-manager
+        // values.yaml) tolerates the uninitialized and control-plane taints, not not-ready. It runs on
+        // the host network, so it needs the plugin only for that.
+        dependsOn: podNetwork,
+      })
     : undefined;
-  const ccm = cloudControllerManager ? [cloudControllerManager.release] : [];
-  const ebsCsiDriver = props.ebsCsiDriver ? new EbsCsiDriver(scope, 'ebs-csi-driver', { clusterName, region, partition, issuer, workloads, dependsOn: ccm }) : undefined;
-  // Its pods run on the pod network, and the approver resolves node names through cluster DNS.
-  const metricsServer = props.metricsServer ? new MetricsServer(scope, 'metrics-server', { region, vpcCidr: props.vpcCidr, workloads, dependsOn: [...props.podNetwork, ...ccm] }) : undefined;
+  // Pods scheduled off the controller's toleration wait for it to initialise their node.
+  const initialised = cloudControllerManager ? [cloudControllerManager.release] : [];
+  const ebsCsiDriver = props.ebsCsiDriver
+    ? new EbsCsiDriver(scope, 'ebs-csi-driver', {
+        clusterName, region, partition, issuer, workloads,
+        // Chart 2.64.0 (kubernetes-sigs/aws-ebs-csi-driver charts/aws-ebs-csi-driver values.yaml): the
+        // node DaemonSet tolerates every taint but is off the host network (`node.hostNetwork: false`)
+        // and, without instance metadata there, reads its zone from the labels the controller sets;
+        // the controller tolerates no NoSchedule taint, so its replicas need initialised workers.
+        dependsOn: [...podNetwork, ...initialised, ...workerGroups],
+      })
+    : undefined;
+  const metricsServer = props.metricsServer
+    ? new MetricsServer(scope, 'metrics-server', {
+        region, vpcCidr: props.vpcCidr, workloads,
+        // Both off the host network on initialised nodes; the approver tolerates the control-plane
+        // taint (postfinance/kubelet-csr-approver chart v1.2.14 values.yaml), so it needs no worker.
+        dependsOn: [...podNetwork, ...initialised],
+        // metrics-server tolerates nothing (chart 3.13.1 `tolerations: []`) and is ready only once it
+        // has scraped a worker (v0.8.1 pkg/storage `Ready`), whose serving certificate the approver
+        // signs: so it waits for the workers, not for the approver's release.
+        workerGroups,
+      })
+    : undefined;
   const nth = props.nodeTerminationHandler;
   const nodeTerminationHandler = nth
     ? new NodeTerminationHandler(scope, 'node-termination-handler', {
-        clusterName,
-        region,
-        issuer,
-        workloads,
-        ...nth,
-        // Its pods reach AWS through the pod network, and are scheduled once nodes are initialised.
-        dependsOn: [...props.podNetwork, ...ccm],
+        clusterName, region, issuer, workloads, ...nth,
+        // It runs on the control plane (its own toleration) off the host network, reaching AWS through
+        // the pod network and cluster DNS, on nodes the controller has initialised.
+        dependsOn: [...podNetwork, ...initialised],
       })
     : undefined;
   return { cloudControllerManager, ebsCsiDriver, metricsServer, nodeTerminationHandler };
