@@ -1,8 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { KubeadmCluster } from '../lib';
+import { describeDeployPath, estimateDeployPath } from '../lib/deploy-path';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 
@@ -52,10 +53,14 @@ export function synthExample(example: string): void {
   const stack = make(app, stackName(example));
   app.synth();
   const stackDir = join(app.outdir, 'stacks', stackName(example));
+  // The estimate reads the stack as written, so it sees the graph Terraform will.
+  const synthesised = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8'));
   for (const cluster of stack.node.findAll().filter((c): c is KubeadmCluster => c instanceof KubeadmCluster)) {
     const diagram = join(stackDir, `${cluster.clusterName}-network.mmd`);
     writeFileSync(diagram, cluster.diagram());
     console.log(cluster.describe());
+    console.log('');
+    console.log(describeDeployPath(estimateDeployPath(synthesised, { clusterPath: cluster.node.path })));
     console.log(`Network diagram (Mermaid): ${diagram}`);
     console.log('');
   }

@@ -7,10 +7,11 @@ import { Annotations, Fn, ITerraformDependable, TerraformOutput, TerraformProvid
 import { Construct } from 'constructs';
 import type { Release } from '@cdktf/provider-helm/lib/release';
 import { DestroyCleanup } from './addons/cleanup/destroy-cleanup';
-import { CloudControllerManager } from './addons/cloud-controller-manager';
+import { addClusterAddons } from './addons/cluster-addons';
+import type { CloudControllerManager } from './addons/cloud-controller-manager';
 import { DEFAULT_STORAGE_CLASS, EbsCsiDriver } from './addons/ebs-csi-driver';
-import { MetricsServer } from './addons/metrics-server';
-import { NodeTerminationHandler } from './addons/node-termination-handler';
+import type { MetricsServer } from './addons/metrics-server';
+import type { NodeTerminationHandler } from './addons/node-termination-handler';
 import { ClusterWorkloads, HelmChartProps, KubernetesResourceClass, KubernetesResourceConfig } from './addons/cluster-workloads';
 import { ServiceAccountIssuer } from './addons/service-account-issuer';
 import { JWKS_KEY } from './addons/web-identity';
@@ -279,28 +280,6 @@ export class KubeadmCluster extends Construct {
       helmProvider: this.access.helmProvider,
       readiness: this.access.readiness,
     });
-    if (props.cloudControllerManager ?? true) {
-      this.cloudControllerManager = new CloudControllerManager(this, 'cloud-controller-manager', {
-        clusterName: this.clusterName,
-        region,
-        partition: this.identities.partition,
-        vpcId: this.network.vpcId,
-        kubernetesVersion: this.kubernetesVersion,
-        issuer: this.serviceAccountIssuer,
-        workloads: this.workloads,
-      });
-    }
-    if (props.ebsCsiDriver ?? this.cloudControllerManager !== undefined) {
-      this.ebsCsiDriver = new EbsCsiDriver(this, 'ebs-csi-driver', {
-        clusterName: this.clusterName,
-        region,
-        partition: this.identities.partition,
-        issuer: this.serviceAccountIssuer,
-        workloads: this.workloads,
-        dependsOn: this.cloudControllerManager ? [this.cloudControllerManager.release] : [],
-      });
-    }
-
     this.cniInstallation = this.cni.install(this, 'cni', {
       plan: this.plan,
       kubernetesProvider: this.access.kubernetesProvider,
@@ -310,31 +289,25 @@ export class KubeadmCluster extends Construct {
       guaranteedNodeCount: this.plan.controlPlaneCount + this.pools.reduce((sum, p) => sum + p.minSize, 0),
       dependsOn: [this.access.readiness],
     });
-
-    if (metricsServer) {
-      // Its pods run on the pod network, and the approver resolves node names through cluster DNS.
-      this.metricsServer = new MetricsServer(this, 'metrics-server', {
-        region,
-        vpcCidr: this.plan.vpcCidr,
-        workloads: this.workloads,
-        dependsOn: [...this.cniInstallation.resources, ...(this.cloudControllerManager ? [this.cloudControllerManager.release] : [])],
-      });
-    }
-
-    if (props.nodeTerminationHandler ?? true) {
-      this.nodeTerminationHandler = new NodeTerminationHandler(this, 'node-termination-handler', {
-        clusterName: this.clusterName,
-        region,
-        issuer: this.serviceAccountIssuer,
-        workloads: this.workloads,
-        groupNames: this.pools.map((pool) => WorkerPool.groupName(this.clusterName, pool.name)),
-        groupArns: this.workerGroupArns(region),
-        managedTag: terminationHandlerTagKey(this.clusterName),
-        controlPlaneCount: this.plan.controlPlaneCount,
-        // Its pods reach AWS through the pod network, and are scheduled once nodes are initialised.
-        dependsOn: [...this.cniInstallation.resources, ...(this.cloudControllerManager ? [this.cloudControllerManager.release] : [])],
-      });
-    }
+    const addons = addClusterAddons(this, {
+      clusterName: this.clusterName,
+      region,
+      partition: this.identities.partition,
+      vpcId: this.network.vpcId,
+      vpcCidr: this.plan.vpcCidr,
+      kubernetesVersion: this.kubernetesVersion,
+      issuer: this.serviceAccountIssuer,
+      workloads: this.workloads,
+      podNetwork: this.cniInstallation.resources,
+      workerGroups: this.workerPools.map((p) => p.autoScalingGroup),
+      cloudControllerManager: props.cloudControllerManager ?? true,
+      ebsCsiDriver: props.ebsCsiDriver ?? (props.cloudControllerManager ?? true),
+      metricsServer,
+      nodeTerminationHandler: (props.nodeTerminationHandler ?? true)
+        ? { groupNames: this.pools.map((pool) => WorkerPool.groupName(this.clusterName, pool.name)), groupArns: this.workerGroupArns(region), managedTag: terminationHandlerTagKey(this.clusterName), controlPlaneCount: this.plan.controlPlaneCount }
+        : undefined,
+    });
+    ({ cloudControllerManager: this.cloudControllerManager, ebsCsiDriver: this.ebsCsiDriver, metricsServer: this.metricsServer, nodeTerminationHandler: this.nodeTerminationHandler } = addons);
 
     if (props.connectivityCheck ?? true) {
       this.connectivityCheck = new ConnectivityCheck(this, 'connectivity-check', {

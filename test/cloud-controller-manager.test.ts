@@ -4,6 +4,7 @@ import { CCM_READ_ACTIONS, CCM_TAGGED_CREATE_ACTIONS, CCM_TAGGED_RESOURCE_ACTION
 import { cloudControllerManagerValues } from '../lib/addons/cloud-controller-manager';
 import { webIdentityPodSpec } from '../lib/addons/web-identity';
 import { PACKAGES_BY_MINOR } from '../lib/bootstrap/node-packages';
+import { waitKinds } from './support/addon-waits';
 import { synthesisedCluster } from './support/cluster-synth';
 
 /**
@@ -125,6 +126,11 @@ describe('KubeadmCluster with the cloud controller manager (the default)', () =>
     const [roleKey, role] = synth.resources('aws_iam_role').find(([, r]) => r.name === 'demo-ccm-${data.aws_region.cluster_region_807B4548.region}')!;
     expect(values.env.find((e: any) => e.name === 'AWS_ROLE_ARN').value).toBe(`\${aws_iam_role.${roleKey}.arn}`);
     expect(Object.values(JSON.parse(role.assume_role_policy).Statement[0].Condition.StringEquals)).toEqual(['system:serviceaccount:kube-system:cloud-controller-manager', 'sts.amazonaws.com']);
+  });
+
+  test('the release waits for exactly the API, a Ready node (the network plugin), the published issuer and its permissions', () => {
+    // Its chart tolerates the uninitialized and control-plane taints, not not-ready: it needs the plugin.
+    expect(waitKinds(release)).toEqual(['the API readiness wait', 'the network plugin', 'the published issuer', "the role's policy"]);
   });
 
   test('the release waits for the API, the published issuer and its permissions; the connectivity check waits for it', () => {

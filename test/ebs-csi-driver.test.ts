@@ -6,6 +6,7 @@ import { webIdentityPodSpec } from '../lib/addons/web-identity';
 import { KubeadmCluster } from '../lib';
 import { problemsThrownBy } from './support/problems';
 import { synthStack } from './support/synth';
+import { waitKinds } from './support/addon-waits';
 import { synthesisedCluster } from './support/cluster-synth';
 
 /**
@@ -100,6 +101,10 @@ describe('KubeadmCluster with the EBS CSI driver (the default)', () => {
     const [roleKey, role] = synth.resources('aws_iam_role').find(([, r]) => String(r.name).startsWith('demo-ebs-csi-'))!;
     expect(values.controller.env.find((e: any) => e.name === 'AWS_ROLE_ARN').value).toBe(`\${aws_iam_role.${roleKey}.arn}`);
     expect(Object.values(JSON.parse(role.assume_role_policy).Statement[0].Condition.StringEquals)).toEqual(['system:serviceaccount:kube-system:ebs-csi-controller-sa', 'sts.amazonaws.com']);
+  });
+
+  test('the release waits for exactly the API, the pod network, initialised nodes, workers, the issuer and its permissions', () => {
+    expect(waitKinds(release)).toEqual(['a worker group', 'the API readiness wait', 'the cloud controller manager', 'the network plugin', 'the published issuer', "the role's policy"]);
   });
 
   test('is left out without the cloud controller manager, and asking for it without one is refused', () => {

@@ -6,6 +6,7 @@ import { ClusterNetworkSource } from '../lib/network/network-source';
 import { NatGateways } from '../lib/network/nat-gateways';
 import { problemsThrownBy } from './support/problems';
 import { synthStack } from './support/synth';
+import { waitKinds } from './support/addon-waits';
 import { synthesisedCluster } from './support/cluster-synth';
 
 /**
@@ -85,16 +86,25 @@ describe('kubelet-csr-approver values', () => {
 describe('KubeadmCluster with metrics-server (the default)', () => {
   const synth = synthesisedCluster({ clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] });
   const releases = synth.resources('helm_release');
-  const [approverKey, approver] = releases.find(([, r]) => r.chart === 'kubelet-csr-approver')!;
+  const [, approver] = releases.find(([, r]) => r.chart === 'kubelet-csr-approver')!;
   const [, metrics] = releases.find(([, r]) => r.chart === 'metrics-server')!;
   const [ccmKey] = releases.find(([, r]) => r.chart === 'aws-cloud-controller-manager')!;
 
-  test('the pinned charts in kube-system, metrics-server after the approver, the approver after the cloud controller manager', () => {
+  test('the pinned charts in kube-system, both after the cloud controller manager and the network plugin', () => {
     expect(approver).toMatchObject({ provider: 'helm.demo', repository: 'https://postfinance.github.io/kubelet-csr-approver', version: '1.2.14', namespace: 'kube-system', create_namespace: false });
     expect(metrics).toMatchObject({ provider: 'helm.demo', repository: 'https://kubernetes-sigs.github.io/metrics-server', version: '3.13.1', namespace: 'kube-system', create_namespace: false });
-    expect(metrics.depends_on).toContain(`helm_release.${approverKey}`);
-    expect(approver.depends_on).toContain(`helm_release.${ccmKey}`);
-    expect(approver.depends_on.some((d: string) => d.startsWith('kubernetes_daemon_set_v1.'))).toBe(true);
+    for (const release of [approver, metrics]) {
+      expect(release.depends_on).toContain(`helm_release.${ccmKey}`);
+      expect(release.depends_on.some((d: string) => d.startsWith('kubernetes_daemon_set_v1.'))).toBe(true);
+    }
+  });
+
+  test('the approver waits for exactly the API, the pod network and initialised nodes: it runs on the control plane', () => {
+    expect(waitKinds(approver)).toEqual(['the API readiness wait', 'the cloud controller manager', 'the network plugin']);
+  });
+
+  test('metrics-server waits for the same and for workers, not for the approver: they install side by side', () => {
+    expect(waitKinds(metrics)).toEqual(['a worker group', 'the API readiness wait', 'the cloud controller manager', 'the network plugin']);
   });
 
   test("the approver's regex survives YAML and Terraform: the region's token, then EC2's names", () => {

@@ -6,6 +6,7 @@ import { STS_AUDIENCE, WEB_IDENTITY_TOKEN_DIR, WEB_IDENTITY_TOKEN_FILE } from '.
 import { TERMINATION_HEARTBEAT_SECONDS, TERMINATION_HOOK_NAME } from '../lib/nodes/lifecycle-hooks';
 import { k8sObjectsOf, validateK8sObject } from './support/k8s-objects';
 import { synthesisedExample } from './support/example-synth';
+import { waitKinds } from './support/addon-waits';
 import { synthesisedCluster } from './support/cluster-synth';
 
 // Facts of aws/aws-node-termination-handler (chart 0.27.6, app 1.25.6, 2026-07 snapshot), held
@@ -256,6 +257,11 @@ describe('node termination handler in the default example', () => {
       expect(Object.keys(instance.tags)).not.toContain(tag);
     }
     expect(JSON.stringify(json.resource.aws_launch_template)).not.toContain(tag);
+  });
+
+  test('waits for exactly the API, the pod network, initialised nodes, the issuer, its permissions, its queue and its RBAC', () => {
+    const [, deployment] = resources('kubernetes_deployment_v1')[0];
+    expect(waitKinds(deployment)).toEqual(['the API readiness wait', "the cloud controller manager", "the handler's RBAC binding", 'the network plugin', 'the published issuer', "the queue's policy", "the role's policy"]);
   });
 
   test('starts once its role may act, events reach the queue and the pod network is up', () => {

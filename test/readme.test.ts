@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { App } from 'cdktf';
 import { DefaultExampleStack } from '../examples/default/stack';
 import { EXAMPLES } from '../examples/synth';
+import { describeDeployPath, estimateDeployPath } from '../lib/deploy-path';
 
 const root = join(__dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -58,5 +59,19 @@ describe('README', () => {
   test('the network picture is the one the default example draws', () => {
     const stack = new DefaultExampleStack(new App({ outdir: join(tmpdir(), 'unused'), skipValidation: true }), 'kubeadm-cluster');
     expect(blockAfter('network-diagram')).toBe(stack.cluster.diagram());
+  });
+
+  test('the deploy-path estimate is the one `npm run synth` prints for the default example', () => {
+    // Synthesised as the app does, so that blocks carry the construct paths the summary names.
+    const outdir = mkdtempSync(join(tmpdir(), 'kubeadm-readme-'));
+    try {
+      const app = new App({ outdir, skipValidation: true });
+      const stack = new DefaultExampleStack(app, 'kubeadm-cluster');
+      app.synth();
+      const synthesised = JSON.parse(readFileSync(join(outdir, 'stacks/kubeadm-cluster/cdk.tf.json'), 'utf8'));
+      expect(`${blockAfter('deploy-path')}`).toBe(`${describeDeployPath(estimateDeployPath(synthesised, { clusterPath: stack.cluster.node.path }))}\n`);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });

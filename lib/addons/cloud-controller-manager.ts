@@ -51,7 +51,7 @@ export interface CloudControllerManagerProps {
   /** Where the release joins the cluster. */
   readonly workloads: ClusterWorkloads;
   /**
-   * What else the release waits for.
+   * What else the release waits for (the network plugin, which makes nodes Ready).
    * @default - the API server and the published issuer
    */
   readonly dependsOn?: readonly ITerraformDependable[];

@@ -59,8 +59,8 @@ export interface EbsCsiDriverProps {
   readonly issuer: ServiceAccountIssuer;
   readonly workloads: ClusterWorkloads;
   /**
-   * What else the release waits for (the cloud controller manager: the node plugin learns its zone
-   * from the node's labels).
+   * What else the release waits for: the pod network, the cloud controller manager (the node plugin
+   * learns its zone from the node's labels) and the workers the controller runs on.
    * @default - the API server and the published issuer
    */
   readonly dependsOn?: readonly ITerraformDependable[];
@@ -90,8 +90,9 @@ export class EbsCsiDriver extends Construct {
       namespace: EBS_CSI_NAMESPACE,
       createNamespace: false,
       values: ebsCsiDriverValues({ clusterName: props.clusterName, region: props.region, podSpec: this.role.podSpec() }),
-      // The controller's two replicas run on workers, which may still be joining.
+      // More images than a small chart, on workers that have only just joined.
       timeoutSeconds: 900,
+      // The controller's calls fail until IAM can read the issuer and the role's policy is in place.
       dependsOn: [...props.issuer.published, this.role.policy, ...(props.dependsOn ?? [])],
     });
   }

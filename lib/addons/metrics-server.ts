@@ -36,17 +36,22 @@ export interface MetricsServerProps {
   /** Where the releases join the cluster. */
   readonly workloads: ClusterWorkloads;
   /**
-   * What else the releases wait for (the cloud controller manager, which gives nodes the DNS
-   * names their certificates ask for).
+   * What else both releases wait for (the pod network, and the cloud controller manager, which
+   * initialises nodes and gives them the DNS names their certificates ask for).
    * @default - the API server
    */
   readonly dependsOn?: readonly ITerraformDependable[];
+  /**
+   * What metrics-server alone also waits for: the workers it runs on and scrapes.
+   * @default - nothing more
+   */
+  readonly workerGroups?: readonly ITerraformDependable[];
 }
 
 /**
- * metrics-server, so that `kubectl top` and resource-based autoscaling work, with the approver of
- * kubelet serving certificates it relies on installed before it: both from their upstream charts,
- * pinned, in `kube-system`.
+ * metrics-server, so that `kubectl top` and resource-based autoscaling work, and the approver of
+ * kubelet serving certificates it relies on, installed side by side: both from their upstream
+ * charts, pinned, in `kube-system`.
  */
 export class MetricsServer extends Construct {
   public readonly approver: Release;
@@ -72,9 +77,10 @@ export class MetricsServer extends Construct {
       namespace: METRICS_SERVER_NAMESPACE,
       createNamespace: false,
       values: metricsServerValues(),
-      // It is ready once it has scraped a worker, whose certificate needs the worker to have joined.
+      // It is ready once it has scraped a worker whose serving certificate the approver signed; the
+      // approver's start falls within this wait, so the release does not wait for the approver's.
       timeoutSeconds: 900,
-      dependsOn: [this.approver],
+      dependsOn: [...(props.dependsOn ?? []), ...(props.workerGroups ?? [])],
     });
   }
 }
