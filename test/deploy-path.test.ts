@@ -126,90 +126,101 @@ describe('estimateDeployPath', () => {
  */
 const EXPECTED: Record<string, Record<string, { minutes: number; chain: string[] }>> = {
   'default': {
-    'cluster': { minutes: 9.45, chain: [
+    'cluster': { minutes: 9.55, chain: [
       'aws_cloudformation_stack.cluster_etcd-backups_bucket_stack_D0281BEC',
-      'aws_iam_role_policy.cluster_identities_control-plane_operations-policy_E04ADA94',
+      'aws_ssm_document.cluster_channel_etcd-backup-document_FF5843AA',
+      'aws_iam_role_policy.cluster_identities_control-plane_channel-documents-policy_C1DFA4EC',
       'aws_instance.cluster_control-plane_node-0_EE9377F2',
-      'aws_ssm_association.cluster_channel_kubernetes-upgrade-0_0AF6F4F4',
-      'aws_launch_template.cluster_pool-workers_launch-template_BE635DDF',
-      'aws_autoscaling_group.cluster_pool-workers_group_499F311A',
+      'aws_eip_association.cluster_control-plane_endpoint-association_797FC559',
+      'terraform_data.cluster_access_readiness_2627F513',
+      'kubernetes_daemon_set_v1.cluster_cni_daemon-set_2DF7A0EE',
+      'helm_release.cluster_workloads_cloud-controller-manager_71B02377',
       'kubernetes_deployment_v1.cluster_connectivity-check_servers_641CD5F8',
       'kubernetes_job_v1.cluster_connectivity-check_9F87C0ED',
     ] },
   },
   'ha-cilium': {
-    'cluster': { minutes: 13.55, chain: [
+    'cluster': { minutes: 12.95, chain: [
       'aws_vpc.cluster_network_vpc_300AE977',
       'aws_security_group.cluster_control-plane_api_internal_security-group_11F007F5',
       'aws_lb.cluster_control-plane_api_internal_load-balancer_921C8988',
       'aws_instance.cluster_control-plane_node-0_EE9377F2',
-      'aws_ssm_association.cluster_channel_kubernetes-upgrade-0_0AF6F4F4',
-      'aws_ssm_association.cluster_channel_kubernetes-upgrade-1_067F3E88',
-      'aws_ssm_association.cluster_channel_kubernetes-upgrade-2_7FAF02C7',
-      'aws_launch_template.cluster_pool-general_launch-template_2015DEEB',
-      'aws_autoscaling_group.cluster_pool-general_group_73C389B4',
+      'terraform_data.cluster_access_readiness_2627F513',
+      'helm_release.cluster_cni_release_6BABA7E1',
+      'helm_release.cluster_workloads_cloud-controller-manager_71B02377',
       'kubernetes_deployment_v1.cluster_connectivity-check_servers_641CD5F8',
       'kubernetes_job_v1.cluster_connectivity-check_9F87C0ED',
     ] },
   },
   'calico': {
-    'cluster': { minutes: 9.45, chain: [
+    'cluster': { minutes: 9.55, chain: [
       'aws_cloudformation_stack.cluster_etcd-backups_bucket_stack_D0281BEC',
-      'aws_iam_role_policy.cluster_identities_control-plane_operations-policy_E04ADA94',
+      'aws_ssm_document.cluster_channel_etcd-backup-document_FF5843AA',
+      'aws_iam_role_policy.cluster_identities_control-plane_channel-documents-policy_C1DFA4EC',
       'aws_instance.cluster_control-plane_node-0_EE9377F2',
-      'aws_ssm_association.cluster_channel_kubernetes-upgrade-0_0AF6F4F4',
-      'aws_launch_template.cluster_pool-workers_launch-template_BE635DDF',
-      'aws_autoscaling_group.cluster_pool-workers_group_499F311A',
+      'aws_eip_association.cluster_control-plane_endpoint-association_797FC559',
+      'terraform_data.cluster_access_readiness_2627F513',
+      'helm_release.cluster_cni_release_6BABA7E1',
+      'helm_release.cluster_workloads_cloud-controller-manager_71B02377',
       'kubernetes_deployment_v1.cluster_connectivity-check_servers_641CD5F8',
       'kubernetes_job_v1.cluster_connectivity-check_9F87C0ED',
     ] },
   },
   'flannel': {
-    'cluster': { minutes: 9.45, chain: [
+    'cluster': { minutes: 9.55, chain: [
       'aws_cloudformation_stack.cluster_etcd-backups_bucket_stack_D0281BEC',
-      'aws_iam_role_policy.cluster_identities_control-plane_operations-policy_E04ADA94',
+      'aws_ssm_document.cluster_channel_etcd-backup-document_FF5843AA',
+      'aws_iam_role_policy.cluster_identities_control-plane_channel-documents-policy_C1DFA4EC',
       'aws_instance.cluster_control-plane_node-0_EE9377F2',
-      'aws_ssm_association.cluster_channel_kubernetes-upgrade-0_0AF6F4F4',
-      'aws_launch_template.cluster_pool-workers_launch-template_BE635DDF',
-      'aws_autoscaling_group.cluster_pool-workers_group_499F311A',
+      'aws_eip_association.cluster_control-plane_endpoint-association_797FC559',
+      'terraform_data.cluster_access_readiness_2627F513',
+      'kubernetes_daemon_set_v1.cluster_cni_daemon-set_2DF7A0EE',
+      'helm_release.cluster_workloads_cloud-controller-manager_71B02377',
       'kubernetes_deployment_v1.cluster_connectivity-check_servers_641CD5F8',
       'kubernetes_job_v1.cluster_connectivity-check_9F87C0ED',
     ] },
   },
   'existing-vpc': {
-    'cluster': { minutes: 9.45, chain: [
+    'cluster': { minutes: 9.55, chain: [
       'aws_cloudformation_stack.cluster_etcd-backups_bucket_stack_D0281BEC',
-      'aws_iam_role_policy.cluster_identities_control-plane_operations-policy_E04ADA94',
+      'aws_ssm_document.cluster_channel_etcd-backup-document_FF5843AA',
+      'aws_iam_role_policy.cluster_identities_control-plane_channel-documents-policy_C1DFA4EC',
       'aws_instance.cluster_control-plane_node-0_EE9377F2',
-      'aws_ssm_association.cluster_channel_kubernetes-upgrade-0_0AF6F4F4',
-      'aws_launch_template.cluster_pool-workers_launch-template_BE635DDF',
-      'aws_autoscaling_group.cluster_pool-workers_group_499F311A',
+      'aws_eip_association.cluster_control-plane_endpoint-association_797FC559',
+      'terraform_data.cluster_access_readiness_2627F513',
+      'kubernetes_daemon_set_v1.cluster_cni_daemon-set_2DF7A0EE',
+      'helm_release.cluster_workloads_cloud-controller-manager_71B02377',
       'kubernetes_deployment_v1.cluster_connectivity-check_servers_641CD5F8',
       'kubernetes_job_v1.cluster_connectivity-check_9F87C0ED',
     ] },
   },
   'two-clusters': {
-    'blue': { minutes: 9.45, chain: [
+    'blue': { minutes: 9.55, chain: [
       'aws_cloudformation_stack.blue_etcd-backups_bucket_stack_35D04797',
-      'aws_iam_role_policy.blue_identities_control-plane_operations-policy_5B24533C',
+      'aws_ssm_document.blue_channel_etcd-backup-document_49A6CF83',
+      'aws_iam_role_policy.blue_identities_control-plane_channel-documents-policy_95AEFF70',
       'aws_instance.blue_control-plane_node-0_94861229',
-      'aws_ssm_association.blue_channel_kubernetes-upgrade-0_1CAF71F5',
-      'aws_launch_template.blue_pool-workers_launch-template_17CB0C1A',
-      'aws_autoscaling_group.blue_pool-workers_group_EA4C5E62',
+      'aws_eip_association.blue_control-plane_endpoint-association_12F2E357',
+      'terraform_data.blue_access_readiness_3AF2F5B3',
+      'kubernetes_daemon_set_v1.blue_cni_daemon-set_8E44D45F',
+      'helm_release.blue_workloads_cloud-controller-manager_C3623B62',
       'kubernetes_deployment_v1.blue_connectivity-check_servers_5E744D6B',
       'kubernetes_job_v1.blue_connectivity-check_782753EF',
     ] },
-    'green': { minutes: 9.45, chain: [
+    'green': { minutes: 9.55, chain: [
       'aws_cloudformation_stack.green_etcd-backups_bucket_stack_6BCF6B6F',
-      'aws_iam_role_policy.green_identities_control-plane_operations-policy_7F8F887C',
+      'aws_ssm_document.green_channel_etcd-backup-document_ABB9D0A0',
+      'aws_iam_role_policy.green_identities_control-plane_channel-documents-policy_DDCECB71',
       'aws_instance.green_control-plane_node-0_79275BE7',
-      'aws_ssm_association.green_channel_kubernetes-upgrade-0_2F109975',
-      'aws_launch_template.green_pool-workers_launch-template_4E4892CA',
-      'aws_autoscaling_group.green_pool-workers_group_F873A7B0',
+      'aws_eip_association.green_control-plane_endpoint-association_814F5D7A',
+      'terraform_data.green_access_readiness_2BD67C72',
+      'kubernetes_daemon_set_v1.green_cni_daemon-set_8F5D71A1',
+      'helm_release.green_workloads_cloud-controller-manager_20D1CAB6',
       'kubernetes_deployment_v1.green_connectivity-check_servers_2744EDE4',
       'kubernetes_job_v1.green_connectivity-check_6C9A16DC',
     ] },
-  },};
+  },
+};
 
 describe.each(Object.keys(EXAMPLES))('the %s example', (example) => {
   test('takes its fixed path to each checked cluster', () => {
