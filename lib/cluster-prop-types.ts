@@ -62,7 +62,7 @@ export const CLUSTER_PROP_TYPES: { readonly [K in Exclude<keyof KubeadmClusterPr
   nodePortAccessCidrs: STRING_LIST(['192.0.2.0/24']),
   connectivityCheck: BOOLEAN,
   cloudCheck: BOOLEAN,
-  readinessTimeoutMinutes: NUMBER(15),
+  readinessTimeoutMinutes: NUMBER(50),
   secretsKmsKeyArn: STRING('arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
   backup: { name: 'an EtcdBackup', check: (v) => v instanceof EtcdBackup, example: 'EtcdBackup.toNewBucket()' },
   cloudControllerManager: BOOLEAN,

@@ -127,8 +127,10 @@ export interface KubeadmClusterProps {
    */
   readonly cloudCheck?: boolean;
   /**
-   * How long the deploy waits for the API server to answer.
-   * @default 15
+   * How long the deploy waits for the API server to answer. A healthy deploy goes on as soon as
+   * it does; a shorter wait than the default can fail a slow but healthy first boot (a warning
+   * at synth says so).
+   * @default 50 - the first control-plane node's boot budget (DEFAULT_READINESS_TIMEOUT_MINUTES)
    */
   readonly readinessTimeoutMinutes?: number;
   /**

@@ -1,4 +1,5 @@
 import { KubernetesVersion } from './bootstrap/kubernetes-version';
+import { DEFAULT_READINESS_TIMEOUT_MINUTES } from './bootstrap/boot-budget';
 import { Token } from 'cdktf';
 import { Cni } from './cni/cni';
 import { Flannel } from './cni/flannel';
@@ -85,7 +86,7 @@ export function validateCluster(input: KubeadmClusterProps): ValidatedCluster {
   pools.forEach((pool, i) => collect(problems, () => instanceRootBlockDevice(pool.rootVolume), `workerPools[${i}].rootVolume`));
   const timeout = props.readinessTimeoutMinutes;
   if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1 || timeout > 120)) {
-    problems.add('readinessTimeoutMinutes', timeout, 'is a whole number of minutes from 1 to 120', 'use for example 15');
+    problems.add('readinessTimeoutMinutes', timeout, 'is a whole number of minutes from 1 to 120', `use for example ${DEFAULT_READINESS_TIMEOUT_MINUTES}, the default`);
   }
   const keyArn = props.secretsKmsKeyArn;
   if (keyArn !== undefined && !Token.isUnresolved(keyArn) && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(keyArn)) {

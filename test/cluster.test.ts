@@ -1,3 +1,4 @@
+import { DEFAULT_READINESS_TIMEOUT_MINUTES } from '../lib/bootstrap/boot-budget';
 import { parse } from 'yaml';
 import { ClusterConfigError, ClusterNetworkSource, Cni, KubeadmCluster, KubeadmClusterProps, NatGateways } from '../lib';
 import { DEPLOYER_ADDRESS_WARNING } from '../lib/cluster';
@@ -170,7 +171,7 @@ describe('KubeadmCluster with defaults', () => {
     // A create-time provisioner: never run by a plan, an update or a destroy.
     expect(exec.when).toBeUndefined();
     expect(exec.interpreter).toEqual(['node', '-e', READINESS_PROGRAM]);
-    expect(exec.environment.READYZ_TIMEOUT_SECONDS).toBe('900');
+    expect(exec.environment.READYZ_TIMEOUT_SECONDS).toBe(String(DEFAULT_READINESS_TIMEOUT_MINUTES * 60));
     expect(exec.environment.READYZ_INSTANCE_IDS).toMatch(/aws_instance\./);
   });
 

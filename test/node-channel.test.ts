@@ -147,7 +147,7 @@ describe('the SSM channel', () => {
       s.writeFile('/var/lib/kubeadm-bootstrap/complete', '');
       const booted = s.run(onlyCommand(program), { env });
       expect(booted.status).toBe(0);
-      expect(s.callLines('apt-get')).toEqual(['apt-get -qy -o DPkg::Lock::Timeout=300 update', 'apt-get -qy -o DPkg::Lock::Timeout=300 install python3-boto3']);
+      expect(s.callLines('apt-get')).toEqual(['apt-get -qy -o DPkg::Lock::Timeout=120 update', 'apt-get -qy -o DPkg::Lock::Timeout=120 install python3-boto3']);
     } finally {
       s.cleanup();
     }

@@ -51,14 +51,27 @@ export const CONTROL_PLANE_PKI_FILES: readonly string[] = ['ca.crt', 'ca.key', '
  * only bounds how long one run holds on to a token it read.
  */
 export const DEFAULT_JOIN_TIMEOUT_MINUTES = 40;
-/** How many times the first control-plane node tries `kubeadm init` in one run. */
-export const INIT_ATTEMPTS = 3;
+/**
+ * How many times the first control-plane node tries `kubeadm init` in one run; systemd runs the
+ * bootstrap again after that, and the deploy's readiness wait covers this run (`boot-budget.ts`).
+ */
+export const INIT_ATTEMPTS = 2;
 /**
  * The bootstrap's bounded retries of remote steps: each read of a parameter or of a channel
- * document, and each publication (join token, issuer keys). Their worst cases add up in
- * `boot-budget.ts`.
+ * document (each call cut off after `awsCallTimeoutSeconds`), each publication (join token,
+ * issuer keys), the package repositories' keys and instance metadata. Their worst cases add up in
+ * `boot-budget.ts`, which the deploy's readiness wait covers.
  */
-export const BOOT_RETRIES = { fetchAttempts: 10, fetchDelaySeconds: 15, publishAttempts: 5, publishDelaySeconds: 20 } as const;
+export const BOOT_RETRIES = {
+  fetchAttempts: 6,
+  fetchDelaySeconds: 10,
+  awsCallTimeoutSeconds: 30,
+  publishAttempts: 5,
+  publishDelaySeconds: 20,
+  downloadRetries: 2,
+  downloadMaxSeconds: 20,
+  imdsAttempts: 5,
+} as const;
 /**
  * Joins a reachable API server refused, each with a freshly read token, before a worker gives its
  * instance back to the auto scaling group. A refusal that repeats with fresh tokens cannot heal.
@@ -244,6 +257,10 @@ export function bootstrapProgram(props: BootstrapProgramProps, env: ProgramEnvir
     ['REFUSALS_BEFORE_UNHEALTHY', REFUSALS_BEFORE_UNHEALTHY],
     ['FETCH_ATTEMPTS', BOOT_RETRIES.fetchAttempts],
     ['FETCH_DELAY_SECONDS', BOOT_RETRIES.fetchDelaySeconds],
+    ['AWS_CALL_TIMEOUT_SECONDS', BOOT_RETRIES.awsCallTimeoutSeconds],
+    ['DOWNLOAD_RETRIES', BOOT_RETRIES.downloadRetries],
+    ['DOWNLOAD_MAX_SECONDS', BOOT_RETRIES.downloadMaxSeconds],
+    ['IMDS_ATTEMPTS', BOOT_RETRIES.imdsAttempts],
     ['PUBLISH_ATTEMPTS', BOOT_RETRIES.publishAttempts],
     ['PUBLISH_DELAY_SECONDS', BOOT_RETRIES.publishDelaySeconds],
     ['LOG_FILE', `${env.root ?? ''}${BOOTSTRAP_LOG_PATH}`],

@@ -64,18 +64,26 @@ imds() {
 `;
 
 /**
+ * How `apt_get` retries: each attempt waits for apt's lock (unattended-upgrades often holds it
+ * right after boot) up to the lock timeout, and a failed attempt is tried again after the delay.
+ * The bootstrap's budget (`boot-budget.ts`) adds these up.
+ */
+export const APT_RETRIES = { attempts: 3, lockTimeoutSeconds: 120, delaySeconds: 10 } as const;
+
+/**
  * Bash functions some programs share, placed into a program's body where it needs them.
- * `apt_get` retries apt five times; its lock timeout waits out unattended-upgrades, which often
- * runs right after boot. `node_name` is the Node's name as kubeadm registers it.
+ * `apt_get` retries apt (see `APT_RETRIES`) and says what to check when it gives up. `node_name`
+ * is the Node's name as kubeadm registers it.
  */
 export const SHARED_FUNCTIONS = {
   aptGet: `apt_get() {
   local i
-  for i in 1 2 3 4 5; do
-    apt-get -qy -o DPkg::Lock::Timeout=300 "$@" && return 0
-    log "apt-get $1 failed ($i of 5)"
-    sleep 10
+  for ((i = 1; i <= ${APT_RETRIES.attempts}; i++)); do
+    apt-get -qy -o DPkg::Lock::Timeout=${APT_RETRIES.lockTimeoutSeconds} "$@" && return 0
+    log "apt-get $1 failed ($i of ${APT_RETRIES.attempts})"
+    [ "$i" -lt ${APT_RETRIES.attempts} ] && sleep ${APT_RETRIES.delaySeconds}
   done
+  log "ERROR: apt-get $1 failed ${APT_RETRIES.attempts} times; check the node's route to the package repositories (its NAT gateway or public address) and /var/log/apt/term.log"
   return 1
 }`,
   nodeName: "node_name() { hostname | tr '[:upper:]' '[:lower:]'; }",

@@ -1,11 +1,17 @@
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { Fn, ITerraformDependable, TerraformResource, Token } from 'cdktf';
+import { Annotations, Fn, ITerraformDependable, TerraformResource, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { API_SERVER_PORT } from '../network/ports';
 import { ClusterConfigError } from '../plan/problems';
 import { TerraformData } from '../util/terraform-data';
+import { DEFAULT_READINESS_TIMEOUT_MINUTES } from '../bootstrap/boot-budget';
 import { READINESS_ENV, READINESS_PROGRAM } from './readiness-program';
+
+/** Warned at synth when the readiness wait is shorter than the first control-plane node's boot budget. */
+export function readinessBelowBudgetWarning(minutes: number): string {
+  return `readinessTimeoutMinutes is ${minutes}, less than the ${DEFAULT_READINESS_TIMEOUT_MINUTES} minutes the first control-plane node may take to a serving API when apt's lock and remote steps make it retry (see "Boot budgets" in the README): such a slow but healthy boot would fail the deploy. Leave it unset, or set at least ${DEFAULT_READINESS_TIMEOUT_MINUTES}.`;
+}
 
 export interface ClusterAccessProps {
   /** Address (IP or DNS name) of the API server as the machine running Terraform reaches it. */
@@ -32,8 +38,9 @@ export interface ClusterAccessProps {
   readonly dependsOn: readonly ITerraformDependable[];
   /**
    * How long to wait for the API server to answer `/readyz`: kubeadm init runs after the node has
-   * installed its packages, which takes a few minutes.
-   * @default 15 (minutes)
+   * installed its packages, which takes a few minutes, and longer when apt's lock or a remote step
+   * makes it retry. A healthy deploy goes on as soon as the API answers.
+   * @default DEFAULT_READINESS_TIMEOUT_MINUTES - the first control-plane node's boot budget (50)
    */
   readonly readinessTimeoutMinutes?: number;
   /**
@@ -62,9 +69,12 @@ export class ClusterAccess extends Construct {
 
   constructor(scope: Construct, id: string, props: ClusterAccessProps) {
     super(scope, id);
-    const timeout = props.readinessTimeoutMinutes ?? 15;
+    const timeout = props.readinessTimeoutMinutes ?? DEFAULT_READINESS_TIMEOUT_MINUTES;
     if (!Token.isUnresolved(timeout) && (!Number.isInteger(timeout) || timeout < 1 || timeout > 120)) {
-      throw new ClusterConfigError([{ property: 'readinessTimeoutMinutes', value: String(timeout), message: 'must be a whole number of minutes from 1 to 120', fix: 'use for example 15' }]);
+      throw new ClusterConfigError([{ property: 'readinessTimeoutMinutes', value: String(timeout), message: 'must be a whole number of minutes from 1 to 120', fix: `use for example ${DEFAULT_READINESS_TIMEOUT_MINUTES}` }]);
+    }
+    if (!Token.isUnresolved(timeout) && timeout < DEFAULT_READINESS_TIMEOUT_MINUTES) {
+      Annotations.of(this).addWarning(readinessBelowBudgetWarning(timeout));
     }
     const port = props.endpointPort ?? API_SERVER_PORT;
     this.endpointUrl = `https://${props.endpointHost}:${port}`;

@@ -33,7 +33,7 @@ channel_install() {
   errors=$(mktemp)
   for ((i = 1; i <= FETCH_ATTEMPTS; i++)); do
     # shellcheck disable=SC2016
-    if aws ssm get-document --region "$REGION" --name "$document" --document-version '$LATEST' --query Content --output text > "$content" 2> "$errors" \\
+    if timeout "$AWS_CALL_TIMEOUT_SECONDS" aws ssm get-document --region "$REGION" --name "$document" --document-version '$LATEST' --query Content --output text > "$content" 2> "$errors" \\
       && python3 -c "$DOCUMENT_COMMANDS" < "$content" > "$script" 2>> "$errors" \\
       && { sh "$script" 2>&1 | tee -a "$errors" >&2; } && command -v "$program" > /dev/null; then
       rm -f "$content" "$script" "$errors"

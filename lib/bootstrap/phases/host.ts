@@ -43,8 +43,8 @@ configure_containerd() {
 # placeholder in the kubeadm configuration this node runs (init) or its template (joins).
 set_provider_id() {
   local zone instance provider_id file text
-  zone=$(retry 10 3 imds meta-data/placement/availability-zone) || fail 'could not read the availability zone from instance metadata'
-  instance=$(retry 10 3 imds meta-data/instance-id) || fail 'could not read the instance id from instance metadata'
+  zone=$(retry "$IMDS_ATTEMPTS" 2 imds meta-data/placement/availability-zone) || fail 'could not read the availability zone from instance metadata'
+  instance=$(retry "$IMDS_ATTEMPTS" 2 imds meta-data/instance-id) || fail 'could not read the instance id from instance metadata'
   [[ "$zone" =~ ^[a-z0-9-]+$ && "$instance" =~ ^i-[0-9a-f]+$ ]] || fail "instance metadata gave an unexpected zone ($zone) or instance id ($instance)"
   provider_id="aws:///$zone/$instance"
   for file in "$KUBEADM_CONFIG" "$KUBEADM_CONFIG.template"; do

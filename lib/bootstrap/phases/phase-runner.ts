@@ -22,7 +22,11 @@ phase() {
 
 ${SHARED_FUNCTIONS.aptGet}
 
-fetch_url() { curl -fsSL --retry 5 --retry-connrefused -o "$2" "$1"; }
+# fetch_url URL FILE: a download with bounded retries and time (the budget adds them up).
+fetch_url() {
+  curl -fsSL --retry "$DOWNLOAD_RETRIES" --retry-connrefused --connect-timeout 10 --max-time "$DOWNLOAD_MAX_SECONDS" -o "$2" "$1" \
+    || fail "could not download $1; check the node's route to the internet (its NAT gateway or public address)"
+}
 
 reset_node() {
   kubeadm reset -f --cri-socket "$CRI_SOCKET" || log 'kubeadm reset failed'

@@ -9,7 +9,7 @@ ssm_get() {
   shift
   errors=$(mktemp)
   for ((i = 1; i <= FETCH_ATTEMPTS; i++)); do
-    if aws ssm get-parameter --region "$REGION" --name "$name" "$@" --query Parameter.Value --output text 2> "$errors"; then
+    if timeout "$AWS_CALL_TIMEOUT_SECONDS" aws ssm get-parameter --region "$REGION" --name "$name" "$@" --query Parameter.Value --output text 2> "$errors"; then
       rm -f "$errors"
       return 0
     fi
