@@ -1,4 +1,5 @@
 import { ProblemList } from '../plan/problems';
+import { PHASE_MARKER_DIR } from './bootstrap-program';
 import { COMMON_SETTINGS } from './node-program';
 
 /**
@@ -25,12 +26,23 @@ export interface JoinTokenPaths {
   readonly kubeconfig: string;
   /** A local lock, so two runs on the same node (timer, first boot, revoke) never overlap. */
   readonly lockFile: string;
+  /** The bootstrap's phase markers: they tell whether kubeadm init or join has finished here. */
+  readonly bootstrapMarkers: string;
 }
 
 export const DEFAULT_JOIN_TOKEN_PATHS: JoinTokenPaths = {
   kubeconfig: '/etc/kubernetes/admin.conf',
   lockFile: '/run/lock/kubeadm-join-token.lock',
+  bootstrapMarkers: PHASE_MARKER_DIR,
 };
+
+/** Where a rotation reports that the parameter holds a current token (see `JOIN_TOKEN_METRIC`). */
+export interface JoinTokenMetricProps {
+  /** CloudWatch namespace. */
+  readonly namespace: string;
+  /** Value of the metric's `ClusterName` dimension. */
+  readonly clusterName: string;
+}
 
 export interface JoinTokenProgramProps {
   /** Region of the parameter. May be a Terraform token. */
@@ -50,6 +62,11 @@ export interface JoinTokenProgramProps {
    * @default half of `ttlHours`
    */
   readonly renewBeforeHours?: number;
+  /**
+   * Report each successful rotation as a CloudWatch metric, which an alarm can watch.
+   * @default - no metric
+   */
+  readonly metric?: JoinTokenMetricProps;
   /** Node paths, for tests. */
   readonly paths?: Partial<JoinTokenPaths>;
   /** Instance metadata service, for tests. */
@@ -69,6 +86,9 @@ const KMS_KEY = new RegExp(
   ].join('|'),
 );
 const NODE_PATH = /^\/[A-Za-z0-9._/-]+$/;
+// CloudWatch allows more in both; these are what the program can carry without quoting.
+const METRIC_NAMESPACE_NAME = /^[A-Za-z0-9._/#:-]{1,255}$/;
+const DIMENSION_VALUE = /^[A-Za-z0-9._-]{1,255}$/;
 const URL = /^https?:\/\/[A-Za-z0-9.:[\]-]+$/;
 
 function isToken(value: string): boolean {
@@ -126,6 +146,10 @@ export function checkJoinTokenProgramProps(problems: ProblemList, props: JoinTok
     if (!NODE_PATH.test(paths[key])) {
       problems.add(`${prefix}paths.${key}`, paths[key], 'is not an absolute path of plain characters', 'use a path such as /etc/kubernetes/admin.conf');
     }
+  }
+  if (props.metric) {
+    literal('metric.namespace', props.metric.namespace, METRIC_NAMESPACE_NAME, 'a CloudWatch namespace of letters, digits and ._/#:-', 'use a namespace such as KubeadmCluster');
+    literal('metric.clusterName', props.metric.clusterName, DIMENSION_VALUE, 'a dimension value of letters, digits and ._-', 'use the cluster name, for example demo');
   }
   if (props.imdsUrl !== undefined && !URL.test(props.imdsUrl)) {
     problems.add(prefix + 'imdsUrl', props.imdsUrl, 'is not an http(s) URL without a path', `leave it out (${COMMON_SETTINGS.imdsUrl})`);
