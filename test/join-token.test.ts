@@ -11,7 +11,10 @@ import {
   joinTokenUnits,
   LEGACY_JOIN_TOKEN_DESCRIPTION,
 } from '../lib/bootstrap/join-token';
+import { BootstrapAction, bootstrapProgram } from '../lib/bootstrap/bootstrap-program';
+import { DEFAULT_JOIN_TOKEN_PATHS } from '../lib/bootstrap/join-token-props';
 import { NODE_BOOTSTRAP_GROUP } from '../lib/bootstrap/kubeadm-config';
+import { KubernetesVersion } from '../lib/bootstrap/kubernetes-version';
 import { renderUnit } from '../lib/bootstrap/systemd';
 import { NodeSandbox, SandboxRun } from './support/node-sandbox';
 import { problemsThrownBy } from './support/problems';
@@ -736,6 +739,19 @@ test('the program is shellcheck-clean', () => {
   } finally {
     cluster.sandbox.cleanup();
   }
+});
+
+test('the bootstrap leaves the markers the rotation reads, and runs the first rotation only after its kubeadm phase', () => {
+  const program = bootstrapProgram({
+    action: BootstrapAction.INIT, kubernetesVersion: KubernetesVersion.of('1.36.4'), region: REGION, parameterPath: '/kubeadm/demo',
+    joinTokenParameter: PARAMETER, apiEndpoint: '10.0.128.10:6443', joinTokenProgram: JOIN_TOKEN_PROGRAM_PATH, channelAssociation: 'demo-node-tools',
+  });
+  expect(program).toContain(`MARKERS="$ROOT${DEFAULT_JOIN_TOKEN_PATHS.bootstrapMarkers}"`);
+  expect(program).toContain('touch "$MARKERS/$name.done"');
+  expect(program).toContain('touch "$MARKERS/complete"');
+  const kubeadmPhase = program.indexOf('phase kubeadm "run_');
+  expect(kubeadmPhase).toBeGreaterThan(-1);
+  expect(program.indexOf('phase publish-token ')).toBeGreaterThan(kubeadmPhase);
 });
 
 test('the program carries Terraform tokens for region, parameter and key unchanged', () => {
