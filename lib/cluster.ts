@@ -82,7 +82,7 @@ export class KubeadmCluster extends Construct {
   public readonly channel: NodeChannel;
   /** The service-account issuer published for IAM, which workload roles trust. */
   public readonly serviceAccountIssuer: ServiceAccountIssuer;
-  /** The join token's rotation on the control plane, and the document that rotates or revokes at once. */
+  /** The join token's rotation on the control plane, the document that rotates or revokes at once, and its alarm. */
   public readonly joinTokenRotation: JoinTokenRotation;
   /** etcd snapshots to S3 and their restore (absent with `EtcdBackup.disabled()`). */
   public readonly etcdBackups?: EtcdBackups;
@@ -154,7 +154,7 @@ export class KubeadmCluster extends Construct {
     this.identities.worker.addPolicy('instance-health-policy', 'instance-health', this.instanceHealthPolicy(region));
     this.channel = new NodeChannel(this, 'channel', { clusterName: this.clusterName });
     addNodeTools(this.channel);
-    this.joinTokenRotation = addJoinTokenRotation(this.channel, { secrets: this.secrets.location });
+    this.joinTokenRotation = addJoinTokenRotation(this.channel, { clusterName: this.clusterName, secrets: this.secrets.location });
     // Day 2 on the control plane: etcd snapshots and certificate renewal, both reporting metrics.
     const backup = props.backup ?? EtcdBackup.toNewBucket();
     if (backup.enabled) {

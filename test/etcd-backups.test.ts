@@ -173,7 +173,7 @@ describe('the programs on the control plane', () => {
     expect(associationsOf(synth).has('demo-etcd-backup')).toBe(false);
     expect(associationsOf(synth).has('demo-certificate-renewal')).toBe(true);
     expect(synth.resources('aws_ssm_parameter').some(([id]) => id.includes('restore-request'))).toBe(false);
-    expect(synth.resources('aws_cloudwatch_metric_alarm').map(([, a]) => a.alarm_name)).toEqual(['demo-certificates-expiring']);
+    expect(synth.resources('aws_cloudwatch_metric_alarm').map(([, a]) => a.alarm_name).sort()).toEqual(['demo-certificates-expiring', 'demo-join-token-rotation-stalled']);
     expect(s3Statements(synth, 'control-plane')).toEqual([]);
   });
 });

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  JOIN_TOKEN_API_WAIT,
   JOIN_TOKEN_DESCRIPTION,
+  JOIN_TOKEN_METRIC,
   JOIN_TOKEN_PLACEHOLDER,
   JOIN_TOKEN_PROGRAM_PATH,
   joinTokenProgram,
@@ -9,7 +11,10 @@ import {
   joinTokenUnits,
   LEGACY_JOIN_TOKEN_DESCRIPTION,
 } from '../lib/bootstrap/join-token';
+import { BootstrapAction, bootstrapProgram } from '../lib/bootstrap/bootstrap-program';
+import { DEFAULT_JOIN_TOKEN_PATHS } from '../lib/bootstrap/join-token-props';
 import { NODE_BOOTSTRAP_GROUP } from '../lib/bootstrap/kubeadm-config';
+import { KubernetesVersion } from '../lib/bootstrap/kubernetes-version';
 import { renderUnit } from '../lib/bootstrap/systemd';
 import { NodeSandbox, SandboxRun } from './support/node-sandbox';
 import { problemsThrownBy } from './support/problems';
@@ -19,6 +24,9 @@ const REGION = 'eu-west-1';
 const PARAMETER = '/kubeadm/demo/join-token';
 const KMS_KEY = 'alias/kubeadm-demo';
 const KUBECONFIG = '/etc/kubernetes/admin.conf';
+const MARKERS = '/var/lib/kubeadm-bootstrap';
+const NAMESPACE = 'KubeadmCluster';
+const CLUSTER = 'demo';
 
 // What the real tools print for these templates (kubeadm's token output API through kubectl's
 // JSONPath printer; a Lease through kubectl's): written out here, independently of the program, so
@@ -78,8 +86,9 @@ process.stdout.write([m.metadata.resourceVersion ?? '', s.holderIdentity ?? '', 
 
 /**
  * A control-plane node's world: kubectl (readyz, a Lease with resourceVersions, atomic create and
- * replace), kubeadm (a token store with expiry times), aws (one SSM parameter) and hostname (from
- * NODE_NAME). Several programs in one sandbox are several nodes of one cluster.
+ * replace), kubeadm (a token store with expiry times), aws (one SSM parameter, CloudWatch metrics)
+ * and hostname (from NODE_NAME), on a node whose bootstrap has finished. Several programs in one
+ * sandbox are several nodes of one cluster.
  */
 class Cluster {
   public readonly sandbox = new NodeSandbox();
@@ -88,6 +97,8 @@ class Cluster {
     const sb = this.sandbox;
     const kubeconfig = sb.path(KUBECONFIG);
     sb.writeFile(KUBECONFIG, 'apiVersion: v1\nkind: Config\n', 0o600);
+    sb.writeFile(`${MARKERS}/kubeadm.done`, '');
+    sb.writeFile(`${MARKERS}/complete`, '');
     sb.writeFile('/run/lock/.keep', '');
     writeFileSync(join(sb.dir, 'lease-parser.js'), LEASE_PARSER);
     this.parameter = JOIN_TOKEN_PLACEHOLDER;
@@ -102,7 +113,15 @@ case "$1" in --request-timeout=*) shift ;; *) echo 'kubectl stand-in: no --reque
 lease_error() { echo "Error from server ($1): error when $2 \\"STDIN\\": leases.coordination.k8s.io \\"kubeadm-join-token\\" $3" >&2; exit 1; }
 case "$*" in
   'get --raw /readyz')
-    if [ -e "$STATE/api-down" ]; then echo 'The connection to the server 10.0.0.10:6443 was refused' >&2; exit 1; fi
+    # api-down: empty for an API that never answers, or the number of checks it still refuses.
+    if [ -e "$STATE/api-down" ]; then
+      left=$(cat "$STATE/api-down")
+      if [ -z "$left" ] || [ "$left" -gt 0 ]; then
+        [ -z "$left" ] || echo $((left - 1)) > "$STATE/api-down"
+        echo 'The connection to the server 10.0.0.10:6443 was refused - did you specify the right host or port?' >&2
+        exit 1
+      fi
+    fi
     # A rendezvous of the nodes named in the file: each waits (at most 10 s) until all got here.
     if [ -f "$STATE/rendezvous" ]; then
       touch "$STATE/arrived-$NODE_NAME"
@@ -176,7 +195,7 @@ case "$sub" in
 esac`);
 
     sb.standIn('aws', `
-[ "$1" = ssm ] || { echo "aws stand-in: unexpected $1" >&2; exit 252; }
+service=$1
 op=$2
 shift 2
 declare -A o=()
@@ -187,11 +206,19 @@ while [ $# -gt 0 ]; do
     *) echo "aws stand-in: unexpected $1" >&2; exit 252 ;;
   esac
 done
-[ "\${o[--region]:-}" = ${q(REGION)} ] && [ "\${o[--name]:-}" = ${q(PARAMETER)} ] || { echo 'aws stand-in: wrong region or name' >&2; exit 252; }
 if [ -e "$STATE/aws-down" ] && grep -qx -e all -e "$op" "$STATE/aws-down"; then
-  echo 'Could not connect to the endpoint URL: "https://ssm.eu-west-1.amazonaws.com/"' >&2
+  echo "Could not connect to the endpoint URL: \"https://$service.eu-west-1.amazonaws.com/\"" >&2
   exit 255
 fi
+# The form the node AWS command (aws-cli.py) takes: dimensions as one Name=Value argument.
+if [ "$service $op" = 'cloudwatch put-metric-data' ]; then
+  [ "\${o[--region]:-}" = ${q(REGION)} ] && [ "\${#o[@]}" -eq 6 ] || { echo 'aws stand-in: bad put-metric-data options' >&2; exit 252; }
+  [[ "\${o[--value]:-}" =~ ^[0-9]+(\.[0-9]+)?$ ]] && [[ "\${o[--dimensions]:-}" =~ ^[A-Za-z]+=[^,=]+$ ]] || { echo 'aws stand-in: bad put-metric-data value or dimensions' >&2; exit 252; }
+  printf '%s %s %s %s %s\n' "\${o[--namespace]}" "\${o[--metric-name]}" "\${o[--value]}" "\${o[--unit]}" "\${o[--dimensions]}" >> "$STATE/metrics"
+  exit 0
+fi
+[ "$service" = ssm ] || { echo "aws stand-in: unexpected $service" >&2; exit 252; }
+[ "\${o[--region]:-}" = ${q(REGION)} ] && [ "\${o[--name]:-}" = ${q(PARAMETER)} ] || { echo 'aws stand-in: wrong region or name' >&2; exit 252; }
 case "$op" in
   get-parameter)
     [ "\${o[--with-decryption]:-}" = 1 ] && [ "\${o[--query]:-}" = Parameter.Value ] && [ "\${o[--output]:-}" = text ] || { echo 'aws stand-in: bad get-parameter' >&2; exit 252; }
@@ -214,7 +241,8 @@ esac`);
       region: REGION,
       parameterName: PARAMETER,
       kmsKeyId: KMS_KEY,
-      paths: { kubeconfig: this.sandbox.path(KUBECONFIG), lockFile: this.sandbox.path(`/run/lock/${node}.lock`) },
+      metric: { namespace: NAMESPACE, clusterName: CLUSTER },
+      paths: { kubeconfig: this.sandbox.path(KUBECONFIG), lockFile: this.sandbox.path(`/run/lock/${node}.lock`), bootstrapMarkers: this.sandbox.path(MARKERS) },
       ...props,
     });
   }
@@ -241,6 +269,7 @@ esac`);
   }
 
   public set(name: 'api-down' | 'list-delay' | 'aws-down' | 'rendezvous', content: string): void {
+    // api-down: '' for never answering, or how many checks fail before it answers.
     writeFileSync(this.file(name), content);
   }
 
@@ -275,6 +304,19 @@ esac`);
 
   public leaseHistory(): string[] {
     return this.read('lease-history').split('\n').filter((l) => l.length > 0);
+  }
+
+  /** Every metric datum reported: `namespace name value unit dimensions`. */
+  public metrics(): string[] {
+    return this.read('metrics').split('\n').filter((l) => l.length > 0);
+  }
+
+  /** The bootstrap's progress on this node: which phase markers exist. */
+  public markers(...names: string[]): void {
+    rmSync(this.sandbox.path(MARKERS), { recursive: true, force: true });
+    for (const name of names) {
+      this.sandbox.writeFile(`${MARKERS}/${name}`, '');
+    }
   }
 
   public putModes(): string[] {
@@ -371,13 +413,8 @@ describe('rotate', () => {
 
   scenario('does nothing on a node without the admin kubeconfig', async (cluster) => {
     rmSync(cluster.sandbox.path(KUBECONFIG));
-    expectNothingDone(cluster, await cluster.run(), /no \S+admin\.conf: this node is not a running control plane yet/);
+    expectNothingDone(cluster, await cluster.run(), /no \S+admin\.conf: this node is not a control plane \(yet\); nothing to rotate here/);
     expect(cluster.calls('kubectl')).toEqual([]);
-  });
-
-  scenario('does nothing while the API server does not answer', async (cluster) => {
-    cluster.set('api-down', '');
-    expectNothingDone(cluster, await cluster.run(), /the API server does not answer: this node is not a running control plane yet/);
   });
 
   scenario('two nodes started at once: exactly one acts', async (cluster) => {
@@ -462,8 +499,10 @@ describe('rotate', () => {
     cluster.parameter = current.token;
     const run = await cluster.run();
     expectSuccess(run);
-    expect(cluster.calls('aws')).toEqual([expect.stringContaining('aws ssm get-parameter')]);
+    expect(cluster.calls('aws')).toEqual([expect.stringContaining('aws ssm get-parameter'), expect.stringContaining('aws cloudwatch put-metric-data')]);
     expect(run.output).toContain(`parameter ${PARAMETER} already holds token ${current.id}`);
+    // A check that finds the token current counts as a publication: it is what the alarm waits for.
+    expect(cluster.metrics()).toEqual([`${NAMESPACE} ${JOIN_TOKEN_METRIC} 1 Count ClusterName=${CLUSTER}`]);
   });
 
   scenario('the legacy never-expiring token is deleted once a current token is published', async (cluster) => {
@@ -476,9 +515,10 @@ describe('rotate', () => {
       'kubeadm token create',
       'aws ssm get-parameter',
       'aws ssm put-parameter',
+      'aws cloudwatch put-metric-data',
       'kubeadm token delete',
     ]);
-    expect(calls[3]).toMatch(new RegExp(` ${legacy.id}$`));
+    expect(calls[4]).toMatch(new RegExp(` ${legacy.id}$`));
     expect(cluster.tokens().map((t) => t.description)).toEqual([JOIN_TOKEN_DESCRIPTION]);
     expect(cluster.parameter).toBe(cluster.tokens()[0].token);
     cluster.expectNoSecretsIn([run], [legacy]);
@@ -519,6 +559,113 @@ describe('rotate', () => {
   });
 });
 
+describe('rotate: an API server that does not answer', () => {
+  const readyzCalls = (cluster: Cluster) => cluster.calls('kubectl').filter((c) => c.endsWith('get --raw /readyz'));
+
+  scenario('while kubeadm runs on this node (admin.conf written, no kubeadm marker yet): nothing to do, and no error', async (cluster) => {
+    // kubeadm init and join write admin.conf minutes before their API server answers.
+    cluster.markers('host.done', 'packages.done', 'containerd.done', 'provider-id.done');
+    cluster.set('api-down', '');
+    const run = await cluster.run();
+    expectSuccess(run);
+    expect(run.output).toMatch(/kubeadm has not finished on this node yet \(no \S+\/var\/lib\/kubeadm-bootstrap\/kubeadm\.done\); nothing to rotate here until it has/);
+    expect(cluster.calls('kubectl')).toEqual([]);
+    expect(cluster.calls('kubeadm')).toEqual([]);
+    expect(cluster.calls('aws')).toEqual([]);
+  });
+
+  scenario('the first node\'s bootstrap, right after kubeadm init (its kubeadm marker, not yet complete), rotates', async (cluster) => {
+    cluster.markers('kubeadm.done');
+    expectSuccess(await cluster.run());
+    expect(cluster.tokens()).toHaveLength(1);
+    expect(cluster.parameter).toBe(cluster.tokens()[0].token);
+  });
+
+  scenario('refused for 3 checks, then answering: the rotation succeeds, logs each retry, and reports the metric', async (cluster) => {
+    cluster.set('api-down', '3');
+    const run = await cluster.run();
+    expectSuccess(run);
+    const retries = run.output.split('\n').filter((l) => l.includes('the API server does not answer /readyz'));
+    expect(retries).toHaveLength(3);
+    retries.forEach((line, i) => expect(line).toMatch(new RegExp(`\\(attempt ${i + 1} of 5, again in 15 s\\): The connection to the server 10\\.0\\.0\\.10:6443 was refused`)));
+    expect(run.output).toContain('the API server answers (attempt 4 of 5)');
+    expect(readyzCalls(cluster)).toHaveLength(4);
+    expect(cluster.calls('sleep')).toEqual(['sleep 15', 'sleep 15', 'sleep 15']);
+    expect(cluster.parameter).toBe(cluster.tokens()[0].token);
+    expect(cluster.metrics()).toEqual([`${NAMESPACE} ${JOIN_TOKEN_METRIC} 1 Count ClusterName=${CLUSTER}`]);
+  });
+
+  scenario('never answering: exit 1 after 5 checks 15 s apart, a line that says what to check; no token, no lock, no metric', async (cluster) => {
+    cluster.set('api-down', '');
+    const started = Date.now();
+    const run = await cluster.run();
+    expect(run.status).toBe(1);
+    // The bound, as the node spends it: every check with its request timeout, and the sleeps between.
+    const checks = readyzCalls(cluster);
+    expect(checks).toHaveLength(JOIN_TOKEN_API_WAIT.attempts);
+    checks.forEach((c) => expect(c).toContain(' --request-timeout=10s '));
+    expect(cluster.calls('sleep')).toEqual(Array(JOIN_TOKEN_API_WAIT.attempts - 1).fill('sleep 15'));
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(run.output).toMatch(/the API server does not answer \/readyz \(attempt 5 of 5\): The connection to the server/);
+    expect(run.output).toMatch(new RegExp(
+      'ERROR: the API server did not answer /readyz through \\S+admin\\.conf in 5 attempts 15 s apart; nothing rotated\\. '
+      + 'Check the kube-apiserver pods of the control plane \\(crictl ps --name kube-apiserver; journalctl -u kubelet\\), '
+      + 'the API endpoint\'s load balancer and its healthy targets, and the client certificate in \\S+ \\(kubeadm certs check-expiration\\)',
+    ));
+    expect(cluster.calls('kubeadm')).toEqual([]);
+    expect(cluster.calls('aws')).toEqual([]);
+    expect(cluster.leaseHistory()).toEqual([]);
+    expect(cluster.metrics()).toEqual([]);
+  });
+
+  scenario('on a node bootstrapped before phase markers existed (no marker folder), an API that does not answer is an error too', async (cluster) => {
+    rmSync(cluster.sandbox.path(MARKERS), { recursive: true });
+    cluster.set('api-down', '');
+    const run = await cluster.run();
+    expect(run.status).toBe(1);
+    expect(run.output).toContain('ERROR: the API server did not answer /readyz');
+    expect(readyzCalls(cluster)).toHaveLength(5);
+  });
+});
+
+describe('rotate: the metric the alarm watches', () => {
+  scenario('each successful run reports it once; a failed publish and a run that leaves it to another node report nothing', async (cluster) => {
+    expectSuccess(await cluster.run('cp-a'));
+    expect(cluster.sandbox.callLines('aws').filter((c) => c.includes('cloudwatch'))).toEqual([
+      `aws cloudwatch put-metric-data --region ${REGION} --namespace ${NAMESPACE} --metric-name ${JOIN_TOKEN_METRIC} --value 1 --unit Count --dimensions ClusterName=${CLUSTER}`,
+    ]);
+
+    cluster.set('aws-down', 'put-parameter\n');
+    cluster.seed({ expiresInHours: 1 });
+    expect((await cluster.run('cp-a')).status).toBe(1);
+    cluster.lease('cp-b', 10);
+    expectSuccess(await cluster.run('cp-a'));
+    expect(cluster.metrics()).toHaveLength(1);
+  });
+
+  scenario('a CloudWatch that does not answer is retried, logged with what to check, and does not fail the published rotation', async (cluster) => {
+    cluster.set('aws-down', 'put-metric-data\n');
+    const run = await cluster.run();
+    expectSuccess(run);
+    expect(cluster.parameter).toBe(cluster.tokens()[0].token);
+    expect(cluster.calls('aws').filter((c) => c.includes('put-metric-data'))).toHaveLength(3);
+    expect(run.output).toContain(`could not report ${JOIN_TOKEN_METRIC} to CloudWatch after 3 attempts; the token is published, but without reports the alarm on ${JOIN_TOKEN_METRIC} fires: check that this node's role may call cloudwatch:PutMetricData in namespace ${NAMESPACE}`);
+    expect(cluster.metrics()).toEqual([]);
+  });
+
+  scenario('revoke reports nothing: no token is published', async (cluster) => {
+    cluster.seed({ expiresInHours: 20 });
+    expectSuccess(await cluster.run('cp-a', ['revoke']));
+    expect(cluster.calls('aws').filter((c) => c.includes('cloudwatch'))).toEqual([]);
+  });
+
+  scenario('without metric props, a rotation reports nothing', async (cluster) => {
+    expectSuccess(await cluster.run('cp-a', [], { metric: undefined }));
+    expect(cluster.parameter).toBe(cluster.tokens()[0].token);
+    expect(cluster.calls('aws').filter((c) => c.includes('cloudwatch'))).toEqual([]);
+  });
+});
+
 describe('revoke', () => {
   scenario('deletes every token of the node group and publishes the placeholder; the next rotation publishes a new token', async (cluster) => {
     const seeded = cluster.seed(
@@ -555,11 +702,23 @@ describe('revoke', () => {
     expect(cluster.calls('aws')).toEqual([]);
   });
 
-  scenario('fails on a node without a running API server', async (cluster) => {
+  scenario('fails on a node without the admin kubeconfig', async (cluster) => {
+    rmSync(cluster.sandbox.path(KUBECONFIG));
+    const run = await cluster.run('cp-a', ['revoke']);
+    expect(run.status).toBe(1);
+    expect(run.output).toMatch(/ERROR: revoke runs on a control-plane node: no \S+admin\.conf here/);
+    expect(cluster.sandbox.calls().filter((c) => c.command !== 'hostname')).toEqual([]);
+  });
+
+  scenario('fails after bounded attempts on a node whose API server does not answer; nothing revoked, nothing reported', async (cluster) => {
+    const seeded = cluster.seed({ expiresInHours: 20 });
     cluster.set('api-down', '');
     const run = await cluster.run('cp-a', ['revoke']);
     expect(run.status).toBe(1);
-    expect(run.output).toContain('ERROR: revoke runs on a control-plane node');
+    expect(run.output).toMatch(/ERROR: the API server did not answer \/readyz through \S+ in 5 attempts 15 s apart; nothing revoked\. Check/);
+    expect(cluster.tokens()).toEqual(seeded);
+    expect(cluster.calls('aws')).toEqual([]);
+    expect(cluster.metrics()).toEqual([]);
   });
 });
 
@@ -580,6 +739,19 @@ test('the program is shellcheck-clean', () => {
   } finally {
     cluster.sandbox.cleanup();
   }
+});
+
+test('the bootstrap leaves the markers the rotation reads, and runs the first rotation only after its kubeadm phase', () => {
+  const program = bootstrapProgram({
+    action: BootstrapAction.INIT, kubernetesVersion: KubernetesVersion.of('1.36.4'), region: REGION, parameterPath: '/kubeadm/demo',
+    joinTokenParameter: PARAMETER, apiEndpoint: '10.0.128.10:6443', joinTokenProgram: { path: JOIN_TOKEN_PROGRAM_PATH, document: 'demo-join-token-rotation' },
+  });
+  expect(program).toContain(`MARKERS="$ROOT${DEFAULT_JOIN_TOKEN_PATHS.bootstrapMarkers}"`);
+  expect(program).toContain('touch "$MARKERS/$name.done"');
+  expect(program).toContain('touch "$MARKERS/complete"');
+  const kubeadmPhase = program.indexOf('phase kubeadm "run_');
+  expect(kubeadmPhase).toBeGreaterThan(-1);
+  expect(program.indexOf('phase publish-token ')).toBeGreaterThan(kubeadmPhase);
 });
 
 test('the program carries Terraform tokens for region, parameter and key unchanged', () => {
@@ -630,17 +802,60 @@ describe('props', () => {
   });
 });
 
-test('units: a oneshot rotation without retry and an hourly timer with a random delay', () => {
+/** systemd's time spans as the units use them (`5min`, `1h`, `45min`), in seconds. */
+function seconds(span: string): number {
+  const m = /^(\d+)(s|min|h)$/.exec(span);
+  if (!m) {
+    throw new Error(`not a time span of the form the units use: ${span}`);
+  }
+  return Number(m[1]) * { s: 1, min: 60, h: 3600 }[m[2] as 's' | 'min' | 'h'];
+}
+
+describe('units', () => {
   const [service, timerUnit] = joinTokenUnits();
-  expect(service.name).toBe('kubeadm-join-token.service');
   const serviceText = renderUnit(service);
-  expect(serviceText).toContain(`ExecStart=${JOIN_TOKEN_PROGRAM_PATH} rotate\n`);
-  expect(serviceText).toContain('Type=oneshot\n');
-  expect(serviceText).not.toMatch(/^Restart=/m);
-  expect(timerUnit.name).toBe('kubeadm-join-token.timer');
   const timerText = renderUnit(timerUnit);
-  expect(timerText).toContain('OnBootSec=2min\n');
-  expect(timerText).toContain('OnUnitActiveSec=1h\n');
-  expect(timerText).toMatch(/^RandomizedDelaySec=\d+min$/m);
-  expect(timerText).toContain('WantedBy=timers.target');
+  const value = (text: string, key: string) => {
+    const m = new RegExp(`^${key}=(.*)$`, 'm').exec(text);
+    if (!m) {
+      throw new Error(`no ${key}= in\n${text}`);
+    }
+    return m[1];
+  };
+
+  test('a oneshot rotation, run by an hourly timer with a random delay', () => {
+    expect(service.name).toBe('kubeadm-join-token.service');
+    expect(serviceText).toContain(`ExecStart=${JOIN_TOKEN_PROGRAM_PATH} rotate\n`);
+    expect(serviceText).toContain('Type=oneshot\n');
+    // A oneshot that stayed active would hold its timer: OnUnitActiveSec counts from its start.
+    expect(serviceText).not.toMatch(/^RemainAfterExit=/m);
+    expect(timerUnit.name).toBe('kubeadm-join-token.timer');
+    expect(timerText).toContain('OnBootSec=2min\n');
+    expect(timerText).toContain('OnUnitActiveSec=1h\n');
+    expect(timerText).toMatch(/^RandomizedDelaySec=\d+min$/m);
+    expect(timerText).toContain('WantedBy=timers.target');
+  });
+
+  test('a failed run is restarted a bounded number of times, and the timer\'s next start is never refused', () => {
+    expect(value(serviceText, 'Restart')).toBe('on-failure');
+    const timeout = seconds(value(serviceText, 'TimeoutStartSec'));
+    const delay = seconds(value(serviceText, 'RestartSec'));
+    const starts = Number(value(serviceText, 'StartLimitBurst'));
+    const window = seconds(value(serviceText, 'StartLimitIntervalSec'));
+    expect(starts).toBe(3);
+    // Every start the burst allows, each run to its timeout and each restart's delay, fits in the
+    // window, so the start after them is refused: the restarts end.
+    expect(starts * timeout + (starts - 1) * delay).toBeLessThan(window);
+    // The window is over before the timer's next run, so the timer's start is always allowed.
+    expect(window).toBeLessThan(seconds(value(timerText, 'OnUnitActiveSec')));
+    // The limit belongs in [Unit]; in [Service] systemd ignores it.
+    expect(serviceText.split('[Service]')[0]).toMatch(/^StartLimitIntervalSec=.*\nStartLimitBurst=3$/m);
+  });
+
+  test('one run\'s wait for the API fits in the service\'s timeout with time to spare', () => {
+    const { attempts, delaySeconds, requestTimeoutSeconds } = JOIN_TOKEN_API_WAIT;
+    const longest = attempts * requestTimeoutSeconds + (attempts - 1) * delaySeconds;
+    expect(longest).toBe(110);
+    expect(longest).toBeLessThan(seconds(value(serviceText, 'TimeoutStartSec')) / 2);
+  });
 });

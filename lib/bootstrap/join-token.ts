@@ -1,8 +1,9 @@
 import { ProblemList } from '../plan/problems';
+import { checkJoinTokenProgramProps, type JoinTokenProgramProps, resolveJoinTokenProps, ROTATION_INTERVAL_HOURS } from './join-token-props';
 import { NODE_BOOTSTRAP_GROUP } from './kubeadm-config';
 import { LEASE_LOCK_FUNCTIONS, LEASE_TEMPLATE, TAB_FIELDS_FUNCTION } from './lease-lock';
-import { COMMON_SETTINGS, renderNodeProgram } from './node-program';
-import { oneshotService, timer, UnitFile } from './systemd';
+import { renderNodeProgram } from './node-program';
+import { oneshotService, RestartBound, timer, UnitFile } from './systemd';
 
 /**
  * Join-token rotation. Join tokens live on the cluster (kubeadm bootstrap tokens) and in one SSM
@@ -27,155 +28,38 @@ export const JOIN_TOKEN_PLACEHOLDER = 'none';
 export const JOIN_TOKEN_LEASE_NAME = 'kubeadm-join-token';
 export const JOIN_TOKEN_SERVICE = 'kubeadm-join-token.service';
 export const JOIN_TOKEN_TIMER = 'kubeadm-join-token.timer';
+/**
+ * Reported (value 1, unit Count, dimension ClusterName) by every run that has made sure the
+ * parameter holds a current token, whether it published a new one or found it there: a run renews
+ * only every few hours, but checks hourly, and each check is what the alarm waits for.
+ */
+export const JOIN_TOKEN_METRIC = 'JoinTokenPublished';
+/**
+ * How one run waits for the API server once kubeadm has finished on its node: `attempts` checks of
+ * /readyz, each given `requestTimeoutSeconds`, `delaySeconds` apart. At most 5 × 10 + 4 × 15 = 110 s,
+ * which outlasts an API server restarted by an upgrade or a certificate renewal, and leaves most of
+ * the service's 5-minute timeout to the rest of the run.
+ */
+export const JOIN_TOKEN_API_WAIT = { attempts: 5, delaySeconds: 15, requestTimeoutSeconds: 10 } as const;
+/**
+ * A failed run (the API or SSM did not answer) is restarted twice, 2 minutes apart, before the
+ * timer's next hourly run: three runs of at most 5 minutes and two delays take at most 19 minutes,
+ * within the 45-minute window, which in turn is shorter than the hour between the timer's runs.
+ */
+export const JOIN_TOKEN_RESTART: RestartBound = { delay: '2min', restarts: 2, window: '45min' };
+/** The bootstrap's markers that say kubeadm init or join has finished on the node. */
+const KUBEADM_MARKER = 'kubeadm.done';
+const COMPLETE_MARKER = 'complete';
 export { NODE_BOOTSTRAP_GROUP };
-
-export const DEFAULT_JOIN_TOKEN_TTL_HOURS = 24;
-/** kubeadm's own default TTL; a day is long enough for any node to boot, and short enough to leak. */
-export const MAX_JOIN_TOKEN_TTL_HOURS = 24;
-/**
- * The timer looks at the newest token at least every 65 minutes (hourly plus a random delay of up to
- * 5). Renewing it two hours before it expires replaces it while it still has most of an hour left,
- * time enough for a node that read it just before to join.
- */
-export const MIN_RENEW_BEFORE_HOURS = 2;
-/** How often the timer runs the rotation, in hours. */
-export const ROTATION_INTERVAL_HOURS = 1;
-
-/** Paths on the node, overridable so that tests run the program in a scratch folder. */
-export interface JoinTokenPaths {
-  /** kubeadm's admin kubeconfig, present only on control-plane nodes. */
-  readonly kubeconfig: string;
-  /** A local lock, so two runs on the same node (timer, first boot, revoke) never overlap. */
-  readonly lockFile: string;
-}
-
-export const DEFAULT_JOIN_TOKEN_PATHS: JoinTokenPaths = {
-  kubeconfig: '/etc/kubernetes/admin.conf',
-  lockFile: '/run/lock/kubeadm-join-token.lock',
-};
-
-export interface JoinTokenProgramProps {
-  /** Region of the parameter. May be a Terraform token. */
-  readonly region: string;
-  /** Name of the SecureString parameter that holds the current token. May be a Terraform token. */
-  readonly parameterName: string;
-  /** KMS key (id, ARN or alias) the parameter is encrypted with. May be a Terraform token. */
-  readonly kmsKeyId: string;
-  /**
-   * Lifetime of each token, in whole hours.
-   * @default 24
-   */
-  readonly ttlHours?: number;
-  /**
-   * A new token is made when the newest has less than this left, in hours. Until then the newest
-   * token stays published; older tokens that are still valid stay on the cluster (the overlap).
-   * @default half of `ttlHours`
-   */
-  readonly renewBeforeHours?: number;
-  /** Node paths, for tests. */
-  readonly paths?: Partial<JoinTokenPaths>;
-  /** Instance metadata service, for tests. */
-  readonly imdsUrl?: string;
-}
-
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-// Parameter names: letters, digits and _.- with / for a hierarchy, which then needs a leading /.
-const PARAMETER_NAME = /^(\/[A-Za-z0-9_.-]+)+$|^[A-Za-z0-9_.-]+$/;
-const PARAMETER_NAME_MAX = 1011;
-const KMS_KEY = new RegExp(
-  [
-    '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
-    '^mrk-[0-9a-f]{32}$',
-    '^alias/[A-Za-z0-9/_-]+$',
-    '^arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:(key/(mrk-)?[0-9a-f-]+|alias/[A-Za-z0-9/_-]+)$',
-  ].join('|'),
-);
-const NODE_PATH = /^\/[A-Za-z0-9._/-]+$/;
-const URL = /^https?:\/\/[A-Za-z0-9.:[\]-]+$/;
-
-function isToken(value: string): boolean {
-  return value.includes('${');
-}
-
-/** The settings a program is rendered with, after defaults. */
-interface ResolvedProps {
-  readonly ttlHours: number;
-  readonly renewBeforeHours: number;
-  readonly paths: JoinTokenPaths;
-}
-
-function resolve(props: JoinTokenProgramProps): ResolvedProps {
-  const ttlHours = props.ttlHours ?? DEFAULT_JOIN_TOKEN_TTL_HOURS;
-  return {
-    ttlHours,
-    renewBeforeHours: props.renewBeforeHours ?? ttlHours / 2,
-    paths: { ...DEFAULT_JOIN_TOKEN_PATHS, ...props.paths },
-  };
-}
-
-/**
- * Checks the props; `prefix` names where they sit in the caller's props (for example `joinToken.`),
- * so that each problem names the property the user wrote.
- */
-export function checkJoinTokenProgramProps(problems: ProblemList, props: JoinTokenProgramProps, prefix = ''): void {
-  const { ttlHours, renewBeforeHours, paths } = resolve(props);
-  const literal = (property: string, value: string, pattern: RegExp, what: string, fix: string) => {
-    if (value.includes("'") || value.includes('\n')) {
-      problems.add(prefix + property, value, 'contains a quote or a line break, which the node program cannot carry', fix);
-    } else if (!isToken(value) && !pattern.test(value)) {
-      problems.add(prefix + property, value, `is not ${what}`, fix);
-    }
-  };
-  literal('region', props.region, REGION, 'an AWS region name', 'give the region of the parameter, for example eu-west-1');
-  literal('parameterName', props.parameterName, PARAMETER_NAME, 'an SSM parameter name',
-    'use letters, digits and _.- only, with a leading / when the name has / in it, for example /kubeadm/demo/join-token');
-  if (!isToken(props.parameterName)) {
-    if (props.parameterName.length > PARAMETER_NAME_MAX) {
-      problems.add(prefix + 'parameterName', props.parameterName, `is longer than ${PARAMETER_NAME_MAX} characters`, 'use a shorter name');
-    }
-    if (/^\/?(aws|ssm)/i.test(props.parameterName)) {
-      problems.add(prefix + 'parameterName', props.parameterName, 'begins with aws or ssm, which Parameter Store reserves', 'choose a name that starts otherwise, for example /kubeadm/...');
-    }
-  }
-  literal('kmsKeyId', props.kmsKeyId, KMS_KEY, 'a KMS key id, key ARN, alias name or alias ARN',
-    'give the key as 1234abcd-12ab-34cd-56ef-1234567890ab, alias/name or its ARN');
-  if (!Number.isInteger(ttlHours) || ttlHours < 1 || ttlHours > MAX_JOIN_TOKEN_TTL_HOURS) {
-    problems.add(prefix + 'ttlHours', ttlHours, `must be a whole number of hours from 1 to ${MAX_JOIN_TOKEN_TTL_HOURS}`, 'use 24 (the default) or fewer whole hours');
-  } else {
-    checkRenewBefore(problems, prefix, ttlHours, renewBeforeHours, props.renewBeforeHours === undefined);
-  }
-  for (const key of Object.keys(paths) as Array<keyof JoinTokenPaths>) {
-    if (!NODE_PATH.test(paths[key])) {
-      problems.add(`${prefix}paths.${key}`, paths[key], 'is not an absolute path of plain characters', 'use a path such as /etc/kubernetes/admin.conf');
-    }
-  }
-  if (props.imdsUrl !== undefined && !URL.test(props.imdsUrl)) {
-    problems.add(prefix + 'imdsUrl', props.imdsUrl, 'is not an http(s) URL without a path', `leave it out (${COMMON_SETTINGS.imdsUrl})`);
-  }
-}
-
-function checkRenewBefore(problems: ProblemList, prefix: string, ttlHours: number, renewBeforeHours: number, defaulted: boolean): void {
-  const highest = ttlHours - ROTATION_INTERVAL_HOURS;
-  let message: string;
-  if (!Number.isFinite(renewBeforeHours) || renewBeforeHours < MIN_RENEW_BEFORE_HOURS) {
-    message = `is under ${MIN_RENEW_BEFORE_HOURS} h: the rotation runs only hourly, so a token renewed later may be about to expire, or expired, when a node reads it`;
-  } else if (renewBeforeHours > highest) {
-    message = `leaves a new token newest for less than ${ROTATION_INTERVAL_HOURS} h, so every hourly run would make another`;
-  } else {
-    return;
-  }
-  if (defaulted) {
-    // The default is half the TTL, so the TTL is what the user wrote and what to change.
-    problems.add(`${prefix}ttlHours`, ttlHours, `half of it (the default renewBeforeHours, ${renewBeforeHours} h) ${message}`,
-      `use ttlHours of at least ${2 * MIN_RENEW_BEFORE_HOURS}, or set renewBeforeHours from ${MIN_RENEW_BEFORE_HOURS} to ttlHours - ${ROTATION_INTERVAL_HOURS}`);
-  } else if (highest < MIN_RENEW_BEFORE_HOURS) {
-    problems.add(`${prefix}renewBeforeHours`, renewBeforeHours, `${message}; with ttlHours ${ttlHours} no value works`,
-      `use ttlHours of at least ${MIN_RENEW_BEFORE_HOURS + ROTATION_INTERVAL_HOURS}`);
-  } else {
-    problems.add(`${prefix}renewBeforeHours`, renewBeforeHours, message,
-      `use a value from ${MIN_RENEW_BEFORE_HOURS} to ${highest} for ttlHours ${ttlHours}`);
-  }
-}
+export {
+  checkJoinTokenProgramProps,
+  DEFAULT_JOIN_TOKEN_PATHS,
+  DEFAULT_JOIN_TOKEN_TTL_HOURS,
+  MAX_JOIN_TOKEN_TTL_HOURS,
+  MIN_RENEW_BEFORE_HOURS,
+  ROTATION_INTERVAL_HOURS,
+} from './join-token-props';
+export type { JoinTokenPaths, JoinTokenProgramProps } from './join-token-props';
 
 // One line per token, as kubeadm prints its output API object (output.kubeadm.k8s.io BootstrapToken)
 // through kubectl's JSONPath printer: the token as id.secret, `expires` as RFC 3339 in UTC (absent,
@@ -203,15 +87,48 @@ token_id() { printf '%s' "\${1%%.*}"; }
 
 ${TAB_FIELDS_FUNCTION}
 
-api_serving() {
+# ---- Whether this node should act, and whether the API answers ------------------------------------
+
+# kubeadm_pending: 0, with a log line, while kubeadm has not finished init or join on this node;
+# then there is nothing to rotate here, and that is no error. The node's own bootstrap reports a
+# kubeadm that fails, and on the first node it runs the first rotation itself once init is done.
+# The admin kubeconfig alone does not tell: kubeadm init and join write it early, minutes before the
+# API server they start answers (a joining node's, or the first node's while etcd starts), so the
+# bootstrap's marker of its kubeadm phase does. A node that a release without phase markers
+# bootstrapped has no marker folder at all; there, admin.conf means kubeadm ran long ago.
+kubeadm_pending() {
   if [ ! -f "$ADMIN_KUBECONFIG" ]; then
-    log "no $ADMIN_KUBECONFIG: this node is not a running control plane yet"
-    return 1
+    log "no $ADMIN_KUBECONFIG: this node is not a control plane (yet); nothing to rotate here"
+    return 0
   fi
-  if ! kubectl --kubeconfig "$ADMIN_KUBECONFIG" --request-timeout=10s get --raw /readyz > /dev/null 2>&1; then
-    log 'the API server does not answer: this node is not a running control plane yet'
-    return 1
+  if [ -d "$BOOTSTRAP_MARKERS" ] && [ ! -f "$BOOTSTRAP_MARKERS/$KUBEADM_MARKER" ] && [ ! -f "$BOOTSTRAP_MARKERS/$COMPLETE_MARKER" ]; then
+    log "kubeadm has not finished on this node yet (no $BOOTSTRAP_MARKERS/$KUBEADM_MARKER); nothing to rotate here until it has"
+    return 0
   fi
+  return 1
+}
+
+# wait_for_api DONE: returns once the API server answers /readyz through the admin kubeconfig; DONE
+# (rotated, revoked) says in the failure what did not happen. Past
+# kubeadm, an API that does not answer is a failure, never a skip: a rotation that stops unnoticed
+# leaves no valid token a day later. It tries API_ATTEMPTS times, API_RETRY_SECONDS apart, which
+# outlasts an API server restarted by an upgrade or a certificate renewal; then it fails the run.
+wait_for_api() {
+  local i last
+  for ((i = 1; i <= API_ATTEMPTS; i++)); do
+    if kubectl --kubeconfig "$ADMIN_KUBECONFIG" --request-timeout="\${API_REQUEST_SECONDS}s" get --raw /readyz > /dev/null 2> "$ERRORS"; then
+      [ "$i" -eq 1 ] || log "the API server answers (attempt $i of $API_ATTEMPTS)"
+      return 0
+    fi
+    last=$(tail -n 1 "$ERRORS")
+    if [ "$i" -lt "$API_ATTEMPTS" ]; then
+      log "the API server does not answer /readyz (attempt $i of $API_ATTEMPTS, again in $API_RETRY_SECONDS s): \${last:-no message}"
+      sleep "$API_RETRY_SECONDS"
+    else
+      log "the API server does not answer /readyz (attempt $i of $API_ATTEMPTS): \${last:-no message}"
+    fi
+  done
+  fail "the API server did not answer /readyz through $ADMIN_KUBECONFIG in $API_ATTEMPTS attempts $API_RETRY_SECONDS s apart; nothing $1. Check the kube-apiserver pods of the control plane (crictl ps --name kube-apiserver; journalctl -u kubelet), the API endpoint's load balancer and its healthy targets, and the client certificate in $ADMIN_KUBECONFIG (kubeadm certs check-expiration)"
 }
 
 ${LEASE_LOCK_FUNCTIONS}
@@ -267,11 +184,26 @@ publish() {
   log "published $2 to parameter $PARAMETER_NAME"
 }
 
+# report_published: tells CloudWatch that the parameter holds a current token, the metric the
+# rotation's alarm watches. Retried, but not fatal: the token is published, so nodes join; a report
+# that does not arrive shows as the alarm, and this line says why.
+report_published() {
+  [ -n "$METRIC_NAMESPACE" ] || return 0
+  if retry "$AWS_ATTEMPTS" "$AWS_RETRY_SECONDS" aws cloudwatch put-metric-data --region "$REGION" --namespace "$METRIC_NAMESPACE" --metric-name "$METRIC_NAME" --value 1 --unit Count --dimensions "ClusterName=$CLUSTER_NAME" > /dev/null; then
+    log "reported $METRIC_NAME to CloudWatch"
+  else
+    log "could not report $METRIC_NAME to CloudWatch after $AWS_ATTEMPTS attempts; the token is published, but without reports the alarm on $METRIC_NAME fires: check that this node's role may call cloudwatch:PutMetricData in namespace $METRIC_NAMESPACE, and that the node reaches the CloudWatch endpoint"
+  fi
+}
+
 # ---- Commands -------------------------------------------------------------------------------------
 
 rotate() {
   local line token expires description id at newest='' newest_at=0 current_time created=0
-  api_serving || return 0
+  if kubeadm_pending; then
+    return 0
+  fi
+  wait_for_api rotated
   if ! take_lock; then
     log "the lock is held by $LOCK_HOLDER; it rotates, nothing to do here"
     return 0
@@ -328,6 +260,7 @@ rotate() {
   [ -n "$newest" ] || fail 'no valid rotated token on the cluster after creating one'
   [ "$created" -eq 0 ] || log "created token $(token_id "$newest"), valid until $(date -u -d "@$newest_at" +%FT%TZ)"
   publish "$newest" "token $(token_id "$newest")"
+  report_published
   # The never-expiring token of earlier releases goes only now that nodes read a current one.
   for line in "\${TOKEN_LINES[@]}"; do
     split_tabs "$line"
@@ -339,7 +272,8 @@ rotate() {
 
 revoke() {
   local line count=0 failed=0 i
-  api_serving || fail 'revoke runs on a control-plane node with a running API server'
+  [ -f "$ADMIN_KUBECONFIG" ] || fail "revoke runs on a control-plane node: no $ADMIN_KUBECONFIG here"
+  wait_for_api revoked
   # Rotations are short; wait for one that holds the lock rather than skip a revoke.
   for ((i = 1; i <= REVOKE_LOCK_ATTEMPTS; i++)); do
     take_lock && break
@@ -389,14 +323,15 @@ const LEASE_SECONDS = 300;
 /**
  * The join-token program: `rotate` (the default) keeps a current token on the cluster and in the
  * parameter; `revoke` deletes every node bootstrap token and publishes the placeholder. Exit status
- * 0 when done or when there is nothing to do (not a control plane yet, another node holds the
- * lock), 1 on failure.
+ * 0 when done or when there is nothing to do (kubeadm has not finished on this node, another node
+ * holds the lock), 1 on failure, including an API server that does not answer after kubeadm has
+ * finished. With `metric`, each successful rotation reports `JOIN_TOKEN_METRIC`.
  */
 export function joinTokenProgram(props: JoinTokenProgramProps): string {
   const problems = new ProblemList();
   checkJoinTokenProgramProps(problems, props);
   problems.throwIfAny();
-  const { ttlHours, renewBeforeHours, paths } = resolve(props);
+  const { ttlHours, renewBeforeHours, paths } = resolveJoinTokenProps(props);
   return renderNodeProgram(
     {
       name: 'kubeadm-join-token',
@@ -409,6 +344,16 @@ export function joinTokenProgram(props: JoinTokenProgramProps): string {
         ['RENEW_BEFORE_SECONDS', Math.round(renewBeforeHours * 3600)],
         ['ADMIN_KUBECONFIG', paths.kubeconfig],
         ['LOCK_FILE', paths.lockFile],
+        ['BOOTSTRAP_MARKERS', paths.bootstrapMarkers],
+        ['KUBEADM_MARKER', KUBEADM_MARKER],
+        ['COMPLETE_MARKER', COMPLETE_MARKER],
+        ['API_ATTEMPTS', JOIN_TOKEN_API_WAIT.attempts],
+        ['API_RETRY_SECONDS', JOIN_TOKEN_API_WAIT.delaySeconds],
+        ['API_REQUEST_SECONDS', JOIN_TOKEN_API_WAIT.requestTimeoutSeconds],
+        // Empty without a metric: the program then reports nothing.
+        ['METRIC_NAMESPACE', props.metric?.namespace ?? ''],
+        ['METRIC_NAME', JOIN_TOKEN_METRIC],
+        ['CLUSTER_NAME', props.metric?.clusterName ?? ''],
         ['TOKEN_DESCRIPTION', JOIN_TOKEN_DESCRIPTION],
         ['LEGACY_DESCRIPTION', LEGACY_JOIN_TOKEN_DESCRIPTION],
         ['NODE_GROUP', NODE_BOOTSTRAP_GROUP],
@@ -437,8 +382,11 @@ export function joinTokenUnits(): UnitFile[] {
       description: 'Rotate the kubeadm join token and publish it to SSM Parameter Store',
       execStart: `${JOIN_TOKEN_PROGRAM_PATH} rotate`,
       // No longer than the Lease, so a stuck run never overlaps the next node's. A failed or stopped
-      // run is retried by the next timer run; the published token stays valid meanwhile.
+      // run is restarted a bounded number of times, and the timer runs it again hourly whatever
+      // the last run's result (a failed unit does not stop its timer); the published token stays
+      // valid for hours meanwhile, and the alarm on JOIN_TOKEN_METRIC tells when it would not.
       timeout: '5min',
+      restartOnFailure: JOIN_TOKEN_RESTART,
     }),
     timer({
       name: JOIN_TOKEN_TIMER,

@@ -42,6 +42,12 @@ export interface OneshotServiceProps {
    */
   readonly retry?: boolean;
   /**
+   * Restart a failed run a bounded number of times, for work a timer also runs again: a short
+   * outage then costs minutes, not a timer interval. Exclusive with `retry`.
+   * @default - no restart: the timer's next run retries
+   */
+  readonly restartOnFailure?: RestartBound;
+  /**
    * Start at boot (`multi-user.target`), so that a reboot mid-way continues.
    * @default false
    */
@@ -51,6 +57,22 @@ export interface OneshotServiceProps {
    * @default '30min'
    */
   readonly timeout?: string;
+}
+
+/**
+ * At most `restarts` restarts after a failed run, `delay` apart. systemd counts every start (the
+ * timer's and each restart) against `StartLimitBurst` within `StartLimitIntervalSec` and refuses
+ * the one after, so the window must outlast the first run and every restart (each at most the
+ * service's timeout plus the delay), or the count starts afresh and the restarts never end. It must
+ * also be shorter than the timer's interval, so that the timer's next start is never refused.
+ */
+export interface RestartBound {
+  /** Delay before each restart, for example `2min`. */
+  readonly delay: string;
+  /** Restarts after the first failed run. */
+  readonly restarts: number;
+  /** The window systemd counts starts in, for example `45min`. */
+  readonly window: string;
 }
 
 /** A oneshot service whose output reaches the journal and the console. */
@@ -72,6 +94,16 @@ export function oneshotService(props: OneshotServiceProps): UnitFile {
     // Ubuntu 24.04 has 255), so a bad minute costs a retry and a bad hour costs little.
     unit.push(['StartLimitIntervalSec', '0']);
     service.push(['RemainAfterExit', 'yes'], ['Restart', 'on-failure'], ['RestartSec', '30s'], ['RestartSteps', 8], ['RestartMaxDelaySec', '10min']);
+  }
+  if (props.restartOnFailure) {
+    if (props.retry) {
+      throw new Error(`${props.name}: retry and restartOnFailure exclude each other`);
+    }
+    const bound = props.restartOnFailure;
+    // Restart= on a oneshot needs systemd 244 or later (Ubuntu 24.04 has 255). on-failure covers a
+    // non-zero exit and a run stopped by TimeoutStartSec; exit 0 (nothing to do) is never restarted.
+    unit.push(['StartLimitIntervalSec', bound.window], ['StartLimitBurst', String(bound.restarts + 1)]);
+    service.push(['Restart', 'on-failure'], ['RestartSec', bound.delay]);
   }
   const sections: Record<string, UnitSection> = { Unit: unit, Service: service };
   if (props.startAtBoot) {
