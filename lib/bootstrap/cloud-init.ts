@@ -180,12 +180,32 @@ function unitFiles(units: readonly UnitFile[]): WriteFile[] {
 /**
  * The node's AWS command (a small subset of the AWS CLI on Ubuntu's boto3), shipped with the
  * library. Every node's user-data carries it, so that the first boot needs nothing from the SSM
- * channel; the channel installs the same text on running nodes. Comment lines stay in the source
- * (user-data is limited to 16 KB); the shebang stays too.
+ * channel; the channel installs the same text on running nodes. Comment lines and docstrings stay
+ * in the source (user-data is limited to 16 KB); the shebang stays too.
  */
 export function nodeAwsCommand(): string {
   const [shebang, ...rest] = readFileSync(join(__dirname, 'node-files', 'aws-cli.py'), 'utf8').split('\n');
-  return [shebang, ...rest.filter((line) => !/^\s*#/.test(line))].join('\n');
+  const kept: string[] = [];
+  const QUOTES = '"""';
+  // A docstring is a triple-quoted string first in the module or right after a def or class line;
+  // it goes whole. No other line of the program starts with triple quotes.
+  let inDocstring = false;
+  for (const line of rest) {
+    const text = line.trim();
+    if (inDocstring) {
+      inDocstring = !text.includes(QUOTES);
+      continue;
+    }
+    const previous = kept[kept.length - 1];
+    if (text.startsWith(QUOTES) && (previous === undefined || /^\s*(def|class) .*:$/.test(previous))) {
+      inDocstring = !(text.length >= 6 && text.endsWith(QUOTES));
+      continue;
+    }
+    if (!text.startsWith('#')) {
+      kept.push(line);
+    }
+  }
+  return [shebang, ...kept].join('\n');
 }
 
 // User-data is the first boot: the bootstrap program, its unit, its documents and the node AWS
