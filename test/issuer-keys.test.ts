@@ -69,6 +69,16 @@ describe('issuer keys program', () => {
     expect(result.output).toContain("check that this node's role may s3:PutObject there");
   });
 
+  test('an upload that fails twice (a transient S3 error) is retried, logged, and the keys are published', () => {
+    s.standIn('aws', 'n=$(cat "$STATE/uploads" 2> /dev/null || echo 0); echo $((n + 1)) > "$STATE/uploads"; [ "$n" -lt 2 ] && { echo "upload failed: SlowDown" >&2; exit 1; }; cp "$6" "$STATE/uploaded"');
+    const result = run(s);
+    expect(result.status).toBe(0);
+    expect(s.callLines('aws')).toHaveLength(3);
+    expect(result.output).toContain('aws failed (attempt 1 of 5)');
+    expect(result.output).toContain('aws failed (attempt 2 of 5)');
+    expect(require('node:fs').readFileSync(`${s.state}/uploaded`, 'utf8')).toBe(JWKS);
+  });
+
   test('a timer republishes hourly', () => {
     const [service, timer] = issuerKeysUnits().map(renderUnit);
     expect(service).toContain('ExecStart=/usr/local/sbin/kubeadm-issuer-keys');
