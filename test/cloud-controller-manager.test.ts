@@ -85,7 +85,7 @@ describe('aws-cloud-controller-manager values', () => {
 });
 
 describe('aws-cloud-controller-manager permissions', () => {
-  const policy = cloudControllerManagerPolicy({ clusterName: 'demo', ec2ArnPrefix: 'arn:aws:ec2:eu-west-1:*', vpcId: 'vpc-0abc' });
+  const policy = cloudControllerManagerPolicy({ clusterName: 'demo', ec2ArnPrefix: 'arn:aws:ec2:eu-west-1:*', elbArnPrefix: 'arn:aws:elasticloadbalancing:eu-west-1:*', vpcId: 'vpc-0abc' });
   const granted = new Set(policy.Statement.flatMap((s) => s.Action));
 
   test('every upstream control-plane action is granted, or left out for a stated reason', () => {
