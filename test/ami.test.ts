@@ -1,4 +1,4 @@
-import { TerraformOutput } from 'cdktf';
+import { Fn, TerraformOutput } from 'cdktf';
 import { MachineImage } from '../lib/nodes/ami';
 import { ClusterConfigError, KubeadmCluster } from '../lib';
 import { synthesisedCluster } from './support/cluster-synth';
@@ -74,5 +74,31 @@ describe('MachineImage.ubuntu2404', () => {
       ['workerPools[0].machineImage.refresh', '""'],
     ]);
     expect(problems[0].fix).toContain("'2026-12'");
+  });
+
+  test('a fixed AMI id must look like one: ami- and 8 or 17 hex digits, or a token', () => {
+    const build = (ids: string[]) => () =>
+      synthStack((stack) => new KubeadmCluster(stack, 'cluster', {
+        clusterName: 'demo',
+        apiAccessCidrs: ['198.51.100.0/24'],
+        controlPlane: { machineImage: MachineImage.fromAmiId(ids[0]) },
+        workerPools: ids.slice(1).map((id, i) => ({ name: `pool${i}`, desiredSize: 1, machineImage: MachineImage.fromAmiId(id) })),
+      }));
+    let error: unknown;
+    try {
+      build(['ubuntu-24.04', 'ami-12345', 'ami-0123456789ABCDEF0', 'ami-0123456789abcdef0', 'ami-0123abcd'])();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ClusterConfigError);
+    const problems = (error as ClusterConfigError).problems;
+    expect(problems.map((p) => [p.property, p.value])).toEqual([
+      ['controlPlane.machineImage.amiId', '"ubuntu-24.04"'],
+      ['workerPools[0].machineImage.amiId', '"ami-12345"'],
+      ['workerPools[1].machineImage.amiId', '"ami-0123456789ABCDEF0"'],
+    ]);
+    expect(problems[0].fix).toContain('ami-0123456789abcdef0');
+    // A token (for example an id looked up at deploy time) is left to AWS.
+    expect(build([Fn.join('', ['ami-', 'looked-up-at-deploy']), 'ami-0123abcd'])).not.toThrow();
   });
 });

@@ -53,7 +53,7 @@ function keyPaths(value: object, prefix = ''): string[] {
 const podSpec = webIdentityPodSpec({ roleArn: 'arn:aws:iam::111122223333:role/demo-ccm-eu-west-1', region: 'eu-west-1' });
 
 describe('aws-cloud-controller-manager values', () => {
-  const values = cloudControllerManagerValues({ clusterName: 'demo', imageTag: 'v1.36.1', podSpec }) as any;
+  const values = cloudControllerManagerValues({ clusterName: 'demo', imageTag: 'v1.35.2', podSpec }) as any;
 
   test('every key set is one the chart templates read (host networking included, which values.yaml lacks)', () => {
     for (const path of keyPaths(values)) {
@@ -68,7 +68,7 @@ describe('aws-cloud-controller-manager values', () => {
     expect(values.env).toEqual(podSpec.env);
     expect(values.extraVolumes).toEqual(podSpec.volumes);
     expect(values.extraVolumeMounts).toEqual(podSpec.volumeMounts);
-    expect(values.image).toEqual({ repository: 'registry.k8s.io/provider-aws/cloud-controller-manager', tag: 'v1.36.1' });
+    expect(values.image).toEqual({ repository: 'registry.k8s.io/provider-aws/cloud-controller-manager', tag: 'v1.35.2' });
     // The chart's node selector and tolerations put it on the control plane; nothing overrides them.
     expect(values).not.toHaveProperty('nodeSelector');
     expect(values).not.toHaveProperty('tolerations');
@@ -76,16 +76,20 @@ describe('aws-cloud-controller-manager values', () => {
 
   test('an image tag per Kubernetes minor, of that minor, only promoted ones', () => {
     expect(Object.keys(ADDONS_BY_MINOR).sort()).toEqual(Object.keys(PACKAGES_BY_MINOR).sort());
-    expect(Object.fromEntries(Object.entries(ADDONS_BY_MINOR).map(([minor, a]) => [minor, a.ccmImageTag]))).toEqual({ 34: 'v1.34.3', 35: 'v1.35.2', 36: 'v1.36.1' });
+    expect(Object.fromEntries(Object.entries(ADDONS_BY_MINOR).map(([minor, a]) => [minor, a.ccmImageTag]))).toEqual({ 34: 'v1.34.3', 35: 'v1.35.2', 36: 'v1.35.2' });
     for (const [minor, addons] of Object.entries(ADDONS_BY_MINOR)) {
-      expect(addons.ccmImageTag.startsWith(`v1.${minor}.`)).toBe(true);
-      expect(['v1.34.1', 'v1.35.1', 'v1.36.0']).not.toContain(addons.ccmImageTag);
+      // Of the minor itself, or (with a stated reason) of the one before, never newer.
+      const own = addons.ccmImageTag.startsWith(`v1.${minor}.`);
+      const previous = addons.ccmImageTag.startsWith(`v1.${Number(minor) - 1}.`) && (addons.ccmImageFallback ?? '').length > 0;
+      expect([minor, own || previous, own && addons.ccmImageFallback !== undefined]).toEqual([minor, true, false]);
+      // Tags never promoted to registry.k8s.io (the k8s.io promotion list).
+      expect(['v1.34.1', 'v1.35.1', 'v1.36.0', 'v1.36.1']).not.toContain(addons.ccmImageTag);
     }
   });
 });
 
 describe('aws-cloud-controller-manager permissions', () => {
-  const policy = cloudControllerManagerPolicy({ clusterName: 'demo', ec2ArnPrefix: 'arn:aws:ec2:eu-west-1:*', vpcId: 'vpc-0abc' });
+  const policy = cloudControllerManagerPolicy({ clusterName: 'demo', ec2ArnPrefix: 'arn:aws:ec2:eu-west-1:*', elbArnPrefix: 'arn:aws:elasticloadbalancing:eu-west-1:*', vpcId: 'vpc-0abc' });
   const granted = new Set(policy.Statement.flatMap((s) => s.Action));
 
   test('every upstream control-plane action is granted, or left out for a stated reason', () => {

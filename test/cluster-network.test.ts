@@ -258,6 +258,14 @@ describe('existing VPC', () => {
     expect(first).not.toHaveProperty('tags');
   });
 
+  test('refuses at plan time a VPC without DNS resolution or DNS hostnames, naming both and the fix', () => {
+    const { json } = adopt();
+    const [, dns] = Object.values<Json>(json.data.aws_vpc)[0].lifecycle.postcondition;
+    expect(dns.condition).toBe('${(self.enable_dns_support && self.enable_dns_hostnames)}');
+    expect(dns.error_message).toContain('VPC vpc-0123456789abcdef0 must have DNS resolution and DNS hostnames turned on (enableDnsSupport and enableDnsHostnames)');
+    expect(dns.error_message).toContain('aws ec2 modify-vpc-attribute --vpc-id vpc-0123456789abcdef0 --enable-dns-support');
+  });
+
   test('verify: false reads nothing', () => {
     expect(adopt({ verify: false }).json.data).toBeUndefined();
   });

@@ -1,3 +1,4 @@
+import { SSM_AGENT_ASSOCIATION_ACTIONS, SSM_AGENT_CHANNEL_ACTIONS } from '../lib/network/ssm-agent-policy';
 import { secretsPolicy } from '../lib/bootstrap/secrets-policies';
 import { synthesisedExample } from './support/example-synth';
 
@@ -92,10 +93,14 @@ describe('node roles', () => {
     expect(allowed('control-plane', 'autoscaling:CompleteLifecycleAction')).toEqual([]);
   });
 
-  test('no action is a wildcard and no statement names every resource, but PutMetricData, limited to its namespace', () => {
+  test("no action is a wildcard and no statement names every resource, but PutMetricData, limited to its namespace, and the SSM agent's own calls", () => {
     for (const s of [...statements('control-plane'), ...statements('worker')]) {
       expect(s.Action.some((a: string) => a.includes('*'))).toBe(false);
-      if (s.Action.includes('cloudwatch:PutMetricData')) {
+      if (s.Sid === 'AgentChannels' || s.Sid === 'AgentAssociations') {
+        // The agent's registration, message channels and association calls, exactly: what each
+        // read among them exposes, and why it is on *, is in test/node-role-permissions.test.ts.
+        expect([s.Sid, s.Action, s.Resource]).toEqual([s.Sid, s.Sid === 'AgentChannels' ? SSM_AGENT_CHANNEL_ACTIONS : SSM_AGENT_ASSOCIATION_ACTIONS, ['*']]);
+      } else if (s.Action.includes('cloudwatch:PutMetricData')) {
         // CloudWatch has no resource-level permissions for it; the namespace condition is the limit.
         expect([s.Action, s.Resource, s.Condition]).toEqual([['cloudwatch:PutMetricData'], ['*'], { StringEquals: { 'cloudwatch:namespace': 'KubeadmCluster' } }]);
       } else {

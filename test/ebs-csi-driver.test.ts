@@ -61,7 +61,11 @@ describe('EBS CSI driver values', () => {
 
   test('the controller acts by web identity, in the region, tagging what it makes with the cluster', () => {
     expect(values.controller).toMatchObject({ region: 'eu-west-1', k8sTagClusterId: 'demo', serviceAccount: { name: 'ebs-csi-controller-sa' } });
-    expect(values.controller.env).toEqual(podSpec.env);
+    // Everything of the web identity but AWS_REGION, which the chart renders from controller.region:
+    // one AWS_REGION on the container, not two.
+    expect(values.controller.env).toEqual(podSpec.env.filter((e) => e.name !== 'AWS_REGION'));
+    expect(values.controller.env.map((e: any) => e.name)).toEqual(['AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_STS_REGIONAL_ENDPOINTS']);
+    expect(podSpec.env.map((e) => e.name)).toContain('AWS_REGION');
     expect(values.controller.volumes).toEqual(podSpec.volumes);
     expect(values.controller.volumeMounts).toEqual(podSpec.volumeMounts);
   });

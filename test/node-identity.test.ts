@@ -1,6 +1,7 @@
 import { TerraformStack } from 'cdktf';
 import { ClusterNodeIdentities, nodeIamName, NodeIdentity } from '../lib/network/node-identity';
 import { NodeRole } from '../lib/network/ports';
+import { ssmAgentPolicy } from '../lib/network/ssm-agent-policy';
 import { ClusterConfigError } from '../lib/plan/problems';
 import { synthStack } from './support/synth';
 
@@ -36,20 +37,21 @@ describe('ClusterNodeIdentities', () => {
     }
   });
 
-  test('each role has exactly the SSM core policy, named in the looked-up partition', () => {
+  test("each role has exactly the SSM agent's inline policy, in the looked-up partition, and no managed policy", () => {
     const partitions = Object.keys(json.data.aws_partition);
     expect(partitions).toHaveLength(1);
-    const attachments = Object.values<Json>(json.resource.aws_iam_role_policy_attachment);
-    expect(attachments).toHaveLength(2);
+    const policies = Object.values<Json>(json.resource.aws_iam_role_policy);
+    expect(policies).toHaveLength(2);
     for (const role of ['demo-cp-eu-west-1', 'demo-worker-eu-west-1']) {
-      expect(attachments.filter((a) => a.role === refOf(json, 'aws_iam_role', role, 'name')).map((a) => a.policy_arn)).toEqual([
-        `arn:\${data.aws_partition.${partitions[0]}.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
-      ]);
+      const ofRole = policies.filter((p) => p.role === refOf(json, 'aws_iam_role', role, 'id'));
+      expect(ofRole.map((p) => p.name)).toEqual(['ssm-agent']);
+      expect(JSON.parse(ofRole[0].policy)).toEqual(ssmAgentPolicy({ clusterName: 'demo', partition: `\${data.aws_partition.${partitions[0]}.partition}`, region: 'eu-west-1' }));
     }
     // Nothing else grants the nodes anything.
-    for (const type of ['aws_iam_role_policy', 'aws_iam_policy', 'aws_iam_policy_attachment', 'aws_iam_role_policies_exclusive']) {
+    for (const type of ['aws_iam_role_policy_attachment', 'aws_iam_policy', 'aws_iam_policy_attachment', 'aws_iam_role_policies_exclusive']) {
       expect(json.resource[type]).toBeUndefined();
     }
+    expect(identities.controlPlane.policies).toEqual([identities.controlPlane.agentPolicy]);
   });
 
   test('an instance profile per role, wrapping that role', () => {
@@ -88,7 +90,11 @@ describe('NodeIdentity', () => {
     expect(Object.keys(own.data.aws_partition)).toHaveLength(1);
     const given = synth((stack) => new NodeIdentity(stack, 'worker', { clusterName: 'demo', nodeRole: 'worker', partition: 'aws-us-gov', region: 'us-gov-west-1' }));
     expect(given.data).toBeUndefined();
-    expect(Object.values<Json>(given.resource.aws_iam_role_policy_attachment)[0].policy_arn).toBe('arn:aws-us-gov:iam::aws:policy/AmazonSSMManagedInstanceCore');
+    expect(JSON.parse(Object.values<Json>(given.resource.aws_iam_role_policy)[0].policy).Statement.find((s: Json) => s.Sid === 'AgentDocuments').Resource).toEqual([
+      'arn:aws-us-gov:ssm:us-gov-west-1:*:document/demo-*',
+      'arn:aws-us-gov:ssm:us-gov-west-1::document/AWS-*',
+      'arn:aws-us-gov:ssm:us-gov-west-1:*:document/SSM-SessionManagerRunShell',
+    ]);
   });
 
   test('bad input is refused with every problem', () => {

@@ -12,17 +12,33 @@ export const CCM_IMAGE_REPOSITORY = 'registry.k8s.io/provider-aws/cloud-controll
 
 export interface MinorAddons {
   /**
-   * The cloud controller manager's image tag: its minor must equal Kubernetes'. Only tags whose
-   * image was promoted to registry.k8s.io: v1.34.1, v1.35.1 and v1.36.0 never were.
+   * The cloud controller manager's image tag. Only tags whose image was promoted to
+   * registry.k8s.io (kubernetes/k8s.io registry.k8s.io/images/k8s-staging-provider-aws/images.yaml,
+   * `cloud-controller-manager`): v1.34.1 and v1.35.1 never were. Its minor equals Kubernetes' where
+   * such an image is published (cloud-provider-aws docs/README.md: compatibility is only
+   * guaranteed with the matching minor); otherwise see `ccmImageFallback`.
    */
   readonly ccmImageTag: string;
+  /**
+   * Why the tag is of the previous minor, when no image of this minor is published. The version
+   * skew policy (kubernetes.io/releases/version-skew-policy) lets the cloud-controller-manager be
+   * one minor older than kube-apiserver, never newer, so the newest published image of the
+   * previous minor is the one upstream supports for this minor until its own is promoted.
+   */
+  readonly ccmImageFallback?: string;
 }
 
 /** The table to change when a minor is added. */
 export const ADDONS_BY_MINOR: Readonly<Record<number, MinorAddons>> = {
   34: { ccmImageTag: 'v1.34.3' },
   35: { ccmImageTag: 'v1.35.2' },
-  36: { ccmImageTag: 'v1.36.1' },
+  36: {
+    ccmImageTag: 'v1.35.2',
+    // Git tags v1.36.0 (2026-05-05) and v1.36.1 (2026-07-15) exist, but the newest promotion list
+    // we could read (kubernetes/k8s.io commit 0137eda2cba1d3894c93aa4bd4363eacc2ed7287) ends at
+    // v1.35.2 for cloud-controller-manager: a v1.36 tag could leave every node tainted.
+    ccmImageFallback: 'no v1.36 image is in the registry promotion list; v1.35.2 is the newest published, and a CCM one minor older than the API server is within the skew policy',
+  },
 };
 
 /** The add-on versions of a Kubernetes minor. */

@@ -63,6 +63,15 @@ export const CCM_TAGGED_RESOURCE_ACTIONS: readonly string[] = [
   'elasticloadbalancing:SetSecurityGroups',
 ];
 
+/**
+ * The create calls that carry tags, as `elasticloadbalancing:CreateAction` names them. The controller
+ * (cloud-provider-aws v1.36.1 pkg/providers/v1/aws_loadbalancer.go) passes `Tags` to the classic
+ * `CreateLoadBalancer` and to the network load balancer's `CreateLoadBalancer`, `CreateTargetGroup`
+ * and `CreateListener`; ELB then authorises `elasticloadbalancing:AddTags` on the resource being
+ * created (docs.aws.amazon.com/elasticloadbalancing/latest/userguide/tagging-resources-during-creation.html).
+ */
+export const CCM_TAGGED_CREATE_ACTION_NAMES: readonly string[] = ['CreateListener', 'CreateLoadBalancer', 'CreateTargetGroup'];
+
 /** Creations: only with this cluster's tag in the request. */
 export const CCM_TAGGED_CREATE_ACTIONS: readonly string[] = [
   'elasticloadbalancing:CreateListener',
@@ -74,6 +83,8 @@ export interface CcmPolicyInput {
   readonly clusterName: string;
   /** `arn:<partition>:ec2:<region>:<account>` (may hold tokens), the prefix of EC2 resource ARNs. */
   readonly ec2ArnPrefix: string;
+  /** `arn:<partition>:elasticloadbalancing:<region>:<account>` (may hold tokens), the prefix of load-balancing ARNs. */
+  readonly elbArnPrefix: string;
   /** The cluster's VPC: the only one the controller may create security groups in. */
   readonly vpcId: string;
 }
@@ -87,9 +98,25 @@ export function cloudControllerManagerPolicy(input: CcmPolicyInput): PolicyDocum
     { Sid: 'Read', Effect: 'Allow', Action: CCM_READ_ACTIONS, Resource: ['*'] },
     { Sid: 'ChangeOwnedResources', Effect: 'Allow', Action: CCM_TAGGED_RESOURCE_ACTIONS, Resource: ['*'], Condition: owned('ResourceTag') },
     { Sid: 'CreateOwnedLoadBalancers', Effect: 'Allow', Action: CCM_TAGGED_CREATE_ACTIONS, Resource: ['*'], Condition: owned('RequestTag') },
+    // A create call with tags is also an AddTags on a resource that has no tag yet, which the
+    // ResourceTag statement above cannot allow. Allowed only from those create calls and only with
+    // this cluster's tag in the request: the shape of the AWS Load Balancer Controller's own policy
+    // (kubernetes-sigs/aws-load-balancer-controller docs/install/iam_policy.json, its AddTags statement
+    // with elasticloadbalancing:CreateAction and aws:RequestTag/elbv2.k8s.aws/cluster), with the tag
+    // cloud-provider-aws puts on what it creates (pkg/providers/v1/tags.go buildTags:
+    // `kubernetes.io/cluster/<cluster id>` = `owned`). Classic names are `loadbalancer/<name>`.
+    {
+      Sid: 'TagLoadBalancingResourcesAtCreation',
+      Effect: 'Allow',
+      Action: ['elasticloadbalancing:AddTags'],
+      Resource: [`${input.elbArnPrefix}:loadbalancer/*`, `${input.elbArnPrefix}:targetgroup/*/*`, `${input.elbArnPrefix}:listener/net/*/*/*`],
+      Condition: { StringEquals: { [`aws:RequestTag/${tagKey}`]: 'owned', 'elasticloadbalancing:CreateAction': CCM_TAGGED_CREATE_ACTION_NAMES } },
+    },
     // Creating a group touches the VPC too, which takes no request tag: that side is this VPC only.
     { Sid: 'CreateOwnedSecurityGroups', Effect: 'Allow', Action: ['ec2:CreateSecurityGroup'], Resource: [securityGroups], Condition: owned('RequestTag') },
     { Sid: 'CreateSecurityGroupsInClusterVpc', Effect: 'Allow', Action: ['ec2:CreateSecurityGroup'], Resource: [`${input.ec2ArnPrefix}:vpc/${input.vpcId}`] },
+    // The controller creates its groups with TagSpecifications (pkg/providers/v1/aws.go
+    // ensureSecurityGroup), which EC2 authorises as ec2:CreateTags from CreateSecurityGroup.
     {
       Sid: 'TagSecurityGroupsAtCreation',
       Effect: 'Allow',

@@ -75,7 +75,7 @@ export class CloudControllerManager extends Construct {
       serviceAccount: CCM_SERVICE_ACCOUNT,
       name: 'ccm',
       region: props.region,
-      policy: cloudControllerManagerPolicy({ clusterName: props.clusterName, ec2ArnPrefix: `arn:${props.partition}:ec2:${props.region}:*`, vpcId: props.vpcId }),
+      policy: cloudControllerManagerPolicy({ clusterName: props.clusterName, ec2ArnPrefix: `arn:${props.partition}:ec2:${props.region}:*`, elbArnPrefix: `arn:${props.partition}:elasticloadbalancing:${props.region}:*`, vpcId: props.vpcId }),
     });
     this.release = props.workloads.addHelmChart('cloud-controller-manager', {
       chart: CCM_CHART,

@@ -35,7 +35,10 @@ export function ebsCsiDriverValues(input: EbsCsiDriverValuesInput): object {
       region: input.region,
       k8sTagClusterId: input.clusterName,
       serviceAccount: { name: EBS_CSI_CONTROLLER_SERVICE_ACCOUNT },
-      env: input.podSpec.env,
+      // The chart renders AWS_REGION from controller.region itself (templates/controller.yaml at
+      // helm-chart-aws-ebs-csi-driver-2.64.0); a second one makes the API server warn about a
+      // duplicate env name on every apply.
+      env: input.podSpec.env.filter((e) => e.name !== 'AWS_REGION'),
       volumes: input.podSpec.volumes,
       volumeMounts: input.podSpec.volumeMounts,
     },

@@ -60,6 +60,13 @@ export function adoptExistingVpc(scope: Construct, context: NetworkContext, opti
         postcondition: [{
           condition: Fn.contains(ref('self.cidr_block_associations[*].cidr_block'), plan.vpcCidr),
           errorMessage: `VPC ${options.vpcId} has no CIDR block ${plan.vpcCidr}, which the address plan declares as vpcCidr. Declare the VPC's CIDR exactly as AWS reports it.`,
+        }, {
+          // Nodes are named after their private DNS names, the kubelets resolve the API endpoint and
+          // AWS APIs through the VPC resolver, and the CSR approver checks node names against DNS:
+          // none of it works without both attributes (data source aws_vpc: enable_dns_support,
+          // enable_dns_hostnames).
+          condition: Op.and(ref('self.enable_dns_support'), ref('self.enable_dns_hostnames')),
+          errorMessage: `VPC ${options.vpcId} must have DNS resolution and DNS hostnames turned on (enableDnsSupport and enableDnsHostnames): nodes are named after their private DNS names and resolve AWS endpoints through the VPC. Turn both on: aws ec2 modify-vpc-attribute --vpc-id ${options.vpcId} --enable-dns-support '{"Value":true}', then the same with --enable-dns-hostnames.`,
         }],
       },
     });

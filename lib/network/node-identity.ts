@@ -2,20 +2,17 @@ import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import type { PolicyDocument } from '../bootstrap/secrets-policies';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ProblemList } from '../plan/problems';
 import { checkClusterName } from './cluster-name';
 import { ALL_NODE_ROLES, NodeRole } from './ports';
+import { ssmAgentPolicy } from './ssm-agent-policy';
 import { ownedResourceTags } from './tags';
 
-/**
- * The one policy nodes get: what the SSM agent needs for Session Manager, so that nodes are
- * reachable without opening SSH.
- */
-export const SSM_MANAGED_INSTANCE_CORE_POLICY = 'AmazonSSMManagedInstanceCore';
+/** The name of the inline policy of the SSM agent's own calls (see ssm-agent-policy.ts). */
+export const SSM_AGENT_POLICY_NAME = 'ssm-agent';
 
 /** The trust policy that lets EC2 instances take the role. */
 export const EC2_ASSUME_ROLE_POLICY = JSON.stringify({
@@ -49,21 +46,23 @@ export interface NodeIdentityProps {
   /** The region, in the names (may be a Terraform token). */
   readonly region: string;
   /**
-   * The AWS partition (for example from an `aws_partition` data source), for the policy ARN.
+   * The AWS partition (for example from an `aws_partition` data source), for the ARNs of the agent's policy.
    * @default - looked up with an `aws_partition` data source of this construct
    */
   readonly partition?: string;
 }
 
 /**
- * The IAM role and instance profile of one kind of node, with the SSM core policy attached, and
- * inline policies added with `addPolicy` (each scoped to the resources the nodes need).
+ * The IAM role and instance profile of one kind of node, with the SSM agent's inline policy (what
+ * Session Manager and the cluster's State Manager channel need, and no parameter read), and inline
+ * policies added with `addPolicy` (each scoped to the resources the nodes need). No managed policy:
+ * AmazonSSMManagedInstanceCore would let every node read every parameter of the region.
  */
 export class NodeIdentity extends Construct {
   public readonly role: IamRole;
   public readonly instanceProfile: IamInstanceProfile;
-  /** What lets the nodes' SSM agent register and take commands (the SSM core policy). */
-  public readonly agentPolicyAttachment: IamRolePolicyAttachment;
+  /** What lets the nodes' SSM agent register and take commands (its inline policy). */
+  public readonly agentPolicy: IamRolePolicy;
   private readonly inlinePolicies: IamRolePolicy[] = [];
 
   constructor(scope: Construct, id: string, props: NodeIdentityProps) {
@@ -83,9 +82,10 @@ export class NodeIdentity extends Construct {
       assumeRolePolicy: EC2_ASSUME_ROLE_POLICY,
       tags: ownedResourceTags(props.clusterName, name),
     });
-    this.agentPolicyAttachment = new IamRolePolicyAttachment(this, 'ssm-managed-instance-core', {
-      role: this.role.name,
-      policyArn: awsManagedPolicyArn(partition, SSM_MANAGED_INSTANCE_CORE_POLICY),
+    this.agentPolicy = new IamRolePolicy(this, 'ssm-agent-policy', {
+      name: SSM_AGENT_POLICY_NAME,
+      role: this.role.id,
+      policy: JSON.stringify(ssmAgentPolicy({ clusterName: props.clusterName, partition, region: props.region })),
     });
     this.instanceProfile = new IamInstanceProfile(this, 'instance-profile', {
       name,
@@ -102,12 +102,12 @@ export class NodeIdentity extends Construct {
   }
 
   /**
-   * Everything that grants the role its permissions so far: the agent's policy attachment, then
+   * Everything that grants the role its permissions so far: the agent's policy, then
    * the inline policies. Nodes wait for all of it before they boot, so that the SSM agent can
    * register, and the bootstrap read its secrets, from the first second.
    */
   public get policies(): readonly ITerraformDependable[] {
-    return [this.agentPolicyAttachment, ...this.inlinePolicies];
+    return [this.agentPolicy, ...this.inlinePolicies];
   }
 
   /** Name of the instance profile, for `aws_instance.iam_instance_profile` and launch templates. */

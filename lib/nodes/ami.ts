@@ -1,5 +1,6 @@
 import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter';
 import { Construct } from 'constructs';
+import { Token } from 'cdktf';
 import { ProblemList } from '../plan/problems';
 import { TerraformData } from '../util/terraform-data';
 import { Architecture, ubuntuAmiParameter } from './architecture';
@@ -54,6 +55,9 @@ export const UBUNTU_ROOT_DEVICE = '/dev/sda1';
 /** The key of the resolved image id in the pinning `terraform_data`'s input and output. */
 export const PINNED_IMAGE_KEY = 'ami_id';
 
+/** EC2 image ids: `ami-` and 8 (older) or 17 hexadecimal digits (EC2 API reference, resource IDs). */
+const AMI_ID = /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+
 const REFRESH_LABEL = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
 class UbuntuImage extends MachineImage {
@@ -98,5 +102,12 @@ class FixedImage extends MachineImage {
 
   public amiId(): string {
     return this.id;
+  }
+
+  public check(problems: ProblemList, property: string): void {
+    // A token (an id looked up at deploy time) is checked by AWS; a literal is checked here.
+    if (!Token.isUnresolved(this.id) && !AMI_ID.test(this.id)) {
+      problems.add(`${property}.amiId`, this.id, "is not an AMI id ('ami-' and 8 or 17 lowercase hex digits)", "copy the id from the EC2 console or 'aws ec2 describe-images', for example ami-0123456789abcdef0");
+    }
   }
 }
