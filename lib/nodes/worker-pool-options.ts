@@ -169,7 +169,7 @@ function resolvePool(problems: ProblemList, seen: Set<string>, pool: WorkerPoolO
     podsReachInstanceMetadata: pool.podsReachInstanceMetadata ?? false,
     labels,
     taints,
-    autoscaled: pool.autoscaled ?? maxSize > minSize,
+    autoscaled: (pool.autoscaled ?? true) && maxSize > minSize,
     ...(pool.rootVolume ? { rootVolume: pool.rootVolume } : {}),
   };
 }
