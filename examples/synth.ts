@@ -32,6 +32,10 @@ export const EXAMPLES: Record<string, (scope: Construct, id: string) => Terrafor
     const { ExistingVpcExampleStack } = require('./existing-vpc/stack') as typeof import('./existing-vpc/stack');
     return new ExistingVpcExampleStack(s, id);
   },
+  'autoscaled-spot': (s, id) => {
+    const { AutoscaledSpotExampleStack } = require('./autoscaled-spot/stack') as typeof import('./autoscaled-spot/stack');
+    return new AutoscaledSpotExampleStack(s, id);
+  },
   'two-clusters': (s, id) => {
     const { TwoClustersExampleStack } = require('./two-clusters/stack') as typeof import('./two-clusters/stack');
     return new TwoClustersExampleStack(s, id);

@@ -4,6 +4,7 @@ import type { RootVolumeOptions } from './network/instance-hardening';
 import { ClusterNetworkSource } from './network/network-source';
 import { MachineImage } from './nodes/ami';
 import { EtcdBackup } from './operations/etcd-backup';
+import { ClusterAutoscaler } from './addons/cluster-autoscaler-options';
 import type { WorkerPoolOptions } from './nodes/worker-pool-options';
 import type { ProblemList } from './plan/problems';
 import { BOOLEAN, checkPropTypes, checkType, ExpectedType, isPlainObject, LIST, NUMBER, OBJECT, STRING, STRING_LIST } from './plan/prop-types';
@@ -47,6 +48,9 @@ const WORKER_POOL_TYPES: { readonly [K in keyof WorkerPoolOptions]-?: ExpectedTy
   machineImage: MACHINE_IMAGE,
   rootVolume: OBJECT('{ sizeGiB: 30 }'),
   podsReachInstanceMetadata: BOOLEAN,
+  labels: OBJECT("{ 'example.com/workload': 'batch' }"),
+  taints: LIST("[{ key: 'example.com/dedicated', value: 'batch', effect: TaintEffect.NO_SCHEDULE }]"),
+  autoscaled: BOOLEAN,
 };
 
 export const CLUSTER_PROP_TYPES: { readonly [K in Exclude<keyof KubeadmClusterProps, PlanProps>]-?: ExpectedType } = {
@@ -69,6 +73,8 @@ export const CLUSTER_PROP_TYPES: { readonly [K in Exclude<keyof KubeadmClusterPr
   ebsCsiDriver: BOOLEAN,
   metricsServer: BOOLEAN,
   nodeTerminationHandler: BOOLEAN,
+  clusterAutoscaler: { name: 'a ClusterAutoscaler', check: (v) => v instanceof ClusterAutoscaler, example: 'ClusterAutoscaler.enabled()' },
+  scaleUpCheck: BOOLEAN,
   cleanUpOnDestroy: BOOLEAN,
   abandon: BOOLEAN,
 };

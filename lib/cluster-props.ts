@@ -5,6 +5,7 @@ import type { RootVolumeOptions } from './network/instance-hardening';
 import type { WorkerPoolOptions } from './nodes/worker-pool-options';
 import type { DeclaredSubnet } from './plan/address-plan';
 import type { EtcdBackup } from './operations/etcd-backup';
+import type { ClusterAutoscaler } from './addons/cluster-autoscaler-options';
 
 export interface ControlPlaneOptions {
   /**
@@ -180,6 +181,22 @@ export interface KubeadmClusterProps {
    * @default true
    */
   readonly nodeTerminationHandler?: boolean;
+  /**
+   * cluster-autoscaler: `ClusterAutoscaler.enabled({...})` sizes every pool with maxSize > minSize
+   * (unless the pool says `autoscaled: false`) to its pods' requests, from the upstream chart with
+   * the image of the cluster's minor, on the control plane, as its own role by web identity. It
+   * changes the groups' sizes, and so the bill, by itself: see "Cluster autoscaling" in the README.
+   * @default ClusterAutoscaler.disabled()
+   */
+  readonly clusterAutoscaler?: ClusterAutoscaler;
+  /**
+   * Also prove the autoscaler as part of the deploy, after the cluster check: a Deployment whose
+   * pods ask for more room than the autoscaled pools' nodes have free waits until the autoscaler
+   * has added a node and its pods run there, and is deleted again. It adds a worker for a few
+   * minutes (the autoscaler removes it once it is unneeded) and about ten minutes to the deploy.
+   * @default false
+   */
+  readonly scaleUpCheck?: boolean;
   /**
    * On destroy, remove what Kubernetes made in AWS for the cluster (the cloud controller manager's
    * load balancers, target groups and security groups, the EBS driver's volumes whose claims

@@ -5,7 +5,7 @@ import { Cni } from './cni/cni';
 import { Flannel } from './cni/flannel';
 import type { CniPlugin } from './cni/cni-plugin';
 import type { KubeadmClusterProps } from './cluster-props';
-import { checkClusterPropTypes } from './cluster-prop-types';
+import { checkClusterPropTypes, TypedClusterProps } from './cluster-prop-types';
 import { checkClusterName } from './network/cluster-name';
 import { instanceRootBlockDevice } from './network/instance-hardening';
 import { planSecurityGroupRules } from './network/security-group-rules';
@@ -14,6 +14,7 @@ import { DEFAULT_NODE_INSTANCE_TYPE } from './nodes/control-plane';
 import { DEFAULT_WORKER_POOL, ResolvedWorkerPool, resolveWorkerPools } from './nodes/worker-pool-options';
 import { AddressPlan } from './plan/address-plan';
 import { EtcdBackup } from './operations/etcd-backup';
+import { ClusterAutoscaler } from './addons/cluster-autoscaler-options';
 import { ClusterConfigError, ProblemList } from './plan/problems';
 
 /** The cluster's inputs, checked and with defaults filled in. */
@@ -110,8 +111,33 @@ export function validateCluster(input: KubeadmClusterProps): ValidatedCluster {
     }),
   );
   (props.backup ?? EtcdBackup.toNewBucket()).check(problems, 'backup');
+  checkAutoscaling(problems, props.clusterAutoscaler ?? ClusterAutoscaler.disabled(), pools, props);
   problems.throwIfAny();
   return { plan: plan!, version: version!, pools, cni };
+}
+
+/** The autoscaler's options, and that it has pools to size (and they an autoscaler). */
+function checkAutoscaling(problems: ProblemList, autoscaler: ClusterAutoscaler, pools: readonly ResolvedWorkerPool[], props: TypedClusterProps): void {
+  if (autoscaler.enabled) {
+    autoscaler.check(problems, 'clusterAutoscaler');
+    if (!pools.some((p) => p.autoscaled)) {
+      problems.add('clusterAutoscaler', 'ClusterAutoscaler.enabled()', 'no worker pool gives the autoscaler room: it sizes pools with maxSize > minSize that are not autoscaled: false', 'give a pool a maxSize greater than its minSize, or leave clusterAutoscaler out');
+    }
+  } else {
+    (props.workerPools ?? []).forEach((pool, i) => {
+      if (pool?.autoscaled === true) {
+        problems.add(`workerPools[${i}].autoscaled`, true, 'the cluster runs no autoscaler', 'set clusterAutoscaler: ClusterAutoscaler.enabled(), or leave autoscaled out');
+      }
+    });
+  }
+  if (props.scaleUpCheck === true) {
+    if (!autoscaler.enabled) {
+      problems.add('scaleUpCheck', true, 'the scale-up check proves the cluster autoscaler', 'set clusterAutoscaler: ClusterAutoscaler.enabled(), or scaleUpCheck off');
+    }
+    if (props.connectivityCheck === false) {
+      problems.add('scaleUpCheck', true, 'the scale-up check runs after the connectivity check', 'leave connectivityCheck on, or scaleUpCheck off');
+    }
+  }
 }
 
 /**

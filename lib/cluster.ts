@@ -12,6 +12,7 @@ import type { CloudControllerManager } from './addons/cloud-controller-manager';
 import { DEFAULT_STORAGE_CLASS, EbsCsiDriver } from './addons/ebs-csi-driver';
 import type { MetricsServer } from './addons/metrics-server';
 import type { NodeTerminationHandler } from './addons/node-termination-handler';
+import { ClusterAutoscalerRelease, MAX_NODE_PROVISION_MINUTES } from './addons/cluster-autoscaler';
 import { ClusterWorkloads, HelmChartProps, KubernetesResourceClass, KubernetesResourceConfig } from './addons/cluster-workloads';
 import { ServiceAccountIssuer } from './addons/service-account-issuer';
 import { JWKS_KEY } from './addons/web-identity';
@@ -104,6 +105,8 @@ export class KubeadmCluster extends Construct {
   public readonly metricsServer?: MetricsServer;
   /** Drains nodes before they go (with `nodeTerminationHandler`). */
   public readonly nodeTerminationHandler?: NodeTerminationHandler;
+  /** Sizes the autoscaled pools (with `clusterAutoscaler: ClusterAutoscaler.enabled()`). */
+  public readonly clusterAutoscaler?: ClusterAutoscalerRelease;
   /** The deploying account, for ARNs that must name it; made on first use. */
   private callerIdentity?: DataAwsCallerIdentity;
   /** What removes Kubernetes' own AWS resources on destroy, unless turned off (see `cleanUpOnDestroy`). */
@@ -130,6 +133,7 @@ export class KubeadmCluster extends Construct {
     this.pools = validated.pools;
     this.cni = validated.cni;
     const cpOptions = props.controlPlane ?? {};
+    const autoscaler = props.clusterAutoscaler?.enabled ? props.clusterAutoscaler : undefined;
 
     this.network = new ClusterNetwork(this, 'network', { clusterName: this.clusterName, plan: this.plan, source: props.network });
     const metricsServer = this.metricsServerWanted(props);
@@ -257,7 +261,8 @@ export class KubeadmCluster extends Construct {
           subnetIds: this.network.workerSubnetIds,
           securityGroupIds: [this.securityGroups.workerSecurityGroupId],
           instanceProfileArn: this.identities.worker.instanceProfileArn,
-          userData: workerUserData({ ...clusterProps, kubeletServingCertificates: metricsServer, apiServerHost, caCertificate, autoScalingGroupName: WorkerPool.groupName(this.clusterName, pool.name), launchLifecycleHook: LAUNCH_HOOK_NAME }),
+          userData: workerUserData({ ...clusterProps, kubeletServingCertificates: metricsServer, apiServerHost, caCertificate, autoScalingGroupName: WorkerPool.groupName(this.clusterName, pool.name), launchLifecycleHook: LAUNCH_HOOK_NAME, nodeLabels: pool.labels, nodeTaints: pool.taints }),
+          autoscaler: autoscaler && { podsPerNode: this.plan.podsPerNode },
           dependsOn: [...this.network.egressFor('worker'), ...secretsReady(this.identities.worker.policies), this.upgrade.done, ...cleanupFirst],
           keyName: props.sshKeyName,
         }),
@@ -306,8 +311,9 @@ export class KubeadmCluster extends Construct {
       nodeTerminationHandler: (props.nodeTerminationHandler ?? true)
         ? { groupNames: this.pools.map((pool) => WorkerPool.groupName(this.clusterName, pool.name)), groupArns: this.workerGroupArns(region), managedTag: terminationHandlerTagKey(this.clusterName), controlPlaneCount: this.plan.controlPlaneCount }
         : undefined,
+      clusterAutoscaler: autoscaler && { options: autoscaler, groupArns: this.workerGroupArns(region, this.pools.filter((p) => p.autoscaled)), controlPlaneUpgraded: this.upgrade.done },
     });
-    ({ cloudControllerManager: this.cloudControllerManager, ebsCsiDriver: this.ebsCsiDriver, metricsServer: this.metricsServer, nodeTerminationHandler: this.nodeTerminationHandler } = addons);
+    ({ cloudControllerManager: this.cloudControllerManager, ebsCsiDriver: this.ebsCsiDriver, metricsServer: this.metricsServer, nodeTerminationHandler: this.nodeTerminationHandler, clusterAutoscaler: this.clusterAutoscaler } = addons);
 
     if (props.connectivityCheck ?? true) {
       this.connectivityCheck = new ConnectivityCheck(this, 'connectivity-check', {
@@ -321,6 +327,7 @@ export class KubeadmCluster extends Construct {
         ],
         cloudCheck: props.cloudCheck ?? false,
         storageClass: DEFAULT_STORAGE_CLASS,
+        scaleUpCheck: props.scaleUpCheck && this.clusterAutoscaler ? { waitSeconds: MAX_NODE_PROVISION_MINUTES * 60, dependsOn: [this.clusterAutoscaler.release] } : undefined,
       });
     }
 
@@ -437,10 +444,10 @@ export class KubeadmCluster extends Construct {
   }
 
   /** ARNs of the cluster's worker groups. Group ARNs carry a random id, so they are matched by name. */
-  private workerGroupArns(region: string): string[] {
+  private workerGroupArns(region: string, pools: readonly ResolvedWorkerPool[] = this.pools): string[] {
     this.callerIdentity ??= new DataAwsCallerIdentity(this, 'account');
     const account = this.callerIdentity.accountId;
-    return this.pools.map((pool) => `arn:${this.identities.partition}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/${WorkerPool.groupName(this.clusterName, pool.name)}`);
+    return pools.map((pool) => `arn:${this.identities.partition}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/${WorkerPool.groupName(this.clusterName, pool.name)}`);
   }
 
   /**

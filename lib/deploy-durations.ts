@@ -93,6 +93,13 @@ export const TYPICAL_DURATIONS: readonly DurationRule[] = [
   },
   {
     type: 'kubernetes_job_v1',
+    when: (body) => body.wait_for_completion === true && first(body.metadata).name === 'scale-up-check',
+    minutes: 6,
+    what: 'the scale-up check: the autoscaler adds a worker for a pending pod',
+    basis: "the autoscaler sees the pending pod within its 10 s scan; a new worker boots, installs its packages and joins (~4-5 min, the boot budget's typical case) and turns Ready once the network plugin runs on it",
+  },
+  {
+    type: 'kubernetes_job_v1',
     when: (body) => body.wait_for_completion === true,
     minutes: 1,
     what: 'the check Job runs to completion',

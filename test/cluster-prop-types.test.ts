@@ -44,8 +44,8 @@ describe('KubeadmCluster props of the wrong type', () => {
     // The type table is typed against KubeadmClusterProps, so a new prop without a type fails to
     // compile; this holds the running table to the documented props too.
     expect(KEYS.sort()).toEqual([
-      'abandon', 'apiAccessCidrs', 'availabilityZones', 'backup', 'cleanUpOnDestroy', 'cloudCheck', 'cloudControllerManager', 'clusterName', 'cni', 'connectivityCheck', 'controlPlane', 'ebsCsiDriver',
-      'existingSubnets', 'kubernetesVersion', 'metricsServer', 'network', 'nodeCidrMaskSize', 'nodePortAccessCidrs', 'nodeTerminationHandler', 'podCidr', 'readinessTimeoutMinutes', 'secretsKmsKeyArn', 'serviceCidr',
+      'abandon', 'apiAccessCidrs', 'availabilityZones', 'backup', 'cleanUpOnDestroy', 'cloudCheck', 'cloudControllerManager', 'clusterAutoscaler', 'clusterName', 'cni', 'connectivityCheck', 'controlPlane', 'ebsCsiDriver',
+      'existingSubnets', 'kubernetesVersion', 'metricsServer', 'network', 'nodeCidrMaskSize', 'nodePortAccessCidrs', 'nodeTerminationHandler', 'podCidr', 'readinessTimeoutMinutes', 'scaleUpCheck', 'secretsKmsKeyArn', 'serviceCidr',
       'sshAccessCidrs', 'sshKeyName', 'vpcCidr', 'workerPools', 'zoneCount',
     ]);
   });

@@ -91,7 +91,7 @@ const all = examples().flatMap(nodeRows);
 
 describe('every action of every node role, in every example', () => {
   test('the examples are all here, each with both node roles', () => {
-    expect(examples()).toEqual(['calico', 'default', 'existing-vpc', 'flannel', 'ha-cilium', 'two-clusters']);
+    expect(examples()).toEqual(['autoscaled-spot', 'calico', 'default', 'existing-vpc', 'flannel', 'ha-cilium', 'two-clusters']);
     for (const example of examples()) {
       const roles = new Set(all.filter((r) => r.example === example).map((r) => r.role.replace(/^.*-(cp|worker)-.*$/, '$1')));
       expect([example, [...roles].sort()]).toEqual([example, ['cp', 'worker']]);

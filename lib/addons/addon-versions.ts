@@ -26,14 +26,22 @@ export interface MinorAddons {
    * previous minor is the one upstream supports for this minor until its own is promoted.
    */
   readonly ccmImageFallback?: string;
+  /**
+   * cluster-autoscaler's image tag: its minor must equal Kubernetes' (kubernetes/autoscaler
+   * cluster-autoscaler/README.md "Releases": use the latest patch of the cluster's minor). The
+   * newest patch of each minor, all promoted to registry.k8s.io together (kubernetes/k8s.io#9760,
+   * merged 2026-07-22: v1.34.5, v1.35.2, v1.36.1).
+   */
+  readonly clusterAutoscalerImageTag: string;
 }
 
 /** The table to change when a minor is added. */
 export const ADDONS_BY_MINOR: Readonly<Record<number, MinorAddons>> = {
-  34: { ccmImageTag: 'v1.34.3' },
-  35: { ccmImageTag: 'v1.35.2' },
+  34: { ccmImageTag: 'v1.34.3', clusterAutoscalerImageTag: 'v1.34.5' },
+  35: { ccmImageTag: 'v1.35.2', clusterAutoscalerImageTag: 'v1.35.2' },
   36: {
     ccmImageTag: 'v1.35.2',
+    clusterAutoscalerImageTag: 'v1.36.1',
     // Git tags v1.36.0 (2026-05-05) and v1.36.1 (2026-07-15) exist, but the newest promotion list
     // we could read (kubernetes/k8s.io commit 0137eda2cba1d3894c93aa4bd4363eacc2ed7287) ends at
     // v1.35.2 for cloud-controller-manager: a v1.36 tag could leave every node tainted.
@@ -71,3 +79,16 @@ export const KUBELET_CSR_APPROVER_CHART_VERSION = '1.2.14';
  * public ECR gallery. The cluster builds its Deployment itself, so the image is pinned here.
  */
 export const NTH_IMAGE = 'public.ecr.aws/aws-ec2/aws-node-termination-handler:v1.25.6';
+
+/**
+ * The cluster-autoscaler chart (kubernetes/autoscaler cluster-autoscaler/charts/cluster-autoscaler,
+ * tag cluster-autoscaler-chart-9.59.0, 2026-07-21): the newest chart, whose own image is v1.35.0, so
+ * the image tag is set per minor (`clusterAutoscalerImageTag`). One chart serves every minor: its
+ * ClusterRole (templates/clusterrole.yaml) already grants what the 1.36 release's own example adds
+ * (cloudprovider/aws/examples/cluster-autoscaler-autodiscover.yaml at cluster-autoscaler-1.36.1:
+ * `resource.k8s.io` deviceclasses, resourceslices, resourceclaims), and keeps everything 1.34's needs.
+ */
+export const CLUSTER_AUTOSCALER_CHART_REPOSITORY = 'https://kubernetes.github.io/autoscaler';
+export const CLUSTER_AUTOSCALER_CHART = 'cluster-autoscaler';
+export const CLUSTER_AUTOSCALER_CHART_VERSION = '9.59.0';
+export const CLUSTER_AUTOSCALER_IMAGE_REPOSITORY = 'registry.k8s.io/autoscaling/cluster-autoscaler';

@@ -2,6 +2,8 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import type { KubernetesVersion } from '../bootstrap/kubernetes-version';
 import { CloudControllerManager } from './cloud-controller-manager';
+import type { ClusterAutoscaler } from './cluster-autoscaler-options';
+import { ClusterAutoscalerRelease } from './cluster-autoscaler';
 import type { ClusterWorkloads } from './cluster-workloads';
 import { EbsCsiDriver } from './ebs-csi-driver';
 import { MetricsServer } from './metrics-server';
@@ -40,6 +42,15 @@ export interface ClusterAddonsProps {
     readonly managedTag: string;
     readonly controlPlaneCount: number;
   };
+  /**
+   * The autoscaler's options, its groups and the control plane's last upgrade step, when it is installed.
+   * @default - not installed
+   */
+  readonly clusterAutoscaler?: {
+    readonly options: ClusterAutoscaler;
+    readonly groupArns: readonly string[];
+    readonly controlPlaneUpgraded: ITerraformDependable;
+  };
 }
 
 /** The add-ons installed. */
@@ -48,6 +59,7 @@ export interface ClusterAddons {
   readonly ebsCsiDriver?: EbsCsiDriver;
   readonly metricsServer?: MetricsServer;
   readonly nodeTerminationHandler?: NodeTerminationHandler;
+  readonly clusterAutoscaler?: ClusterAutoscalerRelease;
 }
 
 /**
@@ -105,10 +117,18 @@ export function addClusterAddons(scope: Construct, props: ClusterAddonsProps): C
   const nodeTerminationHandler = nth
     ? new NodeTerminationHandler(scope, 'node-termination-handler', {
         clusterName, region, issuer, workloads, ...nth,
+        // With the autoscaler, a Spot pool's capacity rebalance alone answers a rebalance
+        // recommendation (see README "Cluster autoscaling"), so the handler does not drain on it too.
+        rebalanceRecommendations: props.clusterAutoscaler === undefined,
         // It runs on the control plane (its own toleration) off the host network, reaching AWS through
         // the pod network and cluster DNS, on nodes the controller has initialised.
         dependsOn: [...podNetwork, ...initialised],
       })
     : undefined;
-  return { cloudControllerManager, ebsCsiDriver, metricsServer, nodeTerminationHandler };
+  const ca = props.clusterAutoscaler;
+  // Like the handler: on the control plane, off the host network, on initialised nodes.
+  const clusterAutoscaler = ca
+    ? new ClusterAutoscalerRelease(scope, 'cluster-autoscaler', { clusterName, region, kubernetesVersion: props.kubernetesVersion, issuer, workloads, ...ca, dependsOn: [...podNetwork, ...initialised] })
+    : undefined;
+  return { cloudControllerManager, ebsCsiDriver, metricsServer, nodeTerminationHandler, clusterAutoscaler };
 }

@@ -14,3 +14,6 @@ export * from './web-identity';
 export * from './workload-role';
 export * from './cleanup/cleanup-policy';
 export * from './cleanup/destroy-cleanup';
+export * from './cluster-autoscaler';
+export * from './cluster-autoscaler-options';
+export * from './cluster-autoscaler-policy';

@@ -45,6 +45,11 @@ export interface NodeTerminationHandlerProps {
   /** How many control-plane nodes there are: the handler runs there, on two of them when it can. */
   readonly controlPlaneCount: number;
   /**
+   * Whether EC2's rebalance recommendations reach the queue (the handler then drains the Spot node).
+   * @default true
+   */
+  readonly rebalanceRecommendations?: boolean;
+  /**
    * What the handler's pods wait for (the pod network: they reach AWS through it).
    * @default - the API server and the published issuer
    */
@@ -73,7 +78,7 @@ export class NodeTerminationHandler extends Construct {
       sqsManagedSseEnabled: true,
       tags: ownedResourceTags(props.clusterName, name),
     });
-    this.rules = terminationEventRules(props.groupNames).map((rule) => {
+    this.rules = terminationEventRules(props.groupNames, { rebalanceRecommendations: props.rebalanceRecommendations ?? true }).map((rule) => {
       const resource = new CloudwatchEventRule(this, `rule-${rule.name}`, {
         name: `${name}-${rule.name}`,
         description: rule.description,

@@ -20,8 +20,13 @@ export const DRAINED_INSTANCE_STATES = ['stopping', 'stopped', 'shutting-down', 
 /**
  * The events that warn of a node going away. Group lifecycle events are matched to the cluster's
  * own groups; EC2 events cannot be matched by tag, so the handler checks the instance's tag itself.
+ * Without `rebalanceRecommendations` a rebalance recommendation is left to the Spot pools' capacity
+ * rebalance, which launches a replacement and then terminates the instance through the group's
+ * termination hook (whose event the handler hears and drains for): draining on the recommendation
+ * as well evicts pods before the replacement is there, and an autoscaler answers the pods left
+ * pending with a scale-up of its own (aws/aws-node-termination-handler#141).
  */
-export function terminationEventRules(groupNames: readonly string[]): TerminationEventRule[] {
+export function terminationEventRules(groupNames: readonly string[], options: { readonly rebalanceRecommendations?: boolean } = {}): TerminationEventRule[] {
   const rules: TerminationEventRule[] = [];
   if (groupNames.length > 0) {
     rules.push({
@@ -36,11 +41,9 @@ export function terminationEventRules(groupNames: readonly string[]): Terminatio
       description: 'EC2 reclaims a Spot instance in two minutes',
       pattern: { source: ['aws.ec2'], 'detail-type': ['EC2 Spot Instance Interruption Warning'] },
     },
-    {
-      name: 'rebalance',
-      description: 'A Spot instance is at elevated risk of interruption',
-      pattern: { source: ['aws.ec2'], 'detail-type': ['EC2 Instance Rebalance Recommendation'] },
-    },
+    ...(options.rebalanceRecommendations === false
+      ? []
+      : [{ name: 'rebalance', description: 'A Spot instance is at elevated risk of interruption', pattern: { source: ['aws.ec2'], 'detail-type': ['EC2 Instance Rebalance Recommendation'] } }]),
     {
       name: 'state-change',
       description: 'An instance is stopping or terminating outside its group',

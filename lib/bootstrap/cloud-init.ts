@@ -27,6 +27,7 @@ import {
   initDocuments,
   joinConfiguration,
   KubeadmConfigProps,
+  KubeadmTaint,
   renderDiscoveryKubeconfig,
   renderKubeadmConfig,
 } from './kubeadm-config';
@@ -92,6 +93,16 @@ export interface WorkerUserDataProps extends ClusterEndpointProps, NodeUserDataO
    * @default - none
    */
   readonly launchLifecycleHook?: string;
+  /**
+   * Labels the worker registers with (the pool's, already checked).
+   * @default - none
+   */
+  readonly nodeLabels?: Readonly<Record<string, string>>;
+  /**
+   * Taints the worker registers with (the pool's, already checked).
+   * @default - none
+   */
+  readonly nodeTaints?: readonly KubeadmTaint[];
 }
 
 /** One `write_files` entry as cloud-init reads it (owner defaults to root:root). */
@@ -319,7 +330,7 @@ export function workerUserData(props: WorkerUserDataProps): string {
     ...hostFiles(props.kubernetesVersion),
     publicFile(WORKER_CA_PATH, props.caCertificate, 'b64'),
     privateFile(DISCOVERY_KUBECONFIG_PATH, renderDiscoveryKubeconfig(discoveryKubeconfig(props, WORKER_CA_PATH))),
-    privateFile(`${KUBEADM_CONFIG_PATH}.template`, renderKubeadmConfig([joinConfiguration(props, { discoveryKubeconfigPath: DISCOVERY_KUBECONFIG_PATH })])),
+    privateFile(`${KUBEADM_CONFIG_PATH}.template`, renderKubeadmConfig([joinConfiguration(props, { discoveryKubeconfigPath: DISCOVERY_KUBECONFIG_PATH, nodeLabels: props.nodeLabels, nodeTaints: props.nodeTaints })])),
     programFile(BOOTSTRAP_SCRIPT_PATH, bootstrap),
   ]);
 }

@@ -64,9 +64,17 @@ export interface ApiEndpoint {
   readonly bindPort: number;
 }
 
+/** A taint a node registers with (v1beta4 `nodeRegistration.taints`, a core/v1 Taint). */
+export interface KubeadmTaint {
+  readonly key: string;
+  readonly value?: string;
+  readonly effect: string;
+}
+
 export interface NodeRegistrationOptions {
   readonly criSocket: string;
   readonly kubeletExtraArgs?: readonly KubeadmArg[];
+  readonly taints?: readonly KubeadmTaint[];
 }
 
 export interface BootstrapTokenSpec {
@@ -248,6 +256,16 @@ export interface JoinOptions {
    * @default - joins as a worker
    */
   readonly controlPlaneAddress?: string;
+  /**
+   * Labels a worker registers with (the kubelet's `--node-labels`), already checked by the pool.
+   * @default - none
+   */
+  readonly nodeLabels?: Readonly<Record<string, string>>;
+  /**
+   * Taints a worker registers with, already checked by the pool.
+   * @default - none
+   */
+  readonly nodeTaints?: readonly KubeadmTaint[];
 }
 
 const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -461,7 +479,10 @@ export function joinConfiguration(props: ClusterEndpointProps, options: JoinOpti
         ...(address !== undefined ? nodeIpArgs(address) : []),
         ...cloudProviderKubeletArgs(props),
         ...(address === undefined && props.kubeletServingCertificates === true ? [{ name: 'rotate-server-certificates', value: 'true' }] : []),
+        ...nodeLabelArgs(options.nodeLabels),
       ],
+      // Left out when empty: kubeadm then registers a worker without taints.
+      ...(options.nodeTaints?.length ? { taints: options.nodeTaints.map((t) => ({ ...t })) } : {}),
     },
     discovery: {
       file: { kubeConfigPath: options.discoveryKubeconfigPath ?? DISCOVERY_KUBECONFIG_PATH },
@@ -469,6 +490,12 @@ export function joinConfiguration(props: ClusterEndpointProps, options: JoinOpti
     },
     ...(address !== undefined ? { controlPlane: { localAPIEndpoint: { advertiseAddress: address, bindPort: portOf(props) } } } : {}),
   };
+}
+
+/** The kubelet's `--node-labels`, sorted so that the document does not depend on the props' order. */
+function nodeLabelArgs(labels: Readonly<Record<string, string>> | undefined): KubeadmArg[] {
+  const entries = Object.entries(labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return entries.length > 0 ? [{ name: 'node-labels', value: entries.map(([k, v]) => `${k}=${v}`).join(',') }] : [];
 }
 
 /**

@@ -6,6 +6,7 @@ import { bindings } from '../util/bindings';
 import { cloudCheckObjects, LOAD_BALANCER_SERVICE_NAME, VOLUME_CLAIM_NAME, VOLUME_POD_NAME } from './cloud-check-objects';
 import { CLOUD_CHECK_SCRIPT } from './cloud-check-script';
 import { CONNECTIVITY_SCRIPT } from './connectivity-script';
+import { addScaleUpCheck } from './scale-up-check';
 
 export interface ConnectivityCheckProps {
   readonly kubernetesProvider: KubernetesProvider;
@@ -60,6 +61,13 @@ export interface ConnectivityCheckProps {
    * @default 'gp3'
    */
   readonly storageClass?: string;
+  /**
+   * Also prove the cluster autoscaler, after the pod network check (and the cloud check): a Job
+   * asks for one pod more than there are nodes, none sharing a node, waits up to `waitSeconds`
+   * until the autoscaler's new node runs the last one, and deletes them again.
+   * @default - no scale-up check
+   */
+  readonly scaleUpCheck?: { readonly waitSeconds: number; readonly dependsOn: readonly ITerraformDependable[] };
 }
 
 const APP_LABEL = 'kubeadm-connectivity-check';
@@ -85,6 +93,8 @@ export class ConnectivityCheck extends Construct {
   public readonly job: JobV1;
   /** The cloud check's Job, with `cloudCheck`. */
   public readonly cloudJob?: JobV1;
+  /** The scale-up check's Job, with `scaleUpCheck`. */
+  public readonly scaleUpJob?: JobV1;
 
   constructor(scope: Construct, id: string, props: ConnectivityCheckProps) {
     super(scope, id);
@@ -201,6 +211,13 @@ export class ConnectivityCheck extends Construct {
 
     if (props.cloudCheck) {
       this.cloudJob = this.addCloudCheck({ ...props, namespace: ns, labels, image: props.clientImage ?? 'curlimages/curl:8.16.0', serverImage: props.serverImage ?? 'nginx:1.29-alpine', timeout });
+    }
+    if (props.scaleUpCheck) {
+      // After the other checks: their pods would otherwise count on nodes the scale-up check counts.
+      this.scaleUpJob = addScaleUpCheck(this, {
+        kubernetesProvider: provider, namespace: ns, image: props.clientImage ?? 'curlimages/curl:8.16.0', serviceAccountDir: SA_DIR, toleration: CONTROL_PLANE_TOLERATION,
+        waitSeconds: props.scaleUpCheck.waitSeconds, dependsOn: [this.job, ...(this.cloudJob ? [this.cloudJob] : []), ...props.scaleUpCheck.dependsOn],
+      });
     }
   }
 

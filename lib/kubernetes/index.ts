@@ -5,3 +5,6 @@ export * from './readiness-program';
 export * from './abandoned-resources';
 export * from './cloud-check-objects';
 export * from './cloud-check-script';
+export * from './scale-up-check';
+export * from './scale-up-check-objects';
+export * from './scale-up-check-script';

@@ -5,3 +5,4 @@ export * from './worker-pool';
 export * from './worker-pool-options';
 export * from './api-load-balancers';
 export * from './lifecycle-hooks';
+export * from './autoscaling-tags';

@@ -6,6 +6,7 @@ import { launchTemplateRootBlockDevice, NODE_METADATA_OPTIONS, POD_REACHABLE_MET
 import { clusterTagKey, nodeRoleTagKey, ownedResourceTags, terminationHandlerTagKey } from '../network/tags';
 import { terraformText } from '../util/terraform-text';
 import { architectureOf } from './architecture';
+import { autoscalingTags } from './autoscaling-tags';
 import { LAUNCH_HEARTBEAT_SECONDS, LAUNCH_HOOK_NAME, TERMINATION_HEARTBEAT_SECONDS, TERMINATION_HOOK_NAME, WAIT_FOR_CAPACITY_TIMEOUT } from './lifecycle-hooks';
 import type { ResolvedWorkerPool } from './worker-pool-options';
 
@@ -28,6 +29,12 @@ export interface WorkerPoolProps {
    * @default - nothing
    */
   readonly dependsOn?: readonly ITerraformDependable[];
+  /**
+   * With the cluster autoscaler, the pods a node holds (the kubelet's `maxPods`): a pool whose
+   * `autoscaled` holds then carries the autoscaler's discovery and node-template tags.
+   * @default - the cluster has no autoscaler
+   */
+  readonly autoscaler?: { readonly podsPerNode: number };
 }
 
 /**
@@ -115,6 +122,10 @@ export class WorkerPool extends Construct {
         { key: clusterTagKey(clusterName), value: 'owned', propagateAtLaunch: true },
         // On the group, not the launch template: groups of an earlier release get it without a roll.
         { key: terminationHandlerTagKey(clusterName), value: 'drain', propagateAtLaunch: true },
+        // Group tags change in place, so turning the autoscaler on or off rolls no instance.
+        ...(props.autoscaler && pool.autoscaled
+          ? autoscalingTags({ clusterName, pool, podsPerNode: props.autoscaler.podsPerNode }).map((tag) => ({ ...tag, propagateAtLaunch: false }))
+          : []),
       ],
       // desiredSize is the size the group starts with. Afterwards the group's size is the
       // operators' (or an autoscaler's) to set; a later deploy must not undo it.
