@@ -222,7 +222,7 @@ export class KubeadmCluster extends Construct {
     });
     this.identities.controlPlane.addPolicy('version-policy', 'kubernetes-version', this.upgrade.controlPlanePolicy);
     this.controlPlane = new ControlPlane(this, 'control-plane', {
-      clusterName: this.clusterName, sourceDestCheck: this.cni.datapath.encapsulation !== 'routed',
+      clusterName: this.clusterName, sourceDestCheck: this.cni.datapath.encapsulation === 'routed' ? false : undefined,
       nodes: this.plan.controlPlaneNodes,
       subnetId: (name) => this.network.subnetId(name),
       securityGroupIds: [this.securityGroups.controlPlaneSecurityGroupId],
