@@ -4,7 +4,7 @@ const { copyFileSync, mkdirSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 
 /** Paths under lib/ that the compiled code reads beside itself. */
-const ASSETS = ['rehearsal/probe.cjs', 'bootstrap/node-files/aws-cli.py', 'addons/cleanup/cleanup.py'];
+const ASSETS = ['rehearsal/probe.cjs', 'bootstrap/node-files/aws-cli.py', 'addons/cleanup/cleanup.py', 'network/routed/pod_routes.py'];
 
 function copyAssets(outDir) {
   for (const asset of ASSETS) {

@@ -28,6 +28,10 @@ export const EXAMPLES: Record<string, (scope: Construct, id: string) => Terrafor
     const { FlannelExampleStack } = require('./flannel/stack') as typeof import('./flannel/stack');
     return new FlannelExampleStack(s, id);
   },
+  routed: (s, id) => {
+    const { RoutedExampleStack } = require('./routed/stack') as typeof import('./routed/stack');
+    return new RoutedExampleStack(s, id);
+  },
   'existing-vpc': (s, id) => {
     const { ExistingVpcExampleStack } = require('./existing-vpc/stack') as typeof import('./existing-vpc/stack');
     return new ExistingVpcExampleStack(s, id);

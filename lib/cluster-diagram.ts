@@ -44,6 +44,10 @@ export function renderClusterDiagram(input: ClusterDiagramInput): string {
       lines.push(`  ${id(subnet.name)} -.- wk`);
     }
   }
+  if (input.cni.datapath.encapsulation === 'routed') {
+    // No tunnel: the VPC's route tables carry each node's range to that node.
+    lines.push(`  vpc -- "route tables: one route per node's /${plan.nodeCidrMaskSize}, no tunnel" --> pods`);
+  }
   lines.push('  cp --- pods');
   lines.push('  wk --- pods');
   lines.push('  pods --- services');
@@ -53,7 +57,7 @@ export function renderClusterDiagram(input: ClusterDiagramInput): string {
     if (rule.direction !== 'ingress') {
       continue;
     }
-    const from = rule.peerRole ? ROLE_NODE[rule.peerRole] : rule.cidr === plan.vpcCidr ? 'vpc' : 'internet';
+    const from = rule.peerRole ? ROLE_NODE[rule.peerRole] : rule.cidr === plan.vpcCidr ? 'vpc' : rule.cidr === plan.podCidr ? 'pods' : 'internet';
     const key = `${from} --> ${ROLE_NODE[rule.group]}`;
     const label = rule.protocol === 'all' ? 'all' : formatPortRule({ protocol: rule.protocol, fromPort: rule.fromPort, toPort: rule.toPort });
     const labels = edges.get(key) ?? [];

@@ -3,6 +3,7 @@ import { DEFAULT_READINESS_TIMEOUT_MINUTES } from './bootstrap/boot-budget';
 import { Token } from 'cdktf';
 import { Cni } from './cni/cni';
 import { Flannel } from './cni/flannel';
+import { VpcRoutes } from './cni/vpc-routes';
 import type { CniPlugin } from './cni/cni-plugin';
 import type { KubeadmClusterProps } from './cluster-props';
 import { checkClusterPropTypes, TypedClusterProps } from './cluster-prop-types';
@@ -110,6 +111,9 @@ export function validateCluster(input: KubeadmClusterProps): ValidatedCluster {
       workerCount: pools.reduce((sum, p) => sum + Math.max(0, p.maxSize), 0),
     }),
   );
+  if (cni instanceof VpcRoutes && plan) {
+    cni.checkPlan(problems, plan);
+  }
   (props.backup ?? EtcdBackup.toNewBucket()).check(problems, 'backup');
   checkAutoscaling(problems, props.clusterAutoscaler ?? ClusterAutoscaler.disabled(), pools, props);
   problems.throwIfAny();

@@ -25,6 +25,7 @@ import { KubeadmClusterProps } from './cluster-props';
 import { describeCluster } from './cluster-summary';
 import { validateCluster } from './cluster-validation';
 import { CniInstallation, CniPlugin } from './cni/cni-plugin';
+import { addRoutedPodNetwork } from './network/routed/routed-pod-network';
 import { abandonClusterResources } from './kubernetes/abandoned-resources';
 import { ClusterAccess } from './kubernetes/cluster-access';
 import { ConnectivityCheck } from './kubernetes/connectivity-check';
@@ -145,6 +146,7 @@ export class KubeadmCluster extends Construct {
       vpcId: this.network.vpcId,
       vpcCidr: this.plan.vpcCidr,
       pluginPorts: this.cni.ports,
+      podCidr: this.cni.datapath.encapsulation === 'routed' ? this.plan.podCidr : undefined,
       apiAccessCidrs,
       sshAccessCidrs: props.sshAccessCidrs,
       nodePortAccessCidrs: props.nodePortAccessCidrs,
@@ -170,6 +172,7 @@ export class KubeadmCluster extends Construct {
     this.certificateRenewal = addCertificateRenewal(this.channel, { clusterName: this.clusterName, region });
     this.identities.controlPlane.addPolicy('operations-policy', 'day2-operations', policyOf([...(this.etcdBackups?.controlPlaneStatements() ?? []), metricsStatement()]));
     this.serviceAccountIssuer = this.publishServiceAccountIssuer(region);
+    addRoutedPodNetwork(this.cni, { clusterName: this.clusterName, region, partition: this.identities.partition, vpcId: this.network.vpcId, plan: this.plan, channel: this.channel, controlPlaneIdentity: this.identities.controlPlane });
     // A booting control-plane node runs the installations it needs itself (after every one is added).
     this.identities.controlPlane.addPolicy('channel-documents-policy', 'channel-documents', this.channel.documentReadPolicy('control-plane'));
     // Nodes read their secrets at boot: the parameters, the key and the permissions (the SSM
@@ -223,7 +226,7 @@ export class KubeadmCluster extends Construct {
     });
     this.identities.controlPlane.addPolicy('version-policy', 'kubernetes-version', this.upgrade.controlPlanePolicy);
     this.controlPlane = new ControlPlane(this, 'control-plane', {
-      clusterName: this.clusterName,
+      clusterName: this.clusterName, sourceDestCheck: this.cni.datapath.encapsulation === 'routed' ? false : undefined,
       nodes: this.plan.controlPlaneNodes,
       subnetId: (name) => this.network.subnetId(name),
       securityGroupIds: [this.securityGroups.controlPlaneSecurityGroupId],

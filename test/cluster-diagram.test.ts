@@ -43,3 +43,13 @@ describe('cluster diagram without NAT', () => {
     expect(diagram).not.toContain('private 10.0.0.0/18<br/>worker pool');
   });
 });
+
+describe('cluster diagram of the routed pod network', () => {
+  test('shows the VPC routes to the pods instead of a tunnel, and the pod range the groups admit', () => {
+    const routed = diagramOf({ cni: Cni.vpcRoutes() });
+    expect(routed).toContain('vpc -- "route tables: one route per node\'s /24, no tunnel" --> pods');
+    expect(routed).toContain('pods -- "all" --> cp');
+    expect(routed).toContain('pods -- "all" --> wk');
+    expect(diagramOf()).not.toContain('no tunnel');
+  });
+});

@@ -36,7 +36,13 @@ describe.each(Object.keys(EXAMPLES))('example %s', (example) => {
   });
 
   test('opens nothing between nodes by CIDR; the world may send only fragmentation needed', () => {
-    const fromRanges = synth.resources('aws_vpc_security_group_ingress_rule').filter(([, rule]) => rule.cidr_ipv4 !== undefined);
+    const podRanges = clusters.filter((c) => c.cni.datapath.encapsulation === 'routed').map((c) => c.plan.podCidr);
+    const all = synth.resources('aws_vpc_security_group_ingress_rule').filter(([, rule]) => rule.cidr_ipv4 !== undefined);
+    // A routed cluster's pods cross the VPC with their own addresses: its pod range, and only that.
+    const podRules = all.filter(([, rule]) => podRanges.includes(rule.cidr_ipv4));
+    expect(podRules).toHaveLength(2 * podRanges.length);
+    expect(podRules.every(([, rule]) => rule.ip_protocol === '-1')).toBe(true);
+    const fromRanges = all.filter(([, rule]) => !podRanges.includes(rule.cidr_ipv4));
     for (const [, rule] of fromRanges) {
       if (rule.ip_protocol === 'icmp') {
         expect([rule.from_port, rule.to_port]).toEqual([3, 4]);

@@ -34,6 +34,14 @@ const READS_ALLOWED_ON_ANY_RESOURCE: Readonly<Record<string, Exception>> = {
     why: 'the legacy (InstanceId) association lookup the agent still makes; association metadata only',
     source: 'AWS Managed Policy Reference, AmazonSSMManagedInstanceCore v2; aws/amazon-ssm-agent agent/ssm/service.go ListAssociations (filtered on the instance id)',
   },
+  'ec2:DescribeRouteTables': {
+    why: "the routed network's reconciler finds the cluster's route tables by tag; route tables hold addresses, no secrets",
+    source: 'Amazon EC2 User Guide, resource-level permissions: Describe actions do not support resource-level permissions (Service Authorization Reference, Amazon EC2: no resource types for Describe*)',
+  },
+  'ec2:DescribeInstances': {
+    why: "the routed network's reconciler reads each node's source/destination check; instance metadata of the account, no secrets",
+    source: 'Amazon EC2 User Guide, resource-level permissions: Describe actions do not support resource-level permissions (Service Authorization Reference, Amazon EC2: no resource types for Describe*)',
+  },
   'ssm:DescribeAssociation': {
     why: 'the parameters of an association the agent runs; ours are names of files and parameters, never values',
     source: 'AWS Managed Policy Reference, AmazonSSMManagedInstanceCore v2; aws/amazon-ssm-agent agent/association/service/service.go LoadAssociationDetail',
@@ -91,7 +99,7 @@ const all = examples().flatMap(nodeRows);
 
 describe('every action of every node role, in every example', () => {
   test('the examples are all here, each with both node roles', () => {
-    expect(examples()).toEqual(['autoscaled-spot', 'calico', 'default', 'existing-vpc', 'flannel', 'ha-cilium', 'two-clusters']);
+    expect(examples()).toEqual(['autoscaled-spot', 'calico', 'default', 'existing-vpc', 'flannel', 'ha-cilium', 'routed', 'two-clusters']);
     for (const example of examples()) {
       const roles = new Set(all.filter((r) => r.example === example).map((r) => r.role.replace(/^.*-(cp|worker)-.*$/, '$1')));
       expect([example, [...roles].sort()]).toEqual([example, ['cp', 'worker']]);

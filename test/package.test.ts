@@ -60,9 +60,9 @@ describe('published package', () => {
     expect(pkg.files).toContain('own-source-maps.js');
   });
 
-  test('the build ships the files the compiled code opens beside it: the probe program, the node AWS command and the destroy cleanup', () => {
+  test('the build ships the files the compiled code opens beside it: the probe program, the node AWS command, the destroy cleanup and the route reconciler', () => {
     expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json && node copy-assets.cjs dist');
-    expect([...ASSETS].sort()).toEqual(['addons/cleanup/cleanup.py', 'bootstrap/node-files/aws-cli.py', 'rehearsal/probe.cjs']);
+    expect([...ASSETS].sort()).toEqual(['addons/cleanup/cleanup.py', 'bootstrap/node-files/aws-cli.py', 'network/routed/pod_routes.py', 'rehearsal/probe.cjs']);
     expect(pkg.scripts.prepack).toBe('npm run build');
     expect(pkg.files).toEqual(expect.arrayContaining(['dist/', 'bin/cdktf-kubeadm-cluster.js']));
     expect(pkg.bin['cdktf-kubeadm-cluster']).toBe('bin/cdktf-kubeadm-cluster.js');

@@ -29,5 +29,6 @@ integration('rehearsal of every example', () => {
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
-  });
+    // Seven examples rehearse at once on a shared machine: each takes 40-65 s alone, more under load.
+  }, 240_000);
 });

@@ -1,4 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'cdktf';
+import { EXAMPLES } from '../examples/synth';
 import { rehearse, RehearseOptions } from '../lib/rehearsal/rehearse';
 import { FixturePlugin, synthFixture, ClusterFixtureProps } from './support/network-stack';
 import { canRehearse } from './support/rehearsal-machine';
@@ -76,6 +81,34 @@ integration('rehearse (network namespaces)', () => {
     const closed = await rehearseFixture([{ plugin: 'flannel', datapath: routed }]);
     expect(closed.result.exitCode).toBe(1);
     expect(closed.result.report).toContain('routed pod traffic carries pod addresses, which rules naming a security group do not match; allow the pod range as a CIDR');
+  });
+
+  test.concurrent('Cni.vpcRoutes(): VPC routes between the nodes, no tunnel; removing one node\'s route cuts off exactly its pods', async () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'kubeadm-rehearse-routed-'));
+    try {
+      const app = new App({ outdir, skipValidation: true });
+      EXAMPLES.routed(app, 'routed');
+      app.synth();
+      const log: string[] = [];
+      const result = await rehearse({ stack: join(outdir, 'stacks', 'routed'), handleSignals: false, log: (l) => log.push(l) });
+      const [cluster] = result.clusters;
+      // eslint-disable-next-line no-console
+      console.log(`${log.join('\n')}\n${cluster.report}`);
+      expect(cluster.results.filter((r) => r.outcome !== 'ok').map((r) => r.message)).toEqual([]);
+      expect(cluster.report).toContain('vpc-routes, routed (VPC routes between the nodes, no tunnel)');
+      const target = cluster.topology.nodes[cluster.topology.nodes.length - 1];
+      expect(log.some((l) => l.endsWith(`removing the VPC route to ${target.podCidr} (${target.name})`))).toBe(true);
+      const negative = cluster.results.filter((r) => r.check.phase === 'negative control');
+      // Every other node loses the removed node's pods...
+      const cut = negative.filter((r) => r.check.expect === 'no-reply');
+      expect(cut.length).toBe(2 * (cluster.topology.nodes.length - 1));
+      expect(cut.every((r) => r.check.to.node === target && r.result === 'blocked as expected')).toBe(true);
+      // ...while pods elsewhere still reach each other.
+      expect(negative.filter((r) => r.check.expect === 'reply').every((r) => r.check.to.node !== target && r.outcome === 'ok')).toBe(true);
+      expect(namespacesWith(cluster.prefix)).toEqual([]);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 
   test.concurrent('two clusters in one stack are rehearsed one after the other, or one by name', async () => {

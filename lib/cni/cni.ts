@@ -1,6 +1,7 @@
 import { Calico, CalicoOptions } from './calico';
 import { Cilium, CiliumOptions } from './cilium';
 import { Flannel, FlannelOptions } from './flannel';
+import { VpcRoutes, VpcRoutesOptions } from './vpc-routes';
 import { WeaveNet, WeaveOptions } from './weave';
 
 /**
@@ -28,6 +29,15 @@ export class Cni {
   /** Calico through the Tigera operator's Helm chart, VXLAN or IP-in-IP. */
   public static calico(options: CalicoOptions = {}): Calico {
     return new Calico(options);
+  }
+
+  /**
+   * No overlay: each node's pod range is routed to it in the VPC's route tables, pods sit on a
+   * plain bridge, and the MTU is the VPC's 9001. One route per node, so the cluster's largest size
+   * must fit the route tables' quota (50 by default).
+   */
+  public static vpcRoutes(options: VpcRoutesOptions = {}): VpcRoutes {
+    return new VpcRoutes(options);
   }
 
   private constructor() {}

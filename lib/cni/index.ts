@@ -5,3 +5,4 @@ export * from './weave';
 export * from './flannel';
 export * from './cilium';
 export * from './calico';
+export * from './vpc-routes';

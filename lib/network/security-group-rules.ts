@@ -44,6 +44,12 @@ export interface SecurityGroupRuleInput {
    * @default - none: that ICMP message is admitted from anywhere only
    */
   readonly vpcCidr?: string;
+  /**
+   * The pod range, when pod packets cross the VPC with their own addresses (the routed pod network):
+   * every node admits it, all protocols. Rules naming a group match only the nodes' own addresses.
+   * @default - none: pod traffic arrives encapsulated, between node addresses
+   */
+  readonly podCidr?: string;
   /** @default - none */
   readonly apiAccessCidrs?: readonly string[];
   /** @default - none */
@@ -86,6 +92,7 @@ export function planSecurityGroupRules(input: SecurityGroupRuleInput): SecurityG
     table.rules.forEach((rule, i) => checkPortRule(problems, rule, `${table.property}[${i}]`));
   }
   const vpc = input.vpcCidr === undefined || isUnresolved(input.vpcCidr) ? input.vpcCidr : checkVpcCidr(problems, input.vpcCidr);
+  const podRange = input.podCidr === undefined ? undefined : checkRangeCidr(problems, 'podCidr', input.podCidr);
   const access = {
     api: checkAccessCidrs(problems, warnings, 'apiAccessCidrs', input.apiAccessCidrs, isUnresolved),
     ssh: checkAccessCidrs(problems, warnings, 'sshAccessCidrs', input.sshAccessCidrs, isUnresolved),
@@ -105,6 +112,12 @@ export function planSecurityGroupRules(input: SecurityGroupRuleInput): SecurityG
       }
     }
   };
+  if (podRange !== undefined) {
+    for (const group of ALL_NODE_ROLES) {
+      // Only the pod range: it lies outside the VPC's range but is routed only inside the VPC.
+      rules.add({ id: `ingress-${group}-from-pod-range-all`, direction: 'ingress', group, protocol: 'all', ipProtocol: '-1', cidr: podRange, description: 'Pods on every node, routed with their own addresses (routed pod network)' });
+    }
+  }
   fromCidrs(access.api, ['control-plane'], { fromPort: API_SERVER_PORT, toPort: API_SERVER_PORT }, 'Kubernetes API server from apiAccessCidrs');
   fromCidrs(access.ssh, ALL_NODE_ROLES, { fromPort: SSH_PORT, toPort: SSH_PORT }, 'SSH from sshAccessCidrs');
   // NodePorts are a worker port in kubeadm's port list; the control plane keeps its surface small.
@@ -179,9 +192,13 @@ export function checkPortRule(problems: ProblemList, rule: PortRule, property: s
 }
 
 function checkVpcCidr(problems: ProblemList, text: string): string | undefined {
+  return checkRangeCidr(problems, 'vpcCidr', text);
+}
+
+function checkRangeCidr(problems: ProblemList, property: 'vpcCidr' | 'podCidr', text: string): string | undefined {
   const parsed = Cidr.tryParse(text);
   if (typeof parsed === 'string') {
-    problems.add('vpcCidr', text, parsed, 'give the VPC\'s IPv4 range, for example 10.0.0.0/16');
+    problems.add(property, text, parsed, property === 'vpcCidr' ? 'give the VPC\'s IPv4 range, for example 10.0.0.0/16' : 'give the pod IPv4 range, for example 10.200.0.0/16');
     return undefined;
   }
   return parsed.toString();

@@ -27,6 +27,12 @@ export interface ClusterSecurityGroupsProps {
    */
   readonly vpcCidr?: string;
   /**
+   * The pod range, admitted on every node (all protocols) when pods talk across the VPC with their
+   * own addresses, as with `Cni.vpcRoutes()`.
+   * @default - none: pod traffic is encapsulated between node addresses
+   */
+  readonly podCidr?: string;
+  /**
    * Ranges from outside the cluster allowed to reach the API server (TCP 6443) on the control plane.
    * `0.0.0.0/0` is accepted but flagged with a warning.
    * @default - none: the API is reachable only from the cluster's own nodes
@@ -73,6 +79,7 @@ export class ClusterSecurityGroups extends Construct {
         { property: 'pluginPorts', rules: props.pluginPorts ?? [] },
       ],
       vpcCidr: props.vpcCidr,
+      podCidr: props.podCidr,
       apiAccessCidrs: props.apiAccessCidrs,
       sshAccessCidrs: props.sshAccessCidrs,
       nodePortAccessCidrs: props.nodePortAccessCidrs,
@@ -158,7 +165,7 @@ export class ClusterSecurityGroups extends Construct {
     if (spec.direction === 'ingress') {
       const rule = new VpcSecurityGroupIngressRule(this, spec.id, common);
       // Path MTU discovery's ICMP is no way in for a client; the readiness wait need not wait for it.
-      if (spec.cidr !== undefined && spec.protocol !== 'icmp') {
+      if (spec.cidr !== undefined && spec.protocol !== 'icmp' && spec.protocol !== 'all') {
         this.externalRules.push(rule);
       }
     } else {

@@ -29,6 +29,12 @@ export interface ControlPlaneLoadBalancing {
 
 export interface ControlPlaneProps {
   readonly clusterName: string;
+  /**
+   * EC2's source/destination check on the nodes; off for a routed pod network, whose nodes forward
+   * packets of pod addresses.
+   * @default true
+   */
+  readonly sourceDestCheck?: boolean;
   /** The control-plane nodes of the address plan (1, or 3 behind load balancers). */
   readonly nodes: readonly ControlPlaneNodePlan[];
   /** Subnet id for each plan subnet name. */
@@ -122,8 +128,11 @@ export class ControlPlane extends Construct {
           keyName: props.keyName,
           metadataOptions: { ...NODE_METADATA_OPTIONS },
           rootBlockDevice: instanceRootBlockDevice(props.rootVolume),
-          // Source/destination checks stay on: the network plugins used here encapsulate pod
-          // traffic in packets between node addresses. cloud-init reads gzip-compressed user-data.
+          // Source/destination checks stay on for the overlays, which carry pod traffic between node
+          // addresses; a routed pod network forwards pod addresses, so they go off (EC2 drops
+          // packets an instance neither sent nor is addressed to while the check is on).
+          sourceDestCheck: props.sourceDestCheck,
+          // cloud-init reads gzip-compressed user-data.
           userDataBase64: Fn.base64gzip(terraformText(props.userData(node, this.endpoint))),
           // The node tag is how the node's upgrade association finds it (see addKubernetesUpgrade).
           tags: {

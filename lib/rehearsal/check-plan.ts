@@ -155,6 +155,19 @@ export function planChecks(topology: Topology): PlannedCheck[] {
     }
   }
 
+  // Routed: one node's VPC route removed, every other node's pods must lose that node's pods, while
+  // pods elsewhere still reach each other (so the route, not the network, made the difference).
+  if (topology.datapath.encapsulation === 'routed' && nodes.length > 1) {
+    const target = nodes[nodes.length - 1];
+    const others = nodes.slice(0, -1);
+    for (const node of others) {
+      podPair('negative control', 'no-reply', 1, node, node.pods[0], target, counterpart(node.pods[0], target));
+    }
+    if (others.length > 1) {
+      podPair('negative control', 'reply', ATTEMPTS, others[0], others[0].pods[0], others[1], counterpart(others[0].pods[0], others[1]));
+    }
+    return checks;
+  }
   // With the datapath's traffic dropped, pods on different nodes must lose each other; if they do
   // not, the rehearsal would not notice a missing rule either.
   const first = nodes[0];

@@ -140,6 +140,23 @@ function datapathSteps(topology: Topology, node: RehearsalNode, names: Namespace
   return steps;
 }
 
+/**
+ * The routed negative control: the node whose VPC route goes (the last one, whose pods are the
+ * Service's endpoints too), as the route reconciler would leave it if it never routed that node.
+ */
+export function routeRemovalTarget(topology: Topology): RehearsalNode | undefined {
+  return topology.datapath.encapsulation === 'routed' && topology.nodes.length > 1 ? topology.nodes[topology.nodes.length - 1] : undefined;
+}
+
+/**
+ * Removes `target`'s route from every other node: in the emulation, each node's routes to the
+ * peers' pod ranges stand for the entries of the VPC's route tables, so this is the one VPC route
+ * to `target`'s pods gone.
+ */
+export function routeRemovalSteps(topology: Topology, names: Namespaces, target: RehearsalNode): Step[] {
+  return topology.nodes.filter((n) => n !== target).map((n) => ({ argv: ['ip', '-n', names.node(n), 'route', 'del', target.podCidr] }));
+}
+
 /** What the negative control blocks: the datapath's own traffic between nodes. */
 export function datapathBlock(topology: Topology): BlockedTraffic {
   const { datapath } = topology;

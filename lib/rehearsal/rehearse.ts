@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { PHASES, PlannedCheck, listeners, planChecks } from './check-plan';
 import { CheckResult, formatResults, judgeCheck, JudgeContext, ProbeOutcome, skippedCheck, summarise } from './check-results';
 import { EXIT_CODES, InterruptedError, RehearsalError } from './errors';
-import { buildNetworkSteps, datapathBlock, LINKS, Namespaces } from './network-commands';
+import { buildNetworkSteps, datapathBlock, LINKS, Namespaces, routeRemovalSteps, routeRemovalTarget } from './network-commands';
 import { DescribedCluster, readNetworkDescriptions, selectDescriptions } from './network-description';
 import { BlockedTraffic, compileNodeFirewall, replaceTable } from './nftables';
 import { checkPrerequisites, Environment, Tools } from './prerequisites';
@@ -176,7 +176,7 @@ async function rehearseCluster(
   if (topology.nodes.length < 2) {
     warnings.push('only one node to emulate: nothing crosses the VPC, so the security groups are not exercised');
   }
-  const dataTraffic = datapath.encapsulation === 'vxlan' ? `vxlan udp/${datapath.port}` : datapath.encapsulation === 'ipip' ? 'ipip (IP protocol 4)' : 'routed';
+  const dataTraffic = datapath.encapsulation === 'vxlan' ? `vxlan udp/${datapath.port}` : datapath.encapsulation === 'ipip' ? 'ipip (IP protocol 4)' : 'routed (VPC routes between the nodes, no tunnel)';
   log(`${prefix} cluster "${description.clusterName}": ${description.plugin.name} (${dataTraffic}), ${topology.nodes.length} nodes, ${podCount} pods`);
 
   const results: CheckResult[] = [];
@@ -212,7 +212,9 @@ async function rehearseCluster(
     );
 
     const block = datapathBlock(topology);
-    const context: JudgeContext = { rules, nodes: topology.nodes, pluginName: description.plugin.name, blocked: block.why };
+    const removedRoute = routeRemovalTarget(topology);
+    const blocked = removedRoute ? `the VPC route to ${removedRoute.podCidr} (the pods of ${removedRoute.name}) was removed` : block.why;
+    const context: JudgeContext = { rules, nodes: topology.nodes, pluginName: description.plugin.name, blocked };
     const checks = planChecks(topology);
     let stopReason: string | undefined;
     for (const phase of PHASES) {
@@ -224,7 +226,12 @@ async function rehearseCluster(
         results.push(...phaseChecks.map((c) => skippedCheck(c, stopReason!)));
         continue;
       }
-      if (phase === 'negative control') {
+      if (phase === 'negative control' && removedRoute) {
+        log(`${prefix} removing the VPC route to ${removedRoute.podCidr} (${removedRoute.name})`);
+        for (const step of routeRemovalSteps(topology, names, removedRoute)) {
+          await sandbox.run(step);
+        }
+      } else if (phase === 'negative control') {
         // Last phase, so nothing needs the unblocked rules afterwards.
         for (const node of topology.nodes) {
           await sandbox.loadFirewall(names.node(node), replaceTable(table, firewall(node, block)));

@@ -1,0 +1,3 @@
+import { synthExample } from '../synth';
+
+synthExample('routed');
