@@ -5,6 +5,7 @@ import { ClusterNetworkSource } from './network/network-source';
 import { MachineImage } from './nodes/ami';
 import { EtcdBackup } from './operations/etcd-backup';
 import { ClusterAutoscaler } from './addons/cluster-autoscaler-options';
+import { ServiceAccountIssuerHosting } from './addons/issuer-hosting';
 import type { WorkerPoolOptions } from './nodes/worker-pool-options';
 import type { ProblemList } from './plan/problems';
 import { BOOLEAN, checkPropTypes, checkType, ExpectedType, isPlainObject, LIST, NUMBER, OBJECT, STRING, STRING_LIST } from './plan/prop-types';
@@ -69,6 +70,7 @@ export const CLUSTER_PROP_TYPES: { readonly [K in Exclude<keyof KubeadmClusterPr
   readinessTimeoutMinutes: NUMBER(50),
   secretsKmsKeyArn: STRING('arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
   backup: { name: 'an EtcdBackup', check: (v) => v instanceof EtcdBackup, example: 'EtcdBackup.toNewBucket()' },
+  serviceAccountIssuerHosting: { name: 'a ServiceAccountIssuerHosting', check: (v) => v instanceof ServiceAccountIssuerHosting, example: 'ServiceAccountIssuerHosting.cloudFront()' },
   cloudControllerManager: BOOLEAN,
   ebsCsiDriver: BOOLEAN,
   metricsServer: BOOLEAN,

@@ -6,6 +6,7 @@ import type { WorkerPoolOptions } from './nodes/worker-pool-options';
 import type { DeclaredSubnet } from './plan/address-plan';
 import type { EtcdBackup } from './operations/etcd-backup';
 import type { ClusterAutoscaler } from './addons/cluster-autoscaler-options';
+import type { ServiceAccountIssuerHosting } from './addons/issuer-hosting';
 
 export interface ControlPlaneOptions {
   /**
@@ -148,6 +149,12 @@ export interface KubeadmClusterProps {
    * @default EtcdBackup.toNewBucket() - every 30 minutes, kept 14 days, bucket kept on destroy
    */
   readonly backup?: EtcdBackup;
+  /**
+   * Where IAM reads the cluster's service-account issuer. The issuer URL is fixed for the cluster's
+   * life (it is in every token and in the API server's flags); a deploy that would move it stops.
+   * @default ServiceAccountIssuerHosting.cloudFront() - a private bucket behind CloudFront, for accounts that block public access
+   */
+  readonly serviceAccountIssuerHosting?: ServiceAccountIssuerHosting;
   /**
    * Install aws-cloud-controller-manager and let kubelets wait for it (`cloud-provider: external`):
    * it initialises nodes and runs Service load balancers, with its own role by web identity. Without

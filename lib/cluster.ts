@@ -15,7 +15,7 @@ import type { NodeTerminationHandler } from './addons/node-termination-handler';
 import { ClusterAutoscalerRelease, MAX_NODE_PROVISION_MINUTES } from './addons/cluster-autoscaler';
 import { ClusterWorkloads, HelmChartProps, KubernetesResourceClass, KubernetesResourceConfig } from './addons/cluster-workloads';
 import { ServiceAccountIssuer } from './addons/service-account-issuer';
-import { JWKS_KEY } from './addons/web-identity';
+import { ISSUER_CACHE_CONTROL, JWKS_KEY } from './addons/web-identity';
 import { controlPlaneUserData, workerUserData } from './bootstrap/cloud-init';
 import { ClusterSecrets } from './bootstrap/cluster-secrets';
 import { KubernetesVersion } from './bootstrap/kubernetes-version';
@@ -171,7 +171,7 @@ export class KubeadmCluster extends Construct {
     }
     this.certificateRenewal = addCertificateRenewal(this.channel, { clusterName: this.clusterName, region });
     this.identities.controlPlane.addPolicy('operations-policy', 'day2-operations', policyOf([...(this.etcdBackups?.controlPlaneStatements() ?? []), metricsStatement()]));
-    this.serviceAccountIssuer = this.publishServiceAccountIssuer(region);
+    this.serviceAccountIssuer = this.publishServiceAccountIssuer(region, props.serviceAccountIssuerHosting);
     addRoutedPodNetwork(this.cni, { clusterName: this.clusterName, region, partition: this.identities.partition, vpcId: this.network.vpcId, plan: this.plan, channel: this.channel, controlPlaneIdentity: this.identities.controlPlane });
     // A booting control-plane node runs the installations it needs itself (after every one is added).
     this.identities.controlPlane.addPolicy('channel-documents-policy', 'channel-documents', this.channel.documentReadPolicy('control-plane'));
@@ -457,10 +457,10 @@ export class KubeadmCluster extends Construct {
    * The issuer bucket and IAM provider, the control plane's permission to publish the API server's
    * keys there, and the program that does it on every control-plane node.
    */
-  private publishServiceAccountIssuer(region: string): ServiceAccountIssuer {
-    const issuer = new ServiceAccountIssuer(this, 'service-account-issuer', { clusterName: this.clusterName, region });
+  private publishServiceAccountIssuer(region: string, hosting: KubeadmClusterProps['serviceAccountIssuerHosting']): ServiceAccountIssuer {
+    const issuer = new ServiceAccountIssuer(this, 'service-account-issuer', { clusterName: this.clusterName, region, hosting });
     this.identities.controlPlane.addPolicy('issuer-policy', 'service-account-issuer', issuer.publishPolicy());
-    addIssuerKeysPublication(this.channel, { region, bucket: issuer.bucket.bucket, key: JWKS_KEY });
+    addIssuerKeysPublication(this.channel, { region, bucket: issuer.bucket.bucket, key: JWKS_KEY, cacheControl: ISSUER_CACHE_CONTROL });
     return issuer;
   }
 

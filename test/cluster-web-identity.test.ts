@@ -5,9 +5,10 @@ import { synthesisedCluster } from './support/cluster-synth';
 describe('KubeadmCluster service-account issuer', () => {
   const synth = synthesisedCluster({ clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] });
   const [bucketKey] = synth.resources('aws_s3_bucket').find(([, b]) => b.bucket_prefix === 'demo-oidc-')!;
-  const issuerHost = `\${aws_s3_bucket.${bucketKey}.bucket}.s3.\${data.aws_region`;
+  const [distributionKey] = synth.resources('aws_cloudfront_distribution')[0];
+  const issuerUrl = `https://\${aws_cloudfront_distribution.${distributionKey}.domain_name}`;
   // User-data is assembled with join(): references sit between the literal parts.
-  const issuerInUserData = `https://", aws_s3_bucket.${bucketKey}.bucket, ".s3.", data.aws_region`;
+  const issuerInUserData = `https://", aws_cloudfront_distribution.${distributionKey}.domain_name, "`;
 
   test('the API server signs with the published issuer and points at the published keys; only the kubelet gets a cloud-provider flag', () => {
     const [, instance] = synth.resources('aws_instance')[0];
@@ -40,7 +41,12 @@ describe('KubeadmCluster service-account issuer', () => {
     expect(instance.depends_on.some((d: string) => /aws_iam_role_policy\.cluster_identities_control-plane_issuer-policy/.test(d))).toBe(true);
   });
 
-  test('the issuer is an output', () => {
-    expect(synth.json.output.demo_service_account_issuer.value).toContain(`https://${issuerHost}`);
+  test('the issuer is an output, and IAM trusts the same URL the API server signs with', () => {
+    expect(synth.json.output.demo_service_account_issuer.value).toBe(issuerUrl);
+    const [, provider] = synth.resources('aws_iam_openid_connect_provider')[0];
+    expect(provider.url).toBe(issuerUrl);
+    const [, instance] = synth.resources('aws_instance')[0];
+    expect(instance.user_data_base64).toContain(`- name: 'service-account-issuer'\\n            value: '${issuerInUserData}'`);
+    expect(instance.user_data_base64).toContain(`- name: 'service-account-jwks-uri'\\n            value: '${issuerInUserData}/openid/v1/jwks'`);
   });
 });

@@ -7,14 +7,14 @@ import { hasTool, shellcheck } from './support/validators';
 // against stand-in kubectl and aws.
 
 const JWKS = '{"keys":[{"use":"sig","kty":"EC","kid":"abc","crv":"P-256","alg":"ES256","x":"x1","y":"y1"}]}';
-const props = { region: 'eu-west-1', bucket: 'demo-oidc-abc', key: 'openid/v1/jwks' };
+const props = { region: 'eu-west-1', bucket: 'demo-oidc-abc', key: 'openid/v1/jwks', cacheControl: 'max-age=300' };
 
 function node(): NodeSandbox {
   const s = new NodeSandbox();
   s.writeFile('/etc/kubernetes/admin.conf', 'admin');
   s.standIn('kubectl', `[ -f "$STATE/jwks" ] && cat "$STATE/jwks" || printf '%s' '${JWKS}'`);
   // The upload keeps what it was given, as S3 would.
-  s.standIn('aws', '[ -f "$STATE/s3-denied" ] && { echo "upload failed: AccessDenied" >&2; exit 1; }; cp "$6" "$STATE/uploaded"');
+  s.standIn('aws', '[ -f "$STATE/s3-denied" ] && { echo "upload failed: AccessDenied" >&2; exit 1; }; args=("$@"); cp "\${args[-2]}" "$STATE/uploaded"');
   return s;
 }
 
@@ -39,7 +39,8 @@ describe('issuer keys program', () => {
     expect(s.callLines('kubectl')).toEqual([`kubectl --kubeconfig ${s.path('/etc/kubernetes/admin.conf')} --request-timeout=20s get --raw /openid/v1/jwks`]);
     const upload = s.callLines('aws');
     expect(upload).toHaveLength(1);
-    expect(upload[0]).toMatch(/^aws s3 cp --region eu-west-1 --only-show-errors \S+ s3:\/\/demo-oidc-abc\/openid\/v1\/jwks$/);
+    // As JSON, and no longer cached than CloudFront may keep it: a new key set reaches IAM within five minutes.
+    expect(upload[0]).toMatch(/^aws s3 cp --region eu-west-1 --only-show-errors --content-type application\/json --cache-control max-age=300 \S+ s3:\/\/demo-oidc-abc\/openid\/v1\/jwks$/);
     expect(require('node:fs').readFileSync(`${s.state}/uploaded`, 'utf8')).toBe(JWKS);
     expect(result.output).toContain('published the service-account keys to s3://demo-oidc-abc/openid/v1/jwks');
   });
@@ -70,7 +71,7 @@ describe('issuer keys program', () => {
   });
 
   test('an upload that fails twice (a transient S3 error) is retried, logged, and the keys are published', () => {
-    s.standIn('aws', 'n=$(cat "$STATE/uploads" 2> /dev/null || echo 0); echo $((n + 1)) > "$STATE/uploads"; [ "$n" -lt 2 ] && { echo "upload failed: SlowDown" >&2; exit 1; }; cp "$6" "$STATE/uploaded"');
+    s.standIn('aws', 'n=$(cat "$STATE/uploads" 2> /dev/null || echo 0); echo $((n + 1)) > "$STATE/uploads"; [ "$n" -lt 2 ] && { echo "upload failed: SlowDown" >&2; exit 1; }; args=("$@"); cp "\${args[-2]}" "$STATE/uploaded"');
     const result = run(s);
     expect(result.status).toBe(0);
     expect(s.callLines('aws')).toHaveLength(3);

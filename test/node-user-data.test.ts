@@ -84,8 +84,10 @@ const ALLOWED_REFERENCES = [
   /^data\.aws_region\.[\w-]+\.region$/,
   /^aws_kms_alias\.[\w-]+\.name$/,
   /^aws_ssm_parameter\.[\w-]+\.name$/,
-  // The service-account issuer's bucket: its name is in the issuer URL every token carries.
+  // The service-account issuer's bucket (the key publication writes to it) and the distribution
+  // that serves it: its host name is the issuer URL every token carries.
   /^aws_s3_bucket\.[\w-]+\.bucket$/,
+  /^aws_cloudfront_distribution\.[\w-]+\.domain_name$/,
 ];
 
 describe('node user-data from the synthesised examples', () => {

@@ -29,6 +29,10 @@ async function rehearseFixture(clusters: readonly ClusterFixtureProps[], options
   }
 }
 
+// Rehearsals build network namespaces side by side; on a busy 2-core machine one takes over a
+// minute, as many do in rehearsal-examples.test.ts.
+jest.setTimeout(240_000);
+
 integration('rehearse (network namespaces)', () => {
   const plugins: FixturePlugin[] = ['weave-net', 'flannel', 'cilium', 'calico-vxlan', 'calico-ipip'];
 

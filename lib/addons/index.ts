@@ -7,6 +7,8 @@ export * from './ebs-csi-policy';
 export * from './kubelet-csr-approver';
 export * from './metrics-server';
 export * from './node-termination-handler';
+export * from './issuer-distribution';
+export * from './issuer-hosting';
 export * from './service-account-issuer';
 export * from './termination-events';
 export * from './termination-handler-pod';

@@ -57,28 +57,72 @@ export interface PrincipalPolicyDocument {
 }
 
 /**
- * The issuer bucket's policy: anyone may read exactly the discovery document and the key set (IAM
- * fetches them without credentials), nothing else is public, and nothing is served without TLS.
+ * How long a published issuer document may be served from a cache, in seconds: CloudFront's edge
+ * caches at most this long (its cache policy's default and maximum TTL) and the objects say so in
+ * `Cache-Control`. The key set changes when the service-account key rotates; Kubernetes' rotation
+ * adds the new public key to the verifying set before the API server signs with it, so five
+ * minutes of a stale key set delays nothing that is not already waiting for the rotation.
+ */
+export const ISSUER_CACHE_SECONDS = 300;
+
+/** The `Cache-Control` value of the two issuer documents. */
+export const ISSUER_CACHE_CONTROL = `max-age=${ISSUER_CACHE_SECONDS}`;
+
+/** The two objects IAM reads, as ARNs in the bucket. */
+function issuerObjects(bucketArn: string): string[] {
+  return [`${bucketArn}/${DISCOVERY_DOCUMENT_KEY}`, `${bucketArn}/${JWKS_KEY}`];
+}
+
+/** Nothing in the bucket is served without TLS. */
+function tlsOnly(bucketArn: string): PrincipalStatement {
+  return {
+    Sid: 'TlsOnly',
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 's3:*',
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+  };
+}
+
+/**
+ * The issuer bucket's policy behind CloudFront: only the CloudFront service, on behalf of exactly
+ * the cluster's distribution, may read exactly the discovery document and the key set. AWS
+ * documents this statement for origin access control (CloudFront Developer Guide, "Restrict access
+ * to an Amazon Simple Storage Service origin"), and a grant to a fixed service principal with a
+ * fixed `aws:SourceArn` is not public in S3's sense (S3 API Reference,
+ * PublicAccessBlockConfiguration, "The meaning of public"), so it stands with every Block Public
+ * Access setting on, the account's included.
+ */
+export function cloudFrontIssuerBucketPolicy(bucketArn: string, distributionArn: string): PrincipalPolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'IssuerDiscoveryThroughCloudFront',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudfront.amazonaws.com' },
+        Action: 's3:GetObject',
+        Resource: issuerObjects(bucketArn),
+        Condition: { StringEquals: { 'AWS:SourceArn': distributionArn } },
+      },
+      tlsOnly(bucketArn),
+    ],
+  };
+}
+
+/**
+ * The issuer bucket's policy with `ServiceAccountIssuerHosting.publicBucket()`: anyone may read
+ * exactly the discovery document and the key set (IAM fetches them without credentials), nothing
+ * else is public, and nothing is served without TLS. S3 counts this policy as public: the
+ * account's Block Public Access must allow it.
  */
 export function issuerBucketPolicy(bucketArn: string): PrincipalPolicyDocument {
   return {
     Version: '2012-10-17',
     Statement: [
-      {
-        Sid: 'PublicIssuerDiscovery',
-        Effect: 'Allow',
-        Principal: '*',
-        Action: 's3:GetObject',
-        Resource: [`${bucketArn}/${DISCOVERY_DOCUMENT_KEY}`, `${bucketArn}/${JWKS_KEY}`],
-      },
-      {
-        Sid: 'TlsOnly',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: 's3:*',
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      },
+      { Sid: 'PublicIssuerDiscovery', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: issuerObjects(bucketArn) },
+      tlsOnly(bucketArn),
     ],
   };
 }

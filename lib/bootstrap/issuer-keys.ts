@@ -15,6 +15,8 @@ export interface IssuerKeysProgramProps {
   readonly bucket: string;
   /** Object key of the key set. */
   readonly key: string;
+  /** The key set's `Cache-Control`: how long CloudFront and IAM may keep it. */
+  readonly cacheControl: string;
 }
 
 export interface IssuerKeysEnvironment {
@@ -25,7 +27,8 @@ export interface IssuerKeysEnvironment {
 }
 
 // The API server serves the keys it verifies service-account tokens with at /openid/v1/jwks; IAM
-// reads the same document from the bucket. Every control-plane node publishes it (the same keys on
+// reads the same document from the bucket (through CloudFront by default; the bucket is private and
+// this node's role writes it with its own s3:PutObject permission, which Block Public Access leaves alone). Every control-plane node publishes it (the same keys on
 // each), so the bucket follows the cluster without any one node being special.
 const BODY = `
 publish() {
@@ -40,7 +43,7 @@ publish() {
     || fail 'the API server answered /openid/v1/jwks with something that is not a key set'
   file=$(mktemp)
   printf '%s' "$jwks" > "$file"
-  if ! retry 5 10 aws s3 cp --region "$REGION" --only-show-errors "$file" "s3://$BUCKET/$KEY"; then
+  if ! retry 5 10 aws s3 cp --region "$REGION" --only-show-errors --content-type application/json --cache-control "$CACHE_CONTROL" "$file" "s3://$BUCKET/$KEY"; then
     rm -f "$file"
     fail "could not write s3://$BUCKET/$KEY; check that this node's role may s3:PutObject there"
   fi
@@ -62,6 +65,8 @@ export function issuerKeysProgram(props: IssuerKeysProgramProps, env: IssuerKeys
         ['REGION', props.region],
         ['BUCKET', props.bucket],
         ['KEY', props.key],
+        // As long as CloudFront may serve it: a new key set reaches IAM within that time.
+        ['CACHE_CONTROL', props.cacheControl],
         ['ADMIN_KUBECONFIG', CONTROL_PLANE_ADMIN_KUBECONFIG],
       ],
       body: BODY,

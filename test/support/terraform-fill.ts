@@ -76,5 +76,9 @@ function realisticValue(reference: string): string {
     // A bucket_prefix of 36 characters plus the 26 Terraform adds: the longest name it makes.
     return `${'c'.repeat(30)}-oidc-20261129114501234500000001`;
   }
+  if (type === 'aws_cloudfront_distribution' && attr === 'domain_name') {
+    // CloudFront names a distribution d + 13 lower-case letters and digits (d111111abcdef8.cloudfront.net in its docs).
+    return 'd111111abcdef8.cloudfront.net';
+  }
   throw new Error(`no realistic value for ${reference}`);
 }
