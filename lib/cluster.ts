@@ -307,6 +307,7 @@ export class KubeadmCluster extends Construct {
       issuer: this.serviceAccountIssuer,
       workloads: this.workloads,
       podNetwork: this.cniInstallation.resources,
+      controlPlaneUpgraded: this.upgrade.done,
       workerGroups: this.workerPools.map((p) => p.autoScalingGroup),
       cloudControllerManager: props.cloudControllerManager ?? true,
       ebsCsiDriver: props.ebsCsiDriver ?? (props.cloudControllerManager ?? true),

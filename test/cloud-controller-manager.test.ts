@@ -6,6 +6,8 @@ import { webIdentityPodSpec } from '../lib/addons/web-identity';
 import { PACKAGES_BY_MINOR } from '../lib/bootstrap/node-packages';
 import { waitKinds } from './support/addon-waits';
 import { synthesisedCluster } from './support/cluster-synth';
+import { evaluateAttributeValue } from './support/hcl-eval';
+import { dependencyGraph, waitsOf } from './support/terraform-graph';
 
 /**
  * Every value key the templates of aws-cloud-controller-manager chart 0.0.11 read (identical to
@@ -132,9 +134,9 @@ describe('KubeadmCluster with the cloud controller manager (the default)', () =>
     expect(Object.values(JSON.parse(role.assume_role_policy).Statement[0].Condition.StringEquals)).toEqual(['system:serviceaccount:kube-system:cloud-controller-manager', 'sts.amazonaws.com']);
   });
 
-  test('the release waits for exactly the API, a Ready node (the network plugin), the published issuer and its permissions', () => {
+  test("the release waits for exactly the API, a Ready node (the network plugin), the published issuer, its permissions and the control plane's upgrade", () => {
     // Its chart tolerates the uninitialized and control-plane taints, not not-ready: it needs the plugin.
-    expect(waitKinds(release)).toEqual(['the API readiness wait', 'the network plugin', 'the published issuer', "the role's policy"]);
+    expect(waitKinds(release)).toEqual(['the API readiness wait', "the control plane's upgrade", 'the network plugin', 'the published issuer', "the role's policy"]);
   });
 
   test('the release waits for the API, the published issuer and its permissions; the connectivity check waits for it', () => {
@@ -161,6 +163,39 @@ describe('KubeadmCluster with the cloud controller manager (the default)', () =>
     const groupsOf = [synth.resources('aws_instance')[0][1].vpc_security_group_ids, synth.resources('aws_launch_template')[0][1].vpc_security_group_ids ?? synth.resources('aws_launch_template')[0][1].network_interfaces?.[0]?.security_groups];
     for (const groups of groupsOf) {
       expect((groups as string[]).filter((g) => tagged.has(g))).toHaveLength(1);
+    }
+  });
+});
+
+describe('the cloud controller manager moves to a new minor only after the control plane has', () => {
+  const synth = synthesisedCluster({ clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'], kubernetesVersion: '1.36.4', controlPlane: { count: 3 } });
+  const graph = dependencyGraph(synth.json);
+  const [releaseKey, release] = synth.resources('helm_release').find(([, r]) => r.chart === 'aws-cloud-controller-manager')!;
+  const associations = synth.resources('aws_ssm_association').filter(([key]) => key.includes('kubernetes-upgrade'));
+  const [parameterKey] = synth.resources('aws_ssm_parameter').find(([key]) => key.includes('kubernetes-version'))!;
+
+  test('its release, whose image is the one pinned for the cluster\'s minor, waits for every control-plane node upgrade', () => {
+    expect(parse(release.values[0]).image.tag).toBe(ADDONS_BY_MINOR[36].ccmImageTag);
+    expect(associations).toHaveLength(3);
+    const last = associations.find(([, a]) => a.association_name === 'demo-kubernetes-upgrade-2')!;
+    expect(release.depends_on).toContain(`aws_ssm_association.${last[0]}`);
+    const waits = waitsOf(graph, `helm_release.${releaseKey}`);
+    for (const [key] of associations) {
+      expect(waits).toContain(`aws_ssm_association.${key}`);
+    }
+  });
+
+  test('on a first deploy the edge costs nothing: the upgrades wait for no instance, and not for success while the recorded version is the target', () => {
+    for (const [key, association] of associations) {
+      expect([key, [...waitsOf(graph, `aws_ssm_association.${key}`)].filter((a) => a.startsWith('aws_instance.') || a.startsWith('aws_autoscaling_group.'))]).toEqual([key, []]);
+      const wait = (recorded: string) =>
+        evaluateAttributeValue(association.wait_for_success_timeout_seconds, (reference) => {
+          expect(reference).toBe(`aws_ssm_parameter.${parameterKey}.insecure_value`);
+          return recorded;
+        });
+      // First deploy (the parameter is created at the target): no wait. A version change: the upgrade's wait.
+      expect(wait('1.36.4')).toBeNull();
+      expect(wait('1.35.6')).toBe(3600);
     }
   });
 });

@@ -4,6 +4,7 @@ import { EXAMPLES } from '../examples/synth';
 import { INSTALLATION_SCHEDULE } from '../lib/operations/node-channel';
 import { NODE_TOOLS_PREPARE } from '../lib/operations/node-tools';
 import { installationProgram } from '../lib/operations/ssm-documents';
+import { APT_GET } from './support/bootstrap-node';
 import { synthesisedExample } from './support/example-synth';
 import { NodeSandbox } from './support/node-sandbox';
 import { TerraformFiller } from './support/terraform-fill';
@@ -147,7 +148,7 @@ describe('the SSM channel', () => {
       s.writeFile('/var/lib/kubeadm-bootstrap/complete', '');
       const booted = s.run(onlyCommand(program), { env });
       expect(booted.status).toBe(0);
-      expect(s.callLines('apt-get')).toEqual(['apt-get -qy -o DPkg::Lock::Timeout=120 update', 'apt-get -qy -o DPkg::Lock::Timeout=120 install python3-boto3']);
+      expect(s.callLines('apt-get')).toEqual([`${APT_GET} update`, `${APT_GET} install python3-boto3`]);
     } finally {
       s.cleanup();
     }

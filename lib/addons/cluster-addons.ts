@@ -24,6 +24,12 @@ export interface ClusterAddonsProps {
   readonly workloads: ClusterWorkloads;
   /** The network plugin's resources: once applied, nodes turn Ready and pods get addresses. */
   readonly podNetwork: readonly ITerraformDependable[];
+  /**
+   * The last control-plane node's upgrade (`KubernetesUpgrade.done`). Add-ons whose image follows
+   * the cluster's minor move to a new one only after it: on a version change it waits until every
+   * control-plane node runs the new version, and on every other deploy it waits for nothing.
+   */
+  readonly controlPlaneUpgraded: ITerraformDependable;
   /** The worker groups: each is done once its minimum of workers is Ready. */
   readonly workerGroups: readonly ITerraformDependable[];
   /** Whether to install aws-cloud-controller-manager. */
@@ -85,8 +91,13 @@ export function addClusterAddons(scope: Construct, props: ClusterAddonsProps): C
         clusterName, region, partition, vpcId: props.vpcId, kubernetesVersion: props.kubernetesVersion, issuer, workloads,
         // A Ready node: chart 0.0.11 (kubernetes/cloud-provider-aws charts/aws-cloud-controller-manager
         // values.yaml) tolerates the uninitialized and control-plane taints, not not-ready. It runs on
-        // the host network, so it needs the plugin only for that.
-        dependsOn: podNetwork,
+        // the host network, so it needs the plugin only for that. Its image is the cluster minor's,
+        // and the version-skew policy (kubernetes.io/releases/version-skew-policy) wants the
+        // cloud-controller-manager never newer than the kube-apiserver: so, on a version change,
+        // it waits for the control plane's upgrade. The associations wait for success only while
+        // the recorded version differs from the target (kubernetes-upgrade.ts), so on a first
+        // deploy and on every deploy that changes no version, this edge waits for nothing.
+        dependsOn: [...podNetwork, props.controlPlaneUpgraded],
       })
     : undefined;
   // Pods scheduled off the controller's toleration wait for it to initialise their node.

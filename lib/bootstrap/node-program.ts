@@ -71,15 +71,32 @@ imds() {
 export const APT_RETRIES = { attempts: 3, lockTimeoutSeconds: 120, delaySeconds: 10 } as const;
 
 /**
+ * What dpkg does when a package brings a configuration file (a conffile) to a path where a file
+ * already sits that dpkg did not install as this package's: without an option it asks, and with no
+ * terminal (a boot, an SSM run) it fails with "end of file on stdin at conffile prompt" and leaves
+ * the package unpacked but not configured. That happens when Docker's containerd.io replaces
+ * Ubuntu's containerd: it ships /etc/containerd/config.toml as a conffile, where our configuration
+ * already is. `--force-confdef` takes dpkg's default answer where it has one, and `--force-confold`
+ * keeps the file on disk where it has none (dpkg(1), --force-things). Keeping ours, not taking the
+ * package's, is the safer of the two: every program that installs a runtime writes its
+ * configuration whole right after, and if it stops in between, the node still has a configuration
+ * with the CRI plugin on, where containerd.io's own file turns it off (`disabled_plugins = ["cri"]`).
+ * test/dpkg-conffile.test.ts shows both answers with the real dpkg.
+ */
+export const DPKG_CONFFILE_OPTIONS: readonly string[] = ['--force-confdef', '--force-confold'];
+
+/**
  * Bash functions some programs share, placed into a program's body where it needs them.
- * `apt_get` retries apt (see `APT_RETRIES`) and says what to check when it gives up. `node_name`
+ * `apt_get` retries apt (see `APT_RETRIES`), never asks (debconf's non-interactive front end, the
+ * conffile policy above passed through apt's `Dpkg::Options`, and needrestart suspended: services are
+ * restarted by the programs, in their order) and says what to check when it gives up. `node_name`
  * is the Node's name as kubeadm registers it.
  */
 export const SHARED_FUNCTIONS = {
   aptGet: `apt_get() {
   local i
   for ((i = 1; i <= ${APT_RETRIES.attempts}; i++)); do
-    apt-get -qy -o DPkg::Lock::Timeout=${APT_RETRIES.lockTimeoutSeconds} "$@" && return 0
+    DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 apt-get -qy -o DPkg::Lock::Timeout=${APT_RETRIES.lockTimeoutSeconds} ${DPKG_CONFFILE_OPTIONS.map((o) => `-o Dpkg::Options::=${o}`).join(' ')} "$@" && return 0
     log "apt-get $1 failed ($i of ${APT_RETRIES.attempts})"
     [ "$i" -lt ${APT_RETRIES.attempts} ] && sleep ${APT_RETRIES.delaySeconds}
   done

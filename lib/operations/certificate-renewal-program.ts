@@ -1,6 +1,7 @@
 import { LEASE_LOCK_FUNCTIONS, LEASE_TEMPLATE, TAB_FIELDS_FUNCTION } from '../bootstrap/lease-lock';
 import { renderNodeProgram } from '../bootstrap/node-program';
 import { oneshotService, timer, UnitFile } from '../bootstrap/systemd';
+import { API_SERVER_PORT } from '../network/ports';
 import { ProblemList } from '../plan/problems';
 import { METRIC_NAMESPACE } from './etcd-snapshot-program';
 
@@ -24,6 +25,17 @@ export const CERTIFICATE_RENEWAL_LEASE_NAME = 'kubeadm-certificate-renewal';
 export const CERTIFICATE_DAYS_METRIC = 'CertificateDaysLeft';
 /** kubeadm's static pods, restarted in this order after a renewal. */
 export const CONTROL_PLANE_STATIC_PODS: readonly string[] = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
+
+/**
+ * The components that serve a certificate kubeadm renews: the port on this node, the certificate
+ * under the PKI folder, and the client certificate the check presents, if the port demands one
+ * (etcd's client port requires one signed by its CA: kubeadm's `healthcheck-client`). Paths are
+ * kubeadm's (kubernetes.io docs setup/best-practices/certificates).
+ */
+export const SERVING_CERTIFICATES: readonly { readonly pod: string; readonly port: number; readonly certificate: string; readonly clientCertificate?: string }[] = [
+  { pod: 'etcd', port: 2379, certificate: 'etcd/server.crt', clientCertificate: 'etcd/healthcheck-client' },
+  { pod: 'kube-apiserver', port: API_SERVER_PORT, certificate: 'apiserver.crt' },
+];
 export const DEFAULT_RENEW_BEFORE_DAYS = 30;
 
 export interface CertificateRenewalPaths {
@@ -33,6 +45,8 @@ export interface CertificateRenewalPaths {
   /** Where a manifest waits while its pod stops; outside the manifest folder. */
   readonly holdingDir: string;
   readonly lockFile: string;
+  /** kubeadm's PKI folder, where the renewed certificates are. */
+  readonly pkiDir: string;
 }
 
 export const DEFAULT_CERTIFICATE_RENEWAL_PATHS: CertificateRenewalPaths = {
@@ -40,6 +54,7 @@ export const DEFAULT_CERTIFICATE_RENEWAL_PATHS: CertificateRenewalPaths = {
   manifestDir: '/etc/kubernetes/manifests',
   holdingDir: '/etc/kubernetes/manifests-restarting',
   lockFile: '/run/lock/kubeadm-certificate-renewal.lock',
+  pkiDir: '/etc/kubernetes/pki',
 };
 
 export interface CertificateRenewalProgramProps {
@@ -56,6 +71,13 @@ export interface CertificateRenewalProgramProps {
    * @default 20
    */
   readonly stopWaitSeconds?: number;
+  /**
+   * How long each restarted component gets to run again with the renewed certificate, checked
+   * every 5 s. The kubelet starts a static pod again within its file check period (20 s) plus the
+   * image's start; etcd and the API server take longest.
+   * @default 180
+   */
+  readonly restartWaitSeconds?: number;
   /** Node paths, for tests. */
   readonly paths?: Partial<CertificateRenewalPaths>;
 }
@@ -63,6 +85,7 @@ export interface CertificateRenewalProgramProps {
 const BODY = `
 ERRORS=''
 HOLDER=''
+RENEWED_AT=0
 LEASE_VERSION=''
 LOCK_HOLDER=''
 FIELDS=()
@@ -114,16 +137,66 @@ report_days() {
     || log "could not report $DAYS_METRIC to CloudWatch"
 }
 
+# When its running container was created (seconds since the epoch), or nothing: crictl prints
+# createdAt in nanoseconds (the CRI's Container.created_at).
+container_created() {
+  crictl ps --name "^$1\$" --state running -o json 2> /dev/null | python3 -c '
+import json, sys
+containers = json.load(sys.stdin).get("containers") or []
+if containers:
+    print(max(int(c["createdAt"]) for c in containers) // 1000000000)'
+}
+
+# "serial=..." of the certificate the component presents on its port, and of the renewed file.
+served_serial() {
+  local port=$1 client=$2 args=()
+  [ -z "$client" ] || args=(-cert "$PKI_DIR/$client.crt" -key "$PKI_DIR/$client.key")
+  timeout 10 openssl s_client -connect "127.0.0.1:$port" "\${args[@]}" < /dev/null 2> /dev/null | openssl x509 -noout -serial 2> /dev/null
+}
+file_serial() { openssl x509 -in "$PKI_DIR/$1" -noout -serial 2> /dev/null; }
+
+# What the component shows now, for the wait and its error: empty once it runs with the renewal.
+restart_pending() {
+  local pod=$1 created entry port certificate client seen want
+  created=$(container_created "$pod") || created=''
+  if [ -z "$created" ]; then
+    echo "no running $pod container (crictl ps --name $pod)"
+    return 0
+  fi
+  if [ "$created" -lt "$RENEWED_AT" ]; then
+    echo "its running container was created at $(date -u -d "@$created" +%FT%TZ), before the renewal at $(date -u -d "@$RENEWED_AT" +%FT%TZ): the kubelet did not restart it"
+    return 0
+  fi
+  for entry in $SERVING_CHECKS; do
+    [ "\${entry%%:*}" = "$pod" ] || continue
+    IFS=: read -r port certificate client <<< "\${entry#*:}"
+    want=$(file_serial "$certificate")
+    seen=$(served_serial "$port" "$client") || seen=''
+    if [ -z "$want" ] || [ "$seen" != "$want" ]; then
+      echo "port $port presents \${seen:-no certificate}, not the renewed $PKI_DIR/$certificate (\${want:-unreadable})"
+      return 0
+    fi
+  done
+}
+
 # The kubeadm way to restart a static pod: its manifest leaves the folder, the kubelet stops the
-# pod, the manifest comes back and the kubelet starts it with the renewed certificates.
+# pod, the manifest comes back and the kubelet starts it with the renewed certificates. Then a
+# bounded wait until the component runs with them.
 restart_static_pod() {
-  local pod=$1
+  local pod=$1 i pending
   [ -f "$MANIFEST_DIR/$pod.yaml" ] || { log "no $pod manifest here; skipped"; return 0; }
   mv "$MANIFEST_DIR/$pod.yaml" "$HOLDING_DIR/$pod.yaml"
   log "restart $pod: manifest moved out; waiting $STOP_WAIT_SECONDS s for the kubelet to stop it"
   sleep "$STOP_WAIT_SECONDS"
   mv "$HOLDING_DIR/$pod.yaml" "$MANIFEST_DIR/$pod.yaml"
-  log "restart $pod: manifest back; waiting for the API server's /readyz"
+  log "restart $pod: manifest back; waiting for it to run with the renewed certificates"
+  for ((i = 1; i <= RESTART_ATTEMPTS; i++)); do
+    pending=$(restart_pending "$pod")
+    [ -n "$pending" ] || break
+    [ "$i" -lt "$RESTART_ATTEMPTS" ] || fail "$pod does not run with the renewed certificates after $((RESTART_ATTEMPTS * 5)) s: $pending. Check crictl ps -a --name $pod, journalctl -u kubelet, and that $MANIFEST_DIR/$pod.yaml is in place; the certificates are renewed, so restarting $pod again finishes the job"
+    sleep 5
+  done
+  log "restart $pod: running with the renewed certificates; waiting for the API server's /readyz"
   wait_for_api || fail "the API server is not ready after restarting $pod"
 }
 
@@ -170,6 +243,7 @@ main() {
   done
   log 'phase renew: kubeadm certs renew all'
   kubeadm certs renew all > /dev/null || fail 'kubeadm certs renew all failed'
+  RENEWED_AT=$(now)
   log 'phase restart: the control-plane static pods, one after another'
   for pod in $STATIC_PODS; do
     restart_static_pod "$pod"
@@ -190,12 +264,16 @@ main "$@"
 export function certificateRenewalProgram(props: CertificateRenewalProgramProps): string {
   const renewBeforeDays = props.renewBeforeDays ?? DEFAULT_RENEW_BEFORE_DAYS;
   const stopWaitSeconds = props.stopWaitSeconds ?? 20;
+  const restartWaitSeconds = props.restartWaitSeconds ?? 180;
   const problems = new ProblemList();
   if (!Number.isInteger(renewBeforeDays) || renewBeforeDays < 7 || renewBeforeDays > 180) {
     problems.add('renewBeforeDays', renewBeforeDays, 'must be a whole number of days from 7 to 180', 'use 30 (the default)');
   }
   if (!Number.isInteger(stopWaitSeconds) || stopWaitSeconds < 0) {
     problems.add('stopWaitSeconds', stopWaitSeconds, 'must be a whole number of seconds', 'use 20 (the default)');
+  }
+  if (!Number.isInteger(restartWaitSeconds) || restartWaitSeconds < 5 || restartWaitSeconds > 900) {
+    problems.add('restartWaitSeconds', restartWaitSeconds, 'must be a whole number of seconds from 5 to 900', 'use 180 (the default)');
   }
   problems.throwIfAny();
   const paths = { ...DEFAULT_CERTIFICATE_RENEWAL_PATHS, ...props.paths };
@@ -211,6 +289,9 @@ export function certificateRenewalProgram(props: CertificateRenewalProgramProps)
       ['LOCK_FILE', paths.lockFile],
       ['RENEW_BELOW_SECONDS', renewBeforeDays * 86400],
       ['STOP_WAIT_SECONDS', stopWaitSeconds],
+      ['RESTART_ATTEMPTS', Math.ceil(restartWaitSeconds / 5)],
+      ['PKI_DIR', paths.pkiDir],
+      ['SERVING_CHECKS', SERVING_CERTIFICATES.map((c) => [c.pod, c.port, c.certificate, c.clientCertificate ?? ''].join(':')).join(' ')],
       ['STATIC_PODS', CONTROL_PLANE_STATIC_PODS.join(' ')],
       ['READY_ATTEMPTS', 60],
       ['LOCK_ATTEMPTS', 60],
@@ -218,8 +299,9 @@ export function certificateRenewalProgram(props: CertificateRenewalProgramProps)
       ['METRIC_NAMESPACE', METRIC_NAMESPACE],
       ['DAYS_METRIC', CERTIFICATE_DAYS_METRIC],
       ['LEASE_NAME', CERTIFICATE_RENEWAL_LEASE_NAME],
-      // Long enough for four restarts, each waiting for the API server; a stuck run lets go after it.
-      ['LEASE_SECONDS', 1200],
+      // Long enough for four restarts, each waiting for its component and the API server; a stuck
+      // run lets go after it.
+      ['LEASE_SECONDS', 1200 + 4 * restartWaitSeconds],
       ['LEASE_TEMPLATE', LEASE_TEMPLATE],
     ],
     body: BODY,
@@ -233,8 +315,9 @@ export function certificateRenewalUnits(): UnitFile[] {
       name: CERTIFICATE_RENEWAL_SERVICE,
       description: 'Renew the kubeadm certificates of this node when they near expiry',
       execStart: CERTIFICATE_RENEWAL_PROGRAM_PATH,
-      // The lock wait (30 min at most) plus four restarts.
-      timeout: '60min',
+      // The lock wait (30 min at most) plus four restarts, each with its waits (at most 20 s
+      // stopped, 180 s to run again, 5 min for the API server): 30 + 4 x 8.5 min.
+      timeout: '70min',
     }),
     timer({
       name: CERTIFICATE_RENEWAL_TIMER,

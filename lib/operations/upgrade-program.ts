@@ -1,10 +1,16 @@
-import { PHASE_MARKER_DIR } from '../bootstrap/bootstrap-program';
+import { BOOTSTRAP_LOG_PATH, BOOTSTRAP_SCRIPT_PATH, BOOTSTRAP_UNIT, PHASE_MARKER_DIR } from '../bootstrap/bootstrap-program';
 import { ContainerdPackageSource, KubernetesVersion } from '../bootstrap/kubernetes-version';
 import { containerdConfig, DOCKER_APT_REPOSITORY, packagesFor } from '../bootstrap/node-packages';
 import { ProgramSetting, renderNodeProgram, SHARED_FUNCTIONS } from '../bootstrap/node-program';
 
 /** Where the upgrade logs on each control-plane node (also to the SSM command's output). */
 export const UPGRADE_LOG_PATH = '/var/log/kubeadm-upgrade.log';
+
+/**
+ * The bootstrap program's setting that names the version it installs (`v1.36.4`); the upgrade reads
+ * it on a node that has not finished its bootstrap.
+ */
+export const BOOTSTRAP_VERSION_SETTING = 'KUBERNETES_VERSION';
 
 /** How the program upgrades this node: `apply` on the first control-plane node, `node` on the others. */
 export enum UpgradeMode {
@@ -50,6 +56,9 @@ ${SHARED_FUNCTIONS.aptGet}
 ${SHARED_FUNCTIONS.nodeName}
 k() { kubectl --kubeconfig "$ADMIN_CONF" --request-timeout=30s "$@"; }
 current_version() { kubelet --version | sed -n 's/^Kubernetes v//p'; }
+# The version this node's own bootstrap installs: the setting at the top of the bootstrap program
+# (every node program starts with its settings, one \`readonly NAME='value'\` a line).
+bootstrap_version() { sed -n "s/^readonly $BOOTSTRAP_VERSION_SETTING='v\\(.*\\)'$/\\1/p" "$ROOT$BOOTSTRAP_SCRIPT" 2> /dev/null; }
 minor_of() { printf '%s' "$1" | cut -d. -f2; }
 
 # The channel of the target minor: pkgs.k8s.io has one repository per minor.
@@ -128,10 +137,18 @@ record_version() {
 }
 
 main() {
-  local current
+  local current booting
+  # A node still in its bootstrap is left to it only when that bootstrap installs the target (on a
+  # first deploy, the associations run on nodes that are still booting): any other unfinished node
+  # stays behind, so the association fails and says so rather than reporting success.
   if [ ! -f "$ROOT$MARKER_DIR/complete" ]; then
-    log 'this node has not finished its bootstrap; the bootstrap installs the cluster version itself'
-    return 0
+    booting=$(bootstrap_version) || booting=''
+    current=$(current_version 2> /dev/null) || current=''
+    if [ "$booting" = "$TARGET_VERSION" ] && { [ -z "$current" ] || [ "$current" = "$TARGET_VERSION" ]; }; then
+      log "this node is still in its bootstrap, which installs $TARGET_VERSION itself; nothing to do"
+      return 0
+    fi
+    fail "this node has not finished its bootstrap (no $MARKER_DIR/complete): its kubelet is at \${current:-no version (not installed)} and its bootstrap installs \${booting:-an unknown version}, so it cannot be upgraded to $TARGET_VERSION. Check why the bootstrap stopped: $BOOTSTRAP_LOG and systemctl status $BOOTSTRAP_UNIT_NAME (journalctl -u $BOOTSTRAP_UNIT_NAME); this association runs again on its schedule once it has finished"
   fi
   current=$(current_version)
   if [ -z "$current" ]; then
@@ -172,8 +189,9 @@ main
  * time, the first node first: the target minor's package repository, kubeadm, then
  * `kubeadm upgrade apply` (first node) or `kubeadm upgrade node` (the others), a drain of the node,
  * containerd 2 where the target needs it, kubelet and kubectl, an uncordon and a wait for Ready.
- * The first node records the version in Parameter Store. A node that has not finished its
- * bootstrap, or is at the version already, is left alone; a downgrade or a skipped minor is refused.
+ * The first node records the version in Parameter Store. A node at the version already, or still
+ * in a bootstrap that installs it, is left alone; a node whose bootstrap has not finished at another
+ * version fails the run with what to check; a downgrade or a skipped minor is refused.
  */
 export function upgradeProgram(props: UpgradeProgramProps, env: UpgradeProgramEnvironment = {}): string {
   const target = props.target;
@@ -195,6 +213,10 @@ export function upgradeProgram(props: UpgradeProgramProps, env: UpgradeProgramEn
     ['REGION', props.region],
     ['VERSION_PARAMETER', props.versionParameter],
     ['MARKER_DIR', PHASE_MARKER_DIR],
+    ['BOOTSTRAP_SCRIPT', BOOTSTRAP_SCRIPT_PATH],
+    ['BOOTSTRAP_VERSION_SETTING', BOOTSTRAP_VERSION_SETTING],
+    ['BOOTSTRAP_LOG', BOOTSTRAP_LOG_PATH],
+    ['BOOTSTRAP_UNIT_NAME', BOOTSTRAP_UNIT],
     ['READY_ATTEMPTS', Math.max(1, Math.round((props.readyTimeoutMinutes ?? 10) * 6))],
     ['LOG_FILE', `${root}${UPGRADE_LOG_PATH}`],
   ];

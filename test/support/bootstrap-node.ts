@@ -7,6 +7,12 @@ import { NodeSandbox } from './node-sandbox';
 
 export const TOKEN = 'k8sabc.q1w2e3r4t5y6u7i8';
 
+/**
+ * How every node program calls apt-get (lib/bootstrap/node-program.ts apt_get): apt's lock wait and
+ * dpkg's conffile policy, written out so that a change to either shows in the tests.
+ */
+export const APT_GET = 'apt-get -qy -o DPkg::Lock::Timeout=120 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold';
+
 export function bootstrapProps(action: BootstrapAction, extra: Partial<BootstrapProgramProps> = {}): BootstrapProgramProps {
   return {
     action,
@@ -46,7 +52,8 @@ export function bootstrapNode(): NodeSandbox {
   for (const tool of ['apt-mark', 'swapoff', 'modprobe', 'sysctl', 'systemctl', 'kubeadm-join-token', 'kubeadm-issuer-keys']) {
     s.standIn(tool, 'exit 0');
   }
-  s.standIn('apt-get', `${FAIL_FIRST}\nfail_first "apt-$4" && { echo "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 1234 (apt-get)" >&2; exit 100; }\nexit 0`);
+  // The faults are keyed by apt-get's command (update, install), after the options apt_get passes.
+  s.standIn('apt-get', `${FAIL_FIRST}\nwhile [ "\${1#-}" != "$1" ]; do [ "$1" = -o ] && shift; shift; done\nfail_first "apt-$1" && { echo "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 1234 (apt-get)" >&2; exit 100; }\nexit 0`);
   s.standIn('dpkg', 'echo amd64');
   s.standIn(
     'curl',
