@@ -172,9 +172,12 @@ export class KubeadmCluster extends Construct {
     this.certificateRenewal = addCertificateRenewal(this.channel, { clusterName: this.clusterName, region });
     this.identities.controlPlane.addPolicy('operations-policy', 'day2-operations', policyOf([...(this.etcdBackups?.controlPlaneStatements() ?? []), metricsStatement()]));
     this.serviceAccountIssuer = this.publishServiceAccountIssuer(region, props.serviceAccountIssuerHosting);
-    addRoutedPodNetwork(this.cni, { clusterName: this.clusterName, region, partition: this.identities.partition, vpcId: this.network.vpcId, plan: this.plan, channel: this.channel, controlPlaneIdentity: this.identities.controlPlane });
+    const routed = addRoutedPodNetwork(this.cni, { clusterName: this.clusterName, region, partition: this.identities.partition, vpcId: this.network.vpcId, plan: this.plan, channel: this.channel, controlPlaneIdentity: this.identities.controlPlane });
     // A booting control-plane node runs the installations it needs itself (after every one is added).
     this.identities.controlPlane.addPolicy('channel-documents-policy', 'channel-documents', this.channel.documentReadPolicy('control-plane'));
+    if (routed) {
+      this.identities.worker.addPolicy('channel-documents-policy', 'channel-documents', this.channel.documentReadPolicy('worker'));
+    }
     // Nodes read their secrets at boot: the parameters, the key and the permissions (the SSM
     // agent's among them) come first.
     const secretsReady = (policies: readonly ITerraformDependable[]) => [
@@ -211,6 +214,7 @@ export class KubeadmCluster extends Construct {
         ...this.secrets.location,
         channelDocuments: { joinToken: this.channel.resourceName('join-token-rotation'), issuerKeys: this.channel.resourceName('issuer-keys') },
         etcdRestore: this.etcdBackups?.restoreSettings,
+        podNetwork: routed?.nodeProgram,
       },
       // Nodes wait for a cloud controller manager only when the cluster installs one.
       externalCloudProvider: props.cloudControllerManager ?? true,

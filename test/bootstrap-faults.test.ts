@@ -40,6 +40,21 @@ describe('bootstrap program: remote steps that fail and then succeed', () => {
     expect(lines.indexOf('kubeadm-issuer-keys')).toBeGreaterThan(init);
   });
 
+  test('a routed node installs its pod network from the channel document itself once joined, after a failed read', () => {
+    writeFileSync(`${s.state}/token`, `${TOKEN}\n`);
+    s.standIn('kubeadm-vpc-routes-node', 'exit 0');
+    inChannelDocument(s, 'demo-vpc-routes-node', 'kubeadm-vpc-routes-node');
+    failFirst(s, 'aws-get-document', 1);
+    const result = runBootstrap(s, bootstrapProps(BootstrapAction.JOIN, { podNetworkProgram: { path: 'kubeadm-vpc-routes-node', document: 'demo-vpc-routes-node' } }));
+    expect(result.output).toContain('bootstrap complete');
+    expect(result.status).toBe(0);
+    expect(result.output).toContain('installing kubeadm-vpc-routes-node from the SSM document demo-vpc-routes-node failed (attempt 1 of 6)');
+    expect(result.output).toContain('installed kubeadm-vpc-routes-node from the SSM document demo-vpc-routes-node');
+    const lines = s.callLines();
+    expect(lines.findIndex((l) => l.includes('--name demo-vpc-routes-node'))).toBeGreaterThan(lines.findIndex((l) => l.startsWith('kubeadm join')));
+    expect(result.output).toMatch(/phase pod-network: done/);
+  });
+
   test('transient faults in apt, parameter reads and the token publication: the bootstrap completes and logs each retry', () => {
     failFirst(s, 'apt-update', 2);
     failFirst(s, 'apt-install', 1);

@@ -131,6 +131,12 @@ export interface BootstrapProgramProps {
    * @default - no published issuer
    */
   readonly issuerKeysProgram?: ChannelProgram;
+  /**
+   * The routed pod network's node program, installed from its document once kubeadm has run: it
+   * writes the CNI configuration the node needs to be Ready.
+   * @default - none: the network plugin runs in the cluster
+   */
+  readonly podNetworkProgram?: ChannelProgram;
   /** The worker's auto scaling group, which it tells when it cannot ever join. */
   readonly autoScalingGroupName?: string;
   /**
@@ -186,6 +192,9 @@ main() {
   phase containerd configure_containerd
   phase provider-id set_provider_id
   phase kubeadm "run_$\{ACTION//-/_}"
+  if [ -n "$POD_NETWORK_PROGRAM" ]; then
+    phase pod-network channel_install "$POD_NETWORK_DOCUMENT" "$POD_NETWORK_PROGRAM"
+  fi
   if [ "$ACTION" = init ]; then
     phase publish-token publish_join_token
     phase restore-request clear_restore_request
@@ -237,6 +246,8 @@ export function bootstrapProgram(props: BootstrapProgramProps, env: ProgramEnvir
     ['NO_RESTORE', 'none'],
     ['ISSUER_KEYS_PROGRAM', props.issuerKeysProgram?.path ?? ''],
     ['ISSUER_KEYS_DOCUMENT', props.issuerKeysProgram?.document ?? ''],
+    ['POD_NETWORK_PROGRAM', props.podNetworkProgram?.path ?? ''],
+    ['POD_NETWORK_DOCUMENT', props.podNetworkProgram?.document ?? ''],
     ['AUTO_SCALING_GROUP', props.autoScalingGroupName ?? ''],
     ['LAUNCH_HOOK', props.action === BootstrapAction.JOIN && props.autoScalingGroupName ? (props.launchLifecycleHook ?? '') : ''],
     ['KUBELET_CONF', `${env.root ?? ''}/etc/kubernetes/kubelet.conf`],

@@ -60,6 +60,12 @@ export interface NodeSecretsLocation {
    * @default - no restores (etcd backups are disabled)
    */
   readonly etcdRestore?: { readonly parameterName: string; readonly program: ChannelProgram };
+  /**
+   * The routed pod network's node program (CNI configuration and masquerade) and its document,
+   * which every node runs itself once kubeadm has run.
+   * @default - none: the network plugin runs in the cluster
+   */
+  readonly podNetwork?: ChannelProgram;
 }
 
 /** Settings every node's user-data takes besides the cluster's. */
@@ -250,6 +256,7 @@ function controlPlaneFiles(props: ControlPlaneUserDataProps, action: BootstrapAc
     joinTokenProgram: { path: JOIN_TOKEN_PROGRAM_PATH, document: secrets.channelDocuments.joinToken },
     etcdRestore: action === BootstrapAction.INIT ? secrets.etcdRestore : undefined,
     issuerKeysProgram: props.serviceAccountIssuer !== undefined ? { path: ISSUER_KEYS_PROGRAM_PATH, document: secrets.channelDocuments.issuerKeys } : undefined,
+    podNetworkProgram: secrets.podNetwork,
     joinTimeoutMinutes: props.joinTimeoutMinutes,
   });
   return [...hostFiles(props.kubernetesVersion), programFile(BOOTSTRAP_SCRIPT_PATH, bootstrap)];
@@ -324,6 +331,7 @@ export function workerUserData(props: WorkerUserDataProps): string {
     apiEndpoint: controlPlaneEndpoint(props),
     autoScalingGroupName: props.autoScalingGroupName,
     launchLifecycleHook: props.launchLifecycleHook,
+    podNetworkProgram: secrets.podNetwork,
     joinTimeoutMinutes: props.joinTimeoutMinutes,
   });
   return renderCloudConfig([

@@ -1,3 +1,4 @@
+import type { ChannelProgram } from '../../bootstrap/bootstrap-program';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SsmAssociation } from '@cdktf/provider-aws/lib/ssm-association';
@@ -68,6 +69,8 @@ export interface RoutedPodNetwork {
   readonly nodeInstallation: SsmAssociation;
   readonly reconcilerInstallation: SsmAssociation;
   readonly policy: IamRolePolicy;
+  /** The node program and the document that installs it, which a booting node runs itself. */
+  readonly nodeProgram: ChannelProgram;
 }
 
 const unitFile = (unit: UnitFile) => ({ path: `${SYSTEMD_UNIT_DIR}/${unit.name}`, contentBase64: Fn.base64encode(terraformText(renderUnit(unit))), mode: '0644' });
@@ -108,5 +111,5 @@ export function addRoutedPodNetwork(cni: CniPlugin, props: RoutedPodNetworkProps
     'vpc-routes',
     routedNetworkPolicy({ clusterName: props.clusterName, ec2ArnPrefix: `arn:${props.partition}:ec2:${props.region}:*` }),
   );
-  return { nodeInstallation, reconcilerInstallation, policy };
+  return { nodeInstallation, reconcilerInstallation, policy, nodeProgram: { path: NODE_POD_NETWORK_PROGRAM_PATH, document: channel.resourceName('vpc-routes-node') } };
 }
