@@ -3,6 +3,9 @@
 // top of the bindings it needs. The benchmark checks that this list matches what the example loads.
 import '@cdktf/provider-aws/lib/autoscaling-group';
 import '@cdktf/provider-aws/lib/cloudformation-stack';
+import '@cdktf/provider-aws/lib/cloudfront-cache-policy';
+import '@cdktf/provider-aws/lib/cloudfront-distribution';
+import '@cdktf/provider-aws/lib/cloudfront-origin-access-control';
 import '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import '@cdktf/provider-aws/lib/cloudwatch-log-group';
@@ -11,6 +14,7 @@ import '@cdktf/provider-aws/lib/data-aws-availability-zones';
 import '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import '@cdktf/provider-aws/lib/data-aws-partition';
 import '@cdktf/provider-aws/lib/data-aws-region';
+import '@cdktf/provider-aws/lib/data-aws-s3-account-public-access-block';
 import '@cdktf/provider-aws/lib/data-aws-ssm-parameter';
 import '@cdktf/provider-aws/lib/eip';
 import '@cdktf/provider-aws/lib/eip-association';
@@ -18,7 +22,6 @@ import '@cdktf/provider-aws/lib/iam-instance-profile';
 import '@cdktf/provider-aws/lib/iam-openid-connect-provider';
 import '@cdktf/provider-aws/lib/iam-role';
 import '@cdktf/provider-aws/lib/iam-role-policy';
-import '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import '@cdktf/provider-aws/lib/instance';
 import '@cdktf/provider-aws/lib/internet-gateway';
 import '@cdktf/provider-aws/lib/kms-alias';
