@@ -70,6 +70,7 @@ export const CLUSTER_PROP_TYPES: { readonly [K in Exclude<keyof KubeadmClusterPr
   metricsServer: BOOLEAN,
   nodeTerminationHandler: BOOLEAN,
   cleanUpOnDestroy: BOOLEAN,
+  removeSnapshotsOnDestroy: BOOLEAN,
   abandon: BOOLEAN,
 };
 

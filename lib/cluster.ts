@@ -184,6 +184,7 @@ export class KubeadmCluster extends Construct {
         region,
         vpcId: this.network.vpcId,
         securityGroups: [this.securityGroups.controlPlaneSecurityGroup, this.securityGroups.workerSecurityGroup],
+        removeSnapshots: props.removeSnapshotsOnDestroy,
         // Subnets cannot go while load balancers' interfaces are in them, nor the internet gateway
         // (behind the public routes) while their public addresses are mapped. NAT gateways are
         // left out, so that no node waits for one on the first deploy.

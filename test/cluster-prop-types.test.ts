@@ -45,7 +45,7 @@ describe('KubeadmCluster props of the wrong type', () => {
     // compile; this holds the running table to the documented props too.
     expect(KEYS.sort()).toEqual([
       'abandon', 'apiAccessCidrs', 'availabilityZones', 'backup', 'cleanUpOnDestroy', 'cloudCheck', 'cloudControllerManager', 'clusterName', 'cni', 'connectivityCheck', 'controlPlane', 'ebsCsiDriver',
-      'existingSubnets', 'kubernetesVersion', 'metricsServer', 'network', 'nodeCidrMaskSize', 'nodePortAccessCidrs', 'nodeTerminationHandler', 'podCidr', 'readinessTimeoutMinutes', 'secretsKmsKeyArn', 'serviceCidr',
+      'existingSubnets', 'kubernetesVersion', 'metricsServer', 'network', 'nodeCidrMaskSize', 'nodePortAccessCidrs', 'nodeTerminationHandler', 'podCidr', 'readinessTimeoutMinutes', 'removeSnapshotsOnDestroy', 'secretsKmsKeyArn', 'serviceCidr',
       'sshAccessCidrs', 'sshKeyName', 'vpcCidr', 'workerPools', 'zoneCount',
     ]);
   });
