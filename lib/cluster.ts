@@ -40,6 +40,7 @@ import { addKubernetesUpgrade, KubernetesUpgrade } from './operations/kubernetes
 import { NodeChannel } from './operations/node-channel';
 import { addNodeTools } from './operations/node-tools';
 import { addCertificateRenewal, CertificateRenewal } from './operations/certificate-renewal';
+import { addControlPlaneKubeletCertificates } from './operations/kubelet-serving-certificate';
 import { EtcdBackup } from './operations/etcd-backup';
 import { EtcdBackups } from './operations/etcd-backups';
 import { metricsStatement, policyOf } from './operations/operations-policies';
@@ -164,6 +165,7 @@ export class KubeadmCluster extends Construct {
       });
     }
     this.certificateRenewal = addCertificateRenewal(this.channel, { clusterName: this.clusterName, region });
+    if (metricsServer) addControlPlaneKubeletCertificates(this.channel); // so that metrics-server verifies control-plane kubelets too
     this.identities.controlPlane.addPolicy('operations-policy', 'day2-operations', policyOf([...(this.etcdBackups?.controlPlaneStatements() ?? []), metricsStatement()]));
     this.serviceAccountIssuer = this.publishServiceAccountIssuer(region);
     // A booting control-plane node runs the installations it needs itself (after every one is added).
