@@ -78,6 +78,7 @@ export const CLUSTER_PROP_TYPES: { readonly [K in Exclude<keyof KubeadmClusterPr
   clusterAutoscaler: { name: 'a ClusterAutoscaler', check: (v) => v instanceof ClusterAutoscaler, example: 'ClusterAutoscaler.enabled()' },
   scaleUpCheck: BOOLEAN,
   cleanUpOnDestroy: BOOLEAN,
+  removeSnapshotsOnDestroy: BOOLEAN,
   abandon: BOOLEAN,
 };
 

@@ -213,6 +213,14 @@ export interface KubeadmClusterProps {
    */
   readonly cleanUpOnDestroy?: boolean;
   /**
+   * With the destroy-time cleanup, also delete the EBS snapshots the EBS CSI driver made for the
+   * cluster's VolumeSnapshots. Off, they outlive the cluster (they hold data and block nothing)
+   * and the cleanup's log lists them. Set it and deploy before destroying: Terraform destroys with
+   * the invocation's input in state.
+   * @default false
+   */
+  readonly removeSnapshotsOnDestroy?: boolean;
+  /**
    * Give up the cluster's Kubernetes and Helm resources without calling its API: the stack then
    * holds none of them and carries a `removed` block (`lifecycle { destroy = false }`) for each, so
    * the next deploy forgets them and a destroy afterwards removes the AWS resources. For a cluster

@@ -54,6 +54,9 @@ export function validateCluster(input: KubeadmClusterProps): ValidatedCluster {
   if (props.metricsServer === true && props.cloudControllerManager === false) {
     problems.add('metricsServer', true, 'kubelet serving certificates are approved for the DNS names the cloud controller manager gives nodes', 'leave cloudControllerManager on, or metricsServer off');
   }
+  if (props.removeSnapshotsOnDestroy === true && (props.cleanUpOnDestroy === false || (props.cleanUpOnDestroy === undefined && props.cloudControllerManager === false && props.ebsCsiDriver !== true))) {
+    problems.add('removeSnapshotsOnDestroy', true, 'the destroy-time cleanup removes the snapshots, and this cluster has none', 'set cleanUpOnDestroy to true, or leave removeSnapshotsOnDestroy out');
+  }
   if (props.connectivityCheck !== false && !pools.some((p) => p.minSize > 0)) {
     problems.add('connectivityCheck', props.connectivityCheck ?? true, 'the pod network check needs at least one worker that is always there (a pool with minSize > 0)', 'give a pool a minSize of 1 or more, or set connectivityCheck to false');
   }

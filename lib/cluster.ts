@@ -42,6 +42,7 @@ import { addKubernetesUpgrade, KubernetesUpgrade } from './operations/kubernetes
 import { NodeChannel } from './operations/node-channel';
 import { addNodeTools } from './operations/node-tools';
 import { addCertificateRenewal, CertificateRenewal } from './operations/certificate-renewal';
+import { addControlPlaneKubeletCertificates } from './operations/kubelet-serving-certificate';
 import { EtcdBackup } from './operations/etcd-backup';
 import { EtcdBackups } from './operations/etcd-backups';
 import { metricsStatement, policyOf } from './operations/operations-policies';
@@ -170,6 +171,7 @@ export class KubeadmCluster extends Construct {
       });
     }
     this.certificateRenewal = addCertificateRenewal(this.channel, { clusterName: this.clusterName, region });
+    if (metricsServer) addControlPlaneKubeletCertificates(this.channel); // so that metrics-server verifies control-plane kubelets too
     this.identities.controlPlane.addPolicy('operations-policy', 'day2-operations', policyOf([...(this.etcdBackups?.controlPlaneStatements() ?? []), metricsStatement()]));
     this.serviceAccountIssuer = this.publishServiceAccountIssuer(region, props.serviceAccountIssuerHosting);
     const routed = addRoutedPodNetwork(this.cni, { clusterName: this.clusterName, region, partition: this.identities.partition, vpcId: this.network.vpcId, plan: this.plan, channel: this.channel, controlPlaneIdentity: this.identities.controlPlane });
@@ -194,6 +196,7 @@ export class KubeadmCluster extends Construct {
         region,
         vpcId: this.network.vpcId,
         securityGroups: [this.securityGroups.controlPlaneSecurityGroup, this.securityGroups.workerSecurityGroup],
+        removeSnapshots: props.removeSnapshotsOnDestroy,
         // Subnets cannot go while load balancers' interfaces are in them, nor the internet gateway
         // (behind the public routes) while their public addresses are mapped. NAT gateways are
         // left out, so that no node waits for one on the first deploy.

@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { cleanupPackage, cleanupSource } from '../lib/addons/cleanup/destroy-cleanup';
+import { CLEANUP_TIMEOUT_SECONDS, cleanupPackage, cleanupSource } from '../lib/addons/cleanup/destroy-cleanup';
 import { cleanupPolicy } from '../lib/addons/cleanup/cleanup-policy';
 import { KubeadmCluster, KubeadmClusterProps } from '../lib';
 import { SynthesisedStack, synthStack } from './support/synth';
+import { problemsThrownBy } from './support/problems';
+import { validateCluster } from '../lib/cluster-validation';
 
 const root = join(__dirname, '..');
 // No bytecode beside the sources: lib/ is hashed to key the shared example synths.
@@ -55,19 +57,28 @@ function world(overrides: Record<string, unknown> = {}) {
       { id: 'vol-3', state: 'available', tags: { 'kubernetes.io/cluster/other': 'owned' } },
       { id: 'vol-4', state: 'available', tags: {} },
     ],
+    // What the EBS CSI driver tags its snapshots with (v1.64.0 CreateSnapshot), beside others'.
+    snapshots: [
+      { id: 'snap-1', tags: { 'kubernetes.io/cluster/demo': 'owned', 'ebs.csi.aws.com/cluster': 'true', CSIVolumeSnapshotName: 'snapshot-1' } },
+      { id: 'snap-2', tags: { 'kubernetes.io/cluster/demo': 'owned' } },
+      { id: 'snap-3', tags: { 'kubernetes.io/cluster/other': 'owned', 'ebs.csi.aws.com/cluster': 'true' } },
+      { id: 'snap-4', tags: { 'ebs.csi.aws.com/cluster': 'true' } },
+    ],
     ...overrides,
   };
 }
 
 interface Run {
-  report: { removed: string[]; gone: string[]; left: Array<{ resource: string; reason: string; failed: boolean }> };
+  report: { removed: string[]; gone: string[]; kept: string[]; left: Array<{ resource: string; reason: string; failed: boolean }> };
   calls: string[];
   seconds: number;
   left: Record<string, string[]>;
+  /** What the failed invocation would say; null when nothing failed. */
+  message: string | null;
 }
 
-function runCleanup(w: object, waitSeconds?: number): Run {
-  const scenario = { clusterName: 'demo', vpcId: 'vpc-1', ourGroupIds: ['sg-cp', 'sg-worker'], world: w, waitSeconds };
+function runCleanup(w: object, waitSeconds?: number, removeSnapshots?: boolean): Run {
+  const scenario = { clusterName: 'demo', vpcId: 'vpc-1', ourGroupIds: ['sg-cp', 'sg-worker'], world: w, waitSeconds, removeSnapshots };
   return JSON.parse(python([join('test', 'support', 'fake_aws.py')], JSON.stringify(scenario)));
 }
 
@@ -102,6 +113,7 @@ describe('the destroy-time cleanup logic', () => {
       classic: ['untagged'],
       securityGroups: ['sg-cp', 'sg-worker', 'sg-api', 'sg-other', 'sg-untagged'],
       volumes: ['vol-2', 'vol-3', 'vol-4'],
+      snapshots: ['snap-1', 'snap-2', 'snap-3', 'snap-4'],
     });
     const deletes = run.calls.filter((c) => c.startsWith('delete_'));
     expect(deletes).toEqual([
@@ -125,8 +137,10 @@ describe('the destroy-time cleanup logic', () => {
         'volume vol-1',
       ],
       gone: [],
+      kept: ['snapshot snap-1'],
       left: [{ resource: 'volume vol-2', reason: 'state in-use', failed: false }],
     });
+    expect(run.message).toBeNull();
   });
 
   test('tolerates resources that are already gone', () => {
@@ -155,11 +169,134 @@ describe('the destroy-time cleanup logic', () => {
     expect(stuck.left.securityGroups).toContain('sg-elb');
   });
 
-  test('removes nothing while the cluster still has instances (the cleanup turned off on a live cluster)', () => {
-    const live = runCleanup(world({ instances: [{ id: 'i-cp', state: 'running', tags: { 'kubernetes.io/cluster/demo': 'owned' } }, { id: 'i-w', state: 'stopped', tags: { 'kubernetes.io/cluster/demo': 'owned' } }] }));
-    expect(live.calls.filter((c) => !c.startsWith('describe_'))).toEqual([]);
-    expect(live.report).toEqual({ removed: [], gone: [], left: [{ resource: 'all', reason: "the cluster's instances are still there: i-cp, i-w", failed: false }] });
-    expect(live.left.volumes).toEqual(['vol-1', 'vol-2', 'vol-3', 'vol-4']);
+  const CP = { 'kubernetes.io/cluster/demo': 'owned', 'cdktf-kubeadm-cluster/demo': 'control-plane' };
+  const WORKER = { 'kubernetes.io/cluster/demo': 'owned', 'cdktf-kubeadm-cluster/demo': 'worker' };
+
+  test('removes nothing while the control plane runs (the cleanup turned off on a live cluster), and that is no failure', () => {
+    for (const state of ['running', 'stopped']) {
+      const live = runCleanup(world({ instances: [{ id: 'i-cp', state, tags: CP }, { id: 'i-w', state: 'running', tags: WORKER }] }));
+      expect(live.calls.filter((c) => !c.startsWith('describe_'))).toEqual([]);
+      expect(live.report.left).toEqual([{ resource: 'all', failed: false, reason: 'the cluster is running (control-plane instances i-cp): nothing removed. This is what happens when cleanUpOnDestroy is turned off on a live cluster' }]);
+      expect(live.left.volumes).toEqual(['vol-1', 'vol-2', 'vol-3', 'vol-4']);
+      expect(live.seconds).toBe(0);
+      expect(live.message).toBeNull();
+    }
+  });
+
+  test('waits for worker instances still going (shutting down, or held by a lifecycle hook), then cleans up', () => {
+    const going = runCleanup(world({
+      instances: [
+        { id: 'i-cp', state: 'terminated', tags: CP },
+        { id: 'i-w1', state: 'shutting-down', tags: WORKER, terminatedAtSecond: 40 },
+        { id: 'i-w2', state: 'running', tags: WORKER, terminatedAtSecond: 15 },
+      ],
+    }));
+    const looks = going.calls.filter((c) => c.startsWith('describe_instances instance-state-name,tag:kubernetes.io/cluster/demo -> '));
+    expect(looks).toEqual([
+      'describe_instances instance-state-name,tag:kubernetes.io/cluster/demo -> i-w1,i-w2',
+      'describe_instances instance-state-name,tag:kubernetes.io/cluster/demo -> i-w1,i-w2',
+      'describe_instances instance-state-name,tag:kubernetes.io/cluster/demo -> i-w1',
+      'describe_instances instance-state-name,tag:kubernetes.io/cluster/demo -> i-w1',
+      'describe_instances instance-state-name,tag:kubernetes.io/cluster/demo -> none',
+    ]);
+    // Nothing is deleted before the last instance is gone.
+    const lastLook = going.calls.lastIndexOf(looks[looks.length - 1]);
+    expect(going.calls.findIndex((c) => c.startsWith('delete_'))).toBeGreaterThan(lastLook);
+    expect(going.report.removed).toContain('volume vol-1');
+    expect(going.report.left.filter((l) => l.failed)).toEqual([]);
+    // Four polls of 10 s for the instances, then the interfaces' 50 s.
+    expect(going.seconds).toBe(90);
+  });
+
+  test('instances that never go fail the cleanup within its budget, naming them and what to check, and nothing is removed', () => {
+    const stuck = runCleanup(world({ instances: [{ id: 'i-cp', state: 'terminated', tags: CP }, { id: 'i-w1', state: 'running', tags: WORKER }, { id: 'i-x', state: 'stopped', tags: { 'kubernetes.io/cluster/demo': 'owned' } }] }));
+    expect(stuck.calls.filter((c) => !c.startsWith('describe_'))).toEqual([]);
+    expect(stuck.seconds).toBe(300);
+    expect(stuck.report.left).toEqual([{ resource: 'instances i-w1 (running), i-x (stopped)', failed: true, reason: expect.stringContaining('still not terminated after 300 s, so nothing was removed') }]);
+    expect(stuck.message).toContain('the destroy-time cleanup of demo left 1 thing(s) behind:\n- instances i-w1 (running), i-x (stopped): still not terminated after 300 s');
+    expect(stuck.message).toContain("termination lifecycle hooks");
+    expect(stuck.message).toContain('/aws/lambda/demo-cleanup');
+    expect(stuck.message).toContain('run the destroy again');
+    // A smaller budget (less time left in the function) cuts the wait short.
+    expect(runCleanup(world({ instances: [{ id: 'i-w1', state: 'running', tags: WORKER }] }), 60).seconds).toBe(60);
+  });
+
+  test("keeps the driver's snapshots by default and says so; removes only them when asked", () => {
+    expect(run.calls.filter((c) => c.startsWith('delete_snapshot'))).toEqual([]);
+    expect(run.report.kept).toEqual(['snapshot snap-1']);
+    const removing = runCleanup(world(), undefined, true);
+    expect(removing.calls.filter((c) => c.startsWith('delete_snapshot'))).toEqual(['delete_snapshot snap-1']);
+    expect(removing.report.removed).toContain('snapshot snap-1');
+    expect(removing.report.kept).toEqual([]);
+    expect(removing.left.snapshots).toEqual(['snap-2', 'snap-3', 'snap-4']);
+  });
+
+  test('a snapshot an image uses is left without failing; one already gone is fine', () => {
+    const snapshots = [
+      { id: 'snap-ami', inUse: true, tags: { 'kubernetes.io/cluster/demo': 'owned', 'ebs.csi.aws.com/cluster': 'true' } },
+      { id: 'snap-gone', tags: { 'kubernetes.io/cluster/demo': 'owned', 'ebs.csi.aws.com/cluster': 'true' } },
+    ];
+    const result = runCleanup(world({ snapshots, vanishBeforeDelete: ['snap-gone'] }), undefined, true);
+    expect(result.report.gone).toEqual(['snapshot snap-gone']);
+    expect(result.report.left).toContainEqual({ resource: 'snapshot snap-ami', failed: false, reason: 'in use by an AMI: deregister the image, then delete the snapshot' });
+    expect(result.message).toBeNull();
+  });
+
+  test('the shared budget ends before the function times out', () => {
+    const program = [
+      'import json, sys',
+      "sys.path.insert(0, 'lib/addons/cleanup')",
+      'import cleanup',
+      'print(json.dumps([cleanup.FUNCTION_TIMEOUT_SECONDS, cleanup.BUDGET_SECONDS, cleanup.INSTANCE_WAIT_SECONDS]))',
+    ].join('\n');
+    const [timeout, budget, instanceWait] = JSON.parse(python(['-c', program])) as number[];
+    expect(timeout).toBe(CLEANUP_TIMEOUT_SECONDS);
+    expect(budget).toBeLessThanOrEqual(timeout - 60);
+    expect(instanceWait).toBeLessThan(budget);
+  });
+
+  // The Lambda entry point itself, with boto3 and the clock stood in for.
+  function invokeHandler(w: object, event: object, remainingMs: number): { result?: Run['report']; error?: string; left: Record<string, string[]>; seconds: number } {
+    const program = [
+      'import json, sys, types',
+      "sys.path.insert(0, 'test/support')",
+      'import fake_aws, cleanup',
+      'world = fake_aws.World(json.loads(sys.argv[1]))',
+      'clock = fake_aws.FakeClock()',
+      'world.clock = clock',
+      'cleanup.Clock = lambda: clock',
+      "clients = {'elbv2': fake_aws.Elbv2(world), 'elb': fake_aws.Elb(world), 'ec2': fake_aws.Ec2(world)}",
+      "sys.modules['boto3'] = types.SimpleNamespace(client=lambda name: clients[name])",
+      'class Context:',
+      '    def get_remaining_time_in_millis(self): return int(sys.argv[3])',
+      'out = {}',
+      'try:',
+      '    out["result"] = cleanup.handler(json.loads(sys.argv[2]), Context())',
+      'except RuntimeError as error:',
+      '    out["error"] = str(error)',
+      'out["left"] = {"snapshots": [x["id"] for x in world.snapshots], "volumes": [x["id"] for x in world.volumes]}',
+      'out["seconds"] = clock.t',
+      'sys.stderr.write(json.dumps(out))',
+    ].join('\n');
+    const result = require('node:child_process').spawnSync('python3', ['-c', program, JSON.stringify(w), JSON.stringify(event), String(remainingMs)], { cwd: root, encoding: 'utf8', env });
+    return JSON.parse(result.stderr);
+  }
+  const deleteEvent = { tf: { action: 'delete' }, clusterName: 'demo', vpcId: 'vpc-1', securityGroupIds: ['sg-cp', 'sg-worker'] };
+
+  test('the handler removes snapshots only with removeSnapshots: true in its input (and input from an earlier release keeps them)', () => {
+    expect(invokeHandler(world(), deleteEvent, 900_000).left.snapshots).toContain('snap-1');
+    const removing = invokeHandler(world(), { ...deleteEvent, removeSnapshots: true }, 900_000);
+    expect(removing.result!.removed).toContain('snapshot snap-1');
+    expect(removing.left.snapshots).toEqual(['snap-2', 'snap-3', 'snap-4']);
+  });
+
+  test('the handler fails the invocation with the message when instances never go, within the time the function has left', () => {
+    const stuck = invokeHandler(world({ instances: [{ id: 'i-w1', state: 'running', tags: WORKER }] }), deleteEvent, 200_000);
+    expect(stuck.result).toBeUndefined();
+    expect(stuck.error).toMatch(/^the destroy-time cleanup of demo left 1 thing\(s\) behind:\n- instances i-w1 \(running\): still not terminated after 140 s/);
+    // 200 s left, less the margin for the report: the wait ended at 140 s.
+    expect(stuck.seconds).toBe(140);
+    expect(stuck.left.volumes).toEqual(['vol-1', 'vol-2', 'vol-3', 'vol-4']);
   });
 
   test('the handler does nothing on create and update, and only it needs boto3', () => {
@@ -322,6 +459,15 @@ describe('the destroy-time cleanup in the stack', () => {
     expect(out.subarray(firstLine.length + 1).equals(cleanupSource())).toBe(true);
   });
 
+  test('the control-plane instances carry the tags by which the cleanup tells a live cluster', () => {
+    const prefix = /NODE_ROLE_TAG_PREFIX = "([^"]+)"/.exec(cleanupSource().toString())![1];
+    const instances = stack.resources('aws_instance');
+    expect(instances.length).toBeGreaterThan(0);
+    for (const [, instance] of instances) {
+      expect(instance.tags).toMatchObject({ [`${prefix}demo`]: 'control-plane', 'kubernetes.io/cluster/demo': 'owned' });
+    }
+  });
+
   test('the synth is byte-identical', () => {
     expect(synth().text).toBe(stack.text);
   });
@@ -342,5 +488,33 @@ describe('turning the cleanup on and off', () => {
       expect(JSON.stringify(instance.depends_on)).not.toContain('aws_lambda_invocation');
     }
     expect(has({ cloudControllerManager: false, ebsCsiDriver: false, cleanUpOnDestroy: true })).toBe(true);
+  });
+});
+
+describe('removing the EBS driver snapshots on destroy', () => {
+  const policyOf = (stack: SynthesisedStack) => JSON.parse(stack.resources('aws_iam_role_policy').find(([, p]) => p.name === 'destroy-cleanup')![1].policy);
+  const inputOf = (stack: SynthesisedStack) => JSON.parse(stack.resources('aws_lambda_invocation')[0][1].input);
+
+  test('off by default: the input and the policy are what they were, and snapshots may only be described', () => {
+    const stack = synth();
+    expect(Object.keys(inputOf(stack)).sort()).toEqual(['clusterName', 'securityGroupIds', 'vpcId']);
+    const actions = policyOf(stack).Statement.flatMap((s: { Action: string[] }) => s.Action);
+    expect(actions).toContain('ec2:DescribeSnapshots');
+    expect(actions).not.toContain('ec2:DeleteSnapshot');
+  });
+
+  test('removeSnapshotsOnDestroy: true puts it in the input and allows deleting only snapshots tagged for the cluster', () => {
+    const stack = synth({ removeSnapshotsOnDestroy: true });
+    expect(inputOf(stack).removeSnapshots).toBe(true);
+    const statement = policyOf(stack).Statement.find((s: { Sid: string }) => s.Sid === 'DeleteOwnedSnapshots');
+    expect(statement).toEqual({ Sid: 'DeleteOwnedSnapshots', Effect: 'Allow', Action: ['ec2:DeleteSnapshot'], Resource: ['*'], Condition: { StringEquals: { 'aws:ResourceTag/kubernetes.io/cluster/demo': 'owned' } } });
+  });
+
+  test('asked for without the cleanup, a problem naming the property and the fix', () => {
+    for (const p of [{ cleanUpOnDestroy: false }, { cloudControllerManager: false, ebsCsiDriver: false }]) {
+      const problems = problemsThrownBy(() => validateCluster({ ...props, ...p, removeSnapshotsOnDestroy: true }));
+      expect(problems).toEqual([expect.objectContaining({ property: 'removeSnapshotsOnDestroy', value: 'true', fix: 'set cleanUpOnDestroy to true, or leave removeSnapshotsOnDestroy out' })]);
+    }
+    expect(problemsThrownBy(() => validateCluster({ ...props, cloudControllerManager: false, ebsCsiDriver: false, cleanUpOnDestroy: true, removeSnapshotsOnDestroy: true }))).toEqual([]);
   });
 });

@@ -45,7 +45,7 @@ describe('KubeadmCluster props of the wrong type', () => {
     // compile; this holds the running table to the documented props too.
     expect(KEYS.sort()).toEqual([
       'abandon', 'apiAccessCidrs', 'availabilityZones', 'backup', 'cleanUpOnDestroy', 'cloudCheck', 'cloudControllerManager', 'clusterAutoscaler', 'clusterName', 'cni', 'connectivityCheck', 'controlPlane', 'ebsCsiDriver',
-      'existingSubnets', 'kubernetesVersion', 'metricsServer', 'network', 'nodeCidrMaskSize', 'nodePortAccessCidrs', 'nodeTerminationHandler', 'podCidr', 'readinessTimeoutMinutes', 'scaleUpCheck', 'secretsKmsKeyArn', 'serviceAccountIssuerHosting', 'serviceCidr',
+      'existingSubnets', 'kubernetesVersion', 'metricsServer', 'network', 'nodeCidrMaskSize', 'nodePortAccessCidrs', 'nodeTerminationHandler', 'podCidr', 'readinessTimeoutMinutes', 'removeSnapshotsOnDestroy', 'scaleUpCheck', 'secretsKmsKeyArn', 'serviceAccountIssuerHosting', 'serviceCidr',
       'sshAccessCidrs', 'sshKeyName', 'vpcCidr', 'workerPools', 'zoneCount',
     ]);
   });

@@ -116,7 +116,7 @@ describe('KubeadmCluster with metrics-server (the default)', () => {
     expect(regex.test('ip-10-0-0-4.eu-west-1Xcompute.internal')).toBe(false);
   });
 
-  test('workers ask for serving certificates; the control plane keeps its own', () => {
+  test('workers ask the approver for serving certificates; control-plane kubelets do not (the cluster CA signs theirs on the node)', () => {
     expect(synth.resources('aws_launch_template').length).toBeGreaterThan(0);
     expect(synth.resources('aws_instance').length).toBeGreaterThan(0);
     for (const userData of synth.resources('aws_launch_template').map(([, t]) => JSON.stringify(t))) {

@@ -1,7 +1,8 @@
 /**
  * The settings of kubelet-csr-approver, which approves the kubelets' serving certificates
  * (signer `kubernetes.io/kubelet-serving`, signed by the cluster CA) so that metrics-server can
- * verify every kubelet it scrapes.
+ * verify every worker it scrapes. Control-plane kubelets do not ask it: their Nodes have public
+ * addresses, which these checks deny (see kubelet-serving-certificate-program.ts).
  *
  * What it checks before it approves (and denies otherwise): the requester is a node
  * (`system:node:<name>`) and the certificate's common name is that user; the certificate asks for

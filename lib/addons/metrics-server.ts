@@ -16,10 +16,13 @@ import { kubeletCsrApproverValues } from './kubelet-csr-approver';
 export const METRICS_SERVER_NAMESPACE = 'kube-system';
 
 /**
- * The chart values: the pinned image and no extra arguments. The chart's default arguments carry
- * no `--kubelet-insecure-tls`, so metrics-server verifies each kubelet's serving certificate with
- * the cluster CA of its service account, and dials the node's InternalIP first, the address the
- * certificate names.
+ * The chart values: the pinned image and no extra arguments. The chart's default arguments (3.13.1
+ * `defaultArgs`) carry no `--kubelet-insecure-tls`, so metrics-server verifies each kubelet's
+ * serving certificate with the cluster CA of its service account, and
+ * `--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname`, so it dials the node's
+ * InternalIP first, an address every serving certificate names: a worker's, approved by
+ * kubelet-csr-approver, and a control-plane node's, signed on the node (see
+ * `addControlPlaneKubeletCertificates`).
  */
 export function metricsServerValues(): object {
   return {

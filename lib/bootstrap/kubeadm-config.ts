@@ -201,7 +201,9 @@ export interface ClusterEndpointProps {
    * Whether a worker's kubelet asks the cluster CA for its serving certificate
    * (`rotate-server-certificates`, the flag of `serverTLSBootstrap`), which an approver in the
    * cluster must approve, instead of signing its own. Only for workers without public addresses:
-   * the approver denies certificates that name them. Control-plane nodes keep their own.
+   * the approver denies certificates that name them. Control-plane nodes, which have public
+   * addresses, get theirs from the cluster CA on the node instead (see
+   * `lib/operations/kubelet-serving-certificate-program.ts`).
    * @default false
    */
   readonly kubeletServingCertificates?: boolean;

@@ -24,10 +24,12 @@ class World:
         self.classic = data.get("classic", [])  # {name, vpc, tags, interfacePolls}
         self.groups = data.get("securityGroups", [])  # {id, name, vpc, tags, referencedBy: [id]}
         self.volumes = data.get("volumes", [])  # {id, state, tags}
-        self.instances = data.get("instances", [])  # {id, state, tags}
+        self.instances = data.get("instances", [])  # {id, state, tags, terminatedAtSecond}
+        self.snapshots = data.get("snapshots", [])  # {id, tags, inUse}
         self.vanish = set(data.get("vanishBeforeDelete", []))  # deleted by someone else meanwhile
         self.interfaces = []  # [description, polls left]
         self.calls = []
+        self.clock = None  # the fake clock, by which instances that are going are terminated
 
 
 def _tags(tags):
@@ -88,9 +90,24 @@ class Ec2:
         self.w = w
 
     def describe_instances(self, Filters):
+        for i in self.w.instances:
+            # An instance that is going: terminated once the clock reaches this second.
+            if "terminatedAtSecond" in i and self.w.clock.now() >= i["terminatedAtSecond"]:
+                i["state"] = "terminated"
         states = [f for f in Filters if f["Name"] == "instance-state-name"][0]["Values"]
         found = [i for i in self.w.instances if i["state"] in states and _match(i["tags"], Filters)]
-        return {"Reservations": [{"Instances": [{"InstanceId": i["id"]}]} for i in found]}
+        self.w.calls.append("describe_instances %s -> %s" % (",".join(sorted(f["Name"] for f in Filters)), ",".join(i["id"] for i in found) or "none"))
+        return {"Reservations": [{"Instances": [{"InstanceId": i["id"], "State": {"Name": i["state"]}}]} for i in found]}
+
+    def describe_snapshots(self, OwnerIds, Filters):
+        assert OwnerIds == ["self"]
+        return {"Snapshots": [{"SnapshotId": x["id"]} for x in self.w.snapshots if _match(x["tags"], Filters)]}
+
+    def delete_snapshot(self, SnapshotId):
+        self.w.calls.append("delete_snapshot " + SnapshotId)
+        if any(x["id"] == SnapshotId and x.get("inUse") for x in self.w.snapshots):
+            raise ClientError("InvalidSnapshot.InUse")
+        _take(self.w, self.w.snapshots, "id", SnapshotId, "InvalidSnapshot.NotFound")
 
     def describe_network_interfaces(self, Filters):
         description = [f for f in Filters if f["Name"] == "description"][0]["Values"][0]
@@ -160,10 +177,13 @@ if __name__ == "__main__":
     scenario = json.load(sys.stdin)
     world = World(scenario["world"])
     clock = FakeClock()
+    world.clock = clock
     report = cleanup.clean_up({"elbv2": Elbv2(world), "elb": Elb(world), "ec2": Ec2(world)},
                               scenario["clusterName"], scenario["vpcId"], scenario["ourGroupIds"], clock=clock,
-                              wait_seconds=scenario.get("waitSeconds", cleanup.WAIT_SECONDS))
+                              wait_seconds=scenario.get("waitSeconds", cleanup.BUDGET_SECONDS),
+                              remove_snapshots=scenario.get("removeSnapshots", False))
     json.dump({"report": report, "calls": world.calls, "seconds": clock.t,
                "left": {"loadBalancers": [x["arn"] for x in world.lbs], "targetGroups": [x["arn"] for x in world.tgs],
                         "classic": [x["name"] for x in world.classic], "securityGroups": [x["id"] for x in world.groups],
-                        "volumes": [x["id"] for x in world.volumes]}}, sys.stdout)
+                        "volumes": [x["id"] for x in world.volumes], "snapshots": [x["id"] for x in world.snapshots]},
+               "message": cleanup.failure_message(scenario["clusterName"], report)}, sys.stdout)

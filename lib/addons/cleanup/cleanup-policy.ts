@@ -7,11 +7,16 @@ export interface CleanupPolicyInput {
   readonly securityGroupArns: readonly string[];
   /** ARN of the function's log group. */
   readonly logGroupArn: string;
+  /**
+   * Whether it may delete the EBS driver's snapshots of the cluster.
+   * @default false
+   */
+  readonly removeSnapshots?: boolean;
 }
 
 /**
- * What the destroy-time cleanup may do: look at load balancers, target groups, security groups,
- * network interfaces and volumes anywhere (describe calls take no resource), delete only what
+ * What the destroy-time cleanup may do: look at instances, load balancers, target groups, security
+ * groups, network interfaces, volumes and snapshots anywhere (describe calls take no resource), delete only what
  * carries the cluster's ownership tag, revoke rules only in the cluster's own groups, and write
  * its own log.
  */
@@ -27,6 +32,7 @@ export function cleanupPolicy(input: CleanupPolicyInput): PolicyDocument {
           'ec2:DescribeInstances',
           'ec2:DescribeNetworkInterfaces',
           'ec2:DescribeSecurityGroups',
+          'ec2:DescribeSnapshots',
           'ec2:DescribeVolumes',
           'elasticloadbalancing:DescribeLoadBalancers',
           'elasticloadbalancing:DescribeTags',
@@ -42,6 +48,8 @@ export function cleanupPolicy(input: CleanupPolicyInput): PolicyDocument {
         Condition: owned,
       },
       { Sid: 'DeleteOwnedEc2', Effect: 'Allow', Action: ['ec2:DeleteSecurityGroup', 'ec2:DeleteVolume'], Resource: ['*'], Condition: owned },
+      // Only when asked; the driver's snapshots carry the ownership tag (driver v1.64.0, CreateSnapshot).
+      ...(input.removeSnapshots === true ? [{ Sid: 'DeleteOwnedSnapshots', Effect: 'Allow' as const, Action: ['ec2:DeleteSnapshot'], Resource: ['*'], Condition: owned }] : []),
       { Sid: 'RevokeInClusterGroups', Effect: 'Allow', Action: ['ec2:RevokeSecurityGroupIngress'], Resource: [...input.securityGroupArns] },
       { Sid: 'Log', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`${input.logGroupArn}:*`] },
     ],

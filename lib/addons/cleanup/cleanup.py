@@ -1,8 +1,10 @@
 """Removes what Kubernetes made in AWS for one cluster, so that the cluster's VPC can be deleted.
 
 Terraform invokes the Lambda handler with `tf.action` set to create, update or delete; only delete
-does anything. By then the nodes (and with them the cloud controller manager, which would recreate
-what is removed) are gone, and the VPC, the subnets and the node security groups still exist.
+does anything. By then Terraform has deleted the nodes (and with them the cloud controller manager,
+which would recreate what is removed); worker instances may still be shutting down, so the cleanup
+waits for them, and fails the destroy, saying what is left, if they do not go. The VPC, the subnets
+and the node security groups still exist.
 
 Only resources tagged `kubernetes.io/cluster/<cluster>=owned` are touched. The cleanup logic takes
 its AWS clients as arguments (boto3 method names), so that it runs against stand-ins in tests;
@@ -11,16 +13,35 @@ boto3 is imported by the handler only.
 
 import time
 
-# How long to wait for a deleted load balancer's network interfaces to go, and for a security
-# group to stop being in use. Both take a minute or two; the function's own timeout is 15 minutes.
-WAIT_SECONDS = 600
+# The function's timeout is 15 minutes (destroy-cleanup.ts). Every wait below shares one budget
+# that ends a minute before it, so that the report (and the failure that names what is left) is
+# always written; the wait for the nodes' instances takes at most five minutes of it.
+FUNCTION_TIMEOUT_SECONDS = 900
+REPORT_MARGIN_SECONDS = 60
+BUDGET_SECONDS = FUNCTION_TIMEOUT_SECONDS - REPORT_MARGIN_SECONDS
+INSTANCE_WAIT_SECONDS = 300
 POLL_SECONDS = 10
+
+# EC2 states of an instance that is not gone yet (all but `terminated`).
+NOT_GONE = ["pending", "running", "shutting-down", "stopping", "stopped"]
+# ...and of one that nobody is terminating: a control-plane node in one of these means the
+# cluster is alive (Terraform deletes the control-plane instances, and waits for them to be
+# terminated, before it deletes the invocation on a destroy).
+ALIVE = ["pending", "running", "stopping", "stopped"]
+# The tag that says which kind of node an instance is (lib/network/tags.ts, nodeRoleTagKey).
+NODE_ROLE_TAG_PREFIX = "cdktf-kubeadm-cluster/"
+
+# The EBS CSI driver (v1.64.0, pkg/driver/controller.go CreateSnapshot) tags every snapshot it
+# makes `ebs.csi.aws.com/cluster=true` (pkg/cloud/cloud.go AwsEbsDriverTagKey) and, with
+# `--k8s-tag-cluster-id` (the chart's controller.k8sTagClusterId, which we set to the cluster's
+# name), `kubernetes.io/cluster/<cluster>=owned` (pkg/driver/constants.go).
+EBS_DRIVER_TAG = "ebs.csi.aws.com/cluster"
 
 # Error codes that mean the resource is already gone.
 NOT_FOUND = {
     "LoadBalancerNotFound", "AccessPointNotFound", "TargetGroupNotFound",
     "InvalidGroup.NotFound", "InvalidGroupId.NotFound", "InvalidVolume.NotFound",
-    "InvalidPermission.NotFound",
+    "InvalidPermission.NotFound", "InvalidSnapshot.NotFound",
 }
 # Error codes that mean the resource is still in use and may be free soon.
 IN_USE = {"DependencyViolation", "ResourceInUse", "VolumeInUse"}
@@ -44,25 +65,47 @@ def error_code(error):
     return getattr(error, "response", {}).get("Error", {}).get("Code", "")
 
 
-def clean_up(clients, cluster_name, vpc_id, our_group_ids, clock=None, wait_seconds=WAIT_SECONDS):
-    """Deletes the cluster's load balancers, target groups, CCM security groups and available
-    volumes, in that order, and returns what was removed, already gone, or left and why."""
+def clean_up(clients, cluster_name, vpc_id, our_group_ids, clock=None, wait_seconds=BUDGET_SECONDS,
+             remove_snapshots=False):
+    """Waits for the cluster's instances to be gone, then deletes its load balancers, target
+    groups, CCM security groups, available volumes and (when asked) the EBS driver's snapshots, in
+    that order, and returns what was removed, already gone, kept, or left and why. Every wait ends
+    within `wait_seconds` of the start."""
     clock = clock or Clock()
     tag_key = "kubernetes.io/cluster/" + cluster_name
     ours = set(our_group_ids)
-    report = {"removed": [], "gone": [], "left": []}
-    deadline = clock.now() + wait_seconds
+    report = {"removed": [], "gone": [], "kept": [], "left": []}
+    started = clock.now()
+    deadline = started + wait_seconds
 
-    # 0. Only once the cluster's nodes are gone. Terraform also deletes the invocation (and so runs
-    #    this) when the cleanup is turned off on a live cluster: then its load balancers and the
-    #    volumes of its claims must stay.
-    alive = [i["InstanceId"] for r in _pages(clients["ec2"], "describe_instances", "Reservations", "NextToken",
-                                             Filters=[{"Name": "tag:" + tag_key, "Values": ["owned"]},
-                                                      {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}])
-             for i in r.get("Instances", [])]
-    if alive:
-        report["left"].append({"resource": "all", "reason": "the cluster's instances are still there: " + ", ".join(sorted(alive)), "failed": False})
+    # 0. Terraform also deletes the invocation (and so runs this) when the cleanup is turned off on
+    #    a live cluster: then its load balancers and the volumes of its claims must stay. A live
+    #    cluster has control-plane instances that nobody is terminating.
+    live = _instances(clients["ec2"], ALIVE, {tag_key: "owned", NODE_ROLE_TAG_PREFIX + cluster_name: "control-plane"})
+    if live:
+        report["left"].append({"resource": "all", "failed": False, "reason":
+                               "the cluster is running (control-plane instances %s): nothing removed. This is "
+                               "what happens when cleanUpOnDestroy is turned off on a live cluster" % ", ".join(sorted(live))})
         return report
+
+    # 1. On a destroy, the nodes go first; worker instances may still be shutting down (or held
+    #    by a termination lifecycle hook) when this runs. Their cloud controller manager could still
+    #    make what is removed below, and their volumes are still attached: wait for them.
+    instance_deadline = min(deadline, started + INSTANCE_WAIT_SECONDS)
+    while True:
+        remaining = _instances(clients["ec2"], NOT_GONE, {tag_key: "owned"}, with_state=True)
+        if not remaining:
+            break
+        if clock.now() >= instance_deadline:
+            listed = ", ".join("%s (%s)" % (ident, state) for ident, state in sorted(remaining.items()))
+            report["left"].append({"resource": "instances " + listed, "failed": True, "reason":
+                                   "still not terminated after %d s, so nothing was removed. Check the instances' "
+                                   "termination protection, their auto scaling group's termination lifecycle hooks "
+                                   "(a drain waiting for its heartbeat timeout) and instances launched outside this "
+                                   "stack with the tag %s=owned; terminate them, then run the destroy again"
+                                   % (int(clock.now() - started), tag_key)})
+            return report
+        clock.sleep(POLL_SECONDS)
 
     def attempt(kind, ident, call, retry=False):
         """Runs a delete; tolerates NotFound; retries while in use (until the deadline) if asked."""
@@ -82,7 +125,7 @@ def clean_up(clients, cluster_name, vpc_id, our_group_ids, clock=None, wait_seco
                 report["left"].append({"resource": kind + " " + ident, "reason": code or str(error), "failed": True})
                 return False
 
-    # 1. Load balancers the CCM made (tagged owned and with the Service they serve; the API load
+    # 2. Load balancers the CCM made (tagged owned and with the Service they serve; the API load
     #    balancers of a highly available control plane carry no Service tag and stay).
     interface_descriptions = []
     for arn in _owned_elbv2(clients["elbv2"], "describe_load_balancers", "LoadBalancers", "LoadBalancerArn", vpc_id, tag_key):
@@ -93,7 +136,7 @@ def clean_up(clients, cluster_name, vpc_id, our_group_ids, clock=None, wait_seco
         if attempt("classic-load-balancer", name, lambda: clients["elb"].delete_load_balancer(LoadBalancerName=name)):
             interface_descriptions.append("ELB " + name)
 
-    # 2. Their network interfaces hold the security groups; wait until AWS has released them.
+    # 3. Their network interfaces hold the security groups; wait until AWS has released them.
     for description in interface_descriptions:
         while _interfaces(clients["ec2"], vpc_id, description):
             if clock.now() >= deadline:
@@ -101,11 +144,11 @@ def clean_up(clients, cluster_name, vpc_id, our_group_ids, clock=None, wait_seco
                 break
             clock.sleep(POLL_SECONDS)
 
-    # 3. Target groups (they can go once no listener uses them).
+    # 4. Target groups (they can go once no listener uses them).
     for arn in _owned_elbv2(clients["elbv2"], "describe_target_groups", "TargetGroups", "TargetGroupArn", vpc_id, tag_key):
         attempt("target-group", arn, lambda: clients["elbv2"].delete_target_group(TargetGroupArn=arn), retry=True)
 
-    # 4. Security groups the CCM made: first the rules that reference them from our node groups
+    # 5. Security groups the CCM made: first the rules that reference them from our node groups
     #    (otherwise they are "in use"), then the groups.
     groups = [g for g in _pages(clients["ec2"], "describe_security_groups", "SecurityGroups", "NextToken",
                                 Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "tag:" + tag_key, "Values": ["owned"]}])
@@ -123,7 +166,7 @@ def clean_up(clients, cluster_name, vpc_id, our_group_ids, clock=None, wait_seco
     for group in groups:
         attempt("security-group", group["GroupId"], lambda: clients["ec2"].delete_security_group(GroupId=group["GroupId"]), retry=True)
 
-    # 5. Volumes the EBS CSI driver made whose claims outlived the cluster. Attached ones are left:
+    # 6. Volumes the EBS CSI driver made whose claims outlived the cluster. Attached ones are left:
     #    they belong to an instance that is not the cluster's.
     for volume in _pages(clients["ec2"], "describe_volumes", "Volumes", "NextToken",
                          Filters=[{"Name": "tag:" + tag_key, "Values": ["owned"]}]):
@@ -131,7 +174,40 @@ def clean_up(clients, cluster_name, vpc_id, our_group_ids, clock=None, wait_seco
             attempt("volume", volume["VolumeId"], lambda: clients["ec2"].delete_volume(VolumeId=volume["VolumeId"]))
         else:
             report["left"].append({"resource": "volume " + volume["VolumeId"], "reason": "state " + str(volume.get("State")), "failed": False})
+
+    # 7. Snapshots the EBS CSI driver made for the cluster's VolumeSnapshots. They hold data and
+    #    keep nothing else from going, so they stay unless the user asked for them to go.
+    snapshots = [snapshot["SnapshotId"] for snapshot in _pages(
+        clients["ec2"], "describe_snapshots", "Snapshots", "NextToken", OwnerIds=["self"],
+        Filters=[{"Name": "tag:" + tag_key, "Values": ["owned"]}, {"Name": "tag:" + EBS_DRIVER_TAG, "Values": ["true"]}])]
+    for snapshot_id in sorted(snapshots):
+        if not remove_snapshots:
+            report["kept"].append("snapshot " + snapshot_id)
+            continue
+        try:
+            clients["ec2"].delete_snapshot(SnapshotId=snapshot_id)
+            report["removed"].append("snapshot " + snapshot_id)
+        except Exception as error:
+            code = error_code(error)
+            if code in NOT_FOUND:
+                report["gone"].append("snapshot " + snapshot_id)
+            elif code == "InvalidSnapshot.InUse":
+                # An image registered from it: someone else's now, and it blocks nothing here.
+                report["left"].append({"resource": "snapshot " + snapshot_id, "failed": False,
+                                       "reason": "in use by an AMI: deregister the image, then delete the snapshot"})
+            else:
+                report["left"].append({"resource": "snapshot " + snapshot_id, "reason": code or str(error), "failed": True})
     return report
+
+
+def _instances(ec2, states, tags, with_state=False):
+    """The instances in one of `states` that carry every tag of `tags` (key: value)."""
+    filters = [{"Name": "tag:" + key, "Values": [value]} for key, value in tags.items()]
+    filters.append({"Name": "instance-state-name", "Values": list(states)})
+    found = {i["InstanceId"]: i.get("State", {}).get("Name", "?")
+             for r in _pages(ec2, "describe_instances", "Reservations", "NextToken", Filters=filters)
+             for i in r.get("Instances", [])}
+    return found if with_state else sorted(found)
 
 
 def _pages(client, method, key, token_name, **kwargs):
@@ -181,6 +257,19 @@ def _interfaces(ec2, vpc_id, description):
     ).get("NetworkInterfaces", [])
 
 
+def failure_message(cluster_name, report):
+    """What the failed invocation says (Terraform prints it): what is left, why, and what next; or
+    None when nothing failed."""
+    failed = [item for item in report["left"] if item["failed"]]
+    if not failed:
+        return None
+    lines = ["the destroy-time cleanup of %s left %d thing(s) behind:" % (cluster_name, len(failed))]
+    lines += ["- %s: %s" % (item["resource"], item["reason"]) for item in failed]
+    lines.append("Its log group /aws/lambda/%s-cleanup has the whole report. Once they are gone (or removed by hand), "
+                 "run the destroy again: the cleanup runs again and skips what is already gone." % cluster_name)
+    return "\n".join(lines)
+
+
 def handler(event, context):
     """The Lambda entry point: `aws_lambda_invocation` sends its input plus `tf.action`."""
     action = event.get("tf", {}).get("action")
@@ -188,11 +277,19 @@ def handler(event, context):
         return {"action": action, "skipped": True}
     import boto3  # in the Lambda runtime; the logic above does not need it
 
+    budget = BUDGET_SECONDS
+    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
+        budget = min(budget, context.get_remaining_time_in_millis() / 1000 - REPORT_MARGIN_SECONDS)
     clients = {name: boto3.client(name) for name in ("elbv2", "elb", "ec2")}
-    report = clean_up(clients, event["clusterName"], event["vpcId"], event["securityGroupIds"])
+    # Input held in state by an earlier release has no removeSnapshots: keep them.
+    report = clean_up(clients, event["clusterName"], event["vpcId"], event["securityGroupIds"],
+                      wait_seconds=budget, remove_snapshots=event.get("removeSnapshots") is True)
     print(report)
-    failed = [item for item in report["left"] if item["failed"]]
-    if failed:
+    if report["kept"]:
+        print("kept %d EBS snapshot(s) the EBS CSI driver made (removeSnapshotsOnDestroy is off): %s"
+              % (len(report["kept"]), ", ".join(report["kept"])))
+    message = failure_message(event["clusterName"], report)
+    if message:
         # Fail the destroy here, naming what is left, rather than later at the VPC with less to go on.
-        raise RuntimeError("left behind: %s" % failed)
+        raise RuntimeError(message)
     return report

@@ -24,7 +24,19 @@ export interface DestroyCleanupProps {
    * invocation depends on them, so Terraform deletes them after it.
    */
   readonly dependsOn: readonly ITerraformDependable[];
+  /**
+   * Also delete the snapshots the EBS CSI driver made for the cluster's VolumeSnapshots (tagged
+   * `ebs.csi.aws.com/cluster=true` and `kubernetes.io/cluster/<cluster>=owned`). They hold data and
+   * block nothing, so by default they outlive the cluster, and the cleanup's log lists them. The
+   * choice travels in the invocation's input, which Terraform reads from state on destroy: turn
+   * it on, deploy, then destroy.
+   * @default false
+   */
+  readonly removeSnapshots?: boolean;
 }
+
+/** The function's timeout: Lambda's longest. cleanup.py's waits end a minute before it. */
+export const CLEANUP_TIMEOUT_SECONDS = 900;
 
 /** The function's code, beside this file in the sources and in the compiled library. */
 export function cleanupSource(): Buffer {
@@ -52,9 +64,12 @@ function writePackage(bytes: Buffer, hash: string): string {
 
 /**
  * A Lambda function that removes what Kubernetes made in AWS for the cluster (load balancers,
- * their target groups and security groups, volumes of claims that outlived it), invoked by
- * Terraform when the stack is destroyed: after the nodes (which depend on the invocation) are
- * gone, and before the VPC, subnets and security groups (on which it depends).
+ * their target groups and security groups, volumes of claims that outlived it, and with
+ * `removeSnapshots` the EBS driver's snapshots), invoked by Terraform when the stack is destroyed:
+ * after the nodes (which depend on the invocation) are gone, and before the VPC, subnets and
+ * security groups (on which it depends). It waits for the cluster's last instances to be
+ * terminated first, and fails the destroy, naming what is left, when they are not or when
+ * something cannot be removed.
  */
 export class DestroyCleanup extends Construct {
   /** Nodes depend on this, so that on destroy they are gone before it runs. */
@@ -78,7 +93,7 @@ export class DestroyCleanup extends Construct {
     const policy = new IamRolePolicy(this, 'policy', {
       role: role.name,
       name: 'destroy-cleanup',
-      policy: JSON.stringify(cleanupPolicy({ clusterName: props.clusterName, securityGroupArns: props.securityGroups.map((g) => g.arn), logGroupArn: logGroup.arn })),
+      policy: JSON.stringify(cleanupPolicy({ clusterName: props.clusterName, securityGroupArns: props.securityGroups.map((g) => g.arn), logGroupArn: logGroup.arn, removeSnapshots: props.removeSnapshots ?? false })),
     });
 
     const bytes = cleanupPackage();
@@ -92,8 +107,9 @@ export class DestroyCleanup extends Construct {
       handler: 'cleanup.handler',
       filename: asset.path,
       sourceCodeHash: digest.toString('base64'),
-      // Waiting for load balancers' network interfaces takes minutes; Lambda allows 15.
-      timeout: 900,
+      // Waiting for the last instances and for load balancers' network interfaces takes minutes;
+      // Lambda allows 15.
+      timeout: CLEANUP_TIMEOUT_SECONDS,
       memorySize: 128,
       tags,
       dependsOn: [logGroup, policy],
@@ -103,7 +119,13 @@ export class DestroyCleanup extends Construct {
       // CRUD: invoked on create and update too (the function returns at once), and on delete with
       // `tf.action = "delete"` and the input held in state.
       lifecycleScope: 'CRUD',
-      input: JSON.stringify({ clusterName: props.clusterName, vpcId: props.vpcId, securityGroupIds: props.securityGroups.map((g) => g.id) }),
+      input: JSON.stringify({
+        clusterName: props.clusterName,
+        vpcId: props.vpcId,
+        securityGroupIds: props.securityGroups.map((g) => g.id),
+        // Only when asked, so that the input (and so the state) of clusters that keep their snapshots stays as it was.
+        ...(props.removeSnapshots === true ? { removeSnapshots: true } : {}),
+      }),
       dependsOn: [policy, ...props.dependsOn],
     });
   }
