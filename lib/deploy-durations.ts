@@ -31,6 +31,7 @@ function first(value: unknown): Record<string, unknown> {
 
 const isChart = (...charts: string[]) => (body: Readonly<Record<string, unknown>>) => charts.includes(body.chart as string);
 const localWait = (body: Readonly<Record<string, unknown>>) => /^wait for the Kubernetes API/.test(String(first(first(body.provisioner)['local-exec']).command ?? ''));
+const issuerWait = (body: Readonly<Record<string, unknown>>) => /^wait for the service-account issuer/.test(String(first(first(body.provisioner)['local-exec']).command ?? ''));
 const waitsForRollout = (body: Readonly<Record<string, unknown>>) => body.wait_for_rollout !== false;
 
 /** The model. The first rule that matches a block gives its duration. */
@@ -42,6 +43,13 @@ export const TYPICAL_DURATIONS: readonly DurationRule[] = [
     what: 'the control plane boots, installs its packages and runs kubeadm init, until the API answers',
     basis: 'cloud-init starts ~0.5 min after launch; apt installs containerd, kubelet and kubeadm in ~2 min; kubeadm init with image pulls ~1.5 min',
   },
+  {
+    type: 'terraform_data',
+    when: issuerWait,
+    minutes: 5,
+    what: "the issuer's discovery document is served from its public URL",
+    basis: 'a new CloudFront distribution deploys to its edge locations in minutes (CloudFront Developer Guide, distribution status); ~5 min assumed, from its creation on',
+  },
   { type: 'aws_instance', minutes: 0.75, what: 'an EC2 instance launches', basis: 'RunInstances until the instance is running, which Terraform waits for: typically 30-60 s' },
   {
     type: 'aws_autoscaling_group',
@@ -51,6 +59,12 @@ export const TYPICAL_DURATIONS: readonly DurationRule[] = [
     basis: 'launch ~0.75 min, packages ~2 min, join ~0.5 min, the network plugin on the node until Ready ~1 min; Terraform waits for min_size InService, which the launch hook holds until Ready',
   },
   { type: 'aws_lb', minutes: 3, what: 'a load balancer is provisioned', basis: 'AWS makes a network load balancer active in ~2-4 min; Terraform waits for it' },
+  {
+    type: 'aws_cloudfront_distribution',
+    minutes: 0.5,
+    what: 'a CloudFront distribution is created',
+    basis: 'CreateDistribution returns at once; without wait_for_deployment Terraform does not wait for the edge locations (the issuer-served wait does)',
+  },
   { type: 'aws_nat_gateway', minutes: 1.5, what: 'a NAT gateway becomes available', basis: 'typically 1-2 min; Terraform waits for it' },
   {
     type: 'aws_ssm_association',

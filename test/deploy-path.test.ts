@@ -180,16 +180,16 @@ const EXPECTED: Record<string, Record<string, { minutes: number; chain: string[]
       'kubernetes_job_v1.cluster_connectivity-check_9F87C0ED',
     ] },
   },
-  // Nothing of the plugin's in the cluster: nodes turn Ready once the SSM channel's node program has
-  // written their CNI configuration, which no Terraform resource waits for.
   'routed': {
-    'cluster': { minutes: 8.55, chain: [
-      'aws_cloudformation_stack.cluster_etcd-backups_bucket_stack_D0281BEC',
-      'aws_ssm_document.cluster_channel_etcd-backup-document_FF5843AA',
-      'aws_iam_role_policy.cluster_identities_control-plane_channel-documents-policy_C1DFA4EC',
-      'aws_instance.cluster_control-plane_node-0_EE9377F2',
-      'aws_eip_association.cluster_control-plane_endpoint-association_797FC559',
-      'terraform_data.cluster_access_readiness_2627F513',
+    'cluster': { minutes: 8.6, chain: [
+      'aws_cloudfront_cache_policy.cluster_service-account-issuer_cdn_cache_85633C2C',
+      'aws_cloudfront_distribution.cluster_service-account-issuer_cdn_distribution_5481BAA8',
+      'aws_s3_bucket_public_access_block.cluster_service-account-issuer_public-access_22773A35',
+      'aws_s3_bucket_policy.cluster_service-account-issuer_policy_BE2AE34A',
+      'terraform_data.cluster_service-account-issuer_issuer-served_B19C62F6',
+      'aws_iam_openid_connect_provider.cluster_service-account-issuer_provider_E5AC98F4',
+      'aws_iam_role.cluster_cloud-controller-manager_role_D1E311E0',
+      'aws_iam_role_policy.cluster_cloud-controller-manager_role_policy_588337EC',
       'helm_release.cluster_workloads_cloud-controller-manager_71B02377',
       'kubernetes_deployment_v1.cluster_connectivity-check_servers_641CD5F8',
       'kubernetes_job_v1.cluster_connectivity-check_9F87C0ED',
@@ -210,7 +210,6 @@ const EXPECTED: Record<string, Record<string, { minutes: number; chain: string[]
     ] },
   },
   'autoscaled-spot': {
-    // The scale-up check comes last: a worker the autoscaler adds for its pending pod.
     'cluster': { minutes: 15.55, chain: [
       'aws_cloudformation_stack.cluster_etcd-backups_bucket_stack_D0281BEC',
       'aws_ssm_document.cluster_channel_etcd-backup-document_FF5843AA',
@@ -252,6 +251,7 @@ const EXPECTED: Record<string, Record<string, { minutes: number; chain: string[]
     ] },
   },
 };
+
 
 describe.each(Object.keys(EXAMPLES))('the %s example', (example) => {
   test('takes its fixed path to each checked cluster', () => {

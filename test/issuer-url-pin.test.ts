@@ -18,7 +18,9 @@ const [pinKey] = synth.resources('terraform_data').find(([k]) => k.includes('iss
 const [guardKey] = synth.resources('terraform_data').find(([k]) => k.includes('issuer-url-guard'))!;
 
 function configuration(): string {
-  const data = JSON.parse(JSON.stringify(synth.json.resource.terraform_data));
+  // The pin and the guard alone (the issuer's wait for its served document needs the internet).
+  const all = synth.json.resource.terraform_data;
+  const data = JSON.parse(JSON.stringify({ [pinKey]: all[pinKey], [guardKey]: all[guardKey] }));
   const text = JSON.stringify(data).split(`\${aws_cloudfront_distribution.${distributionKey}.domain_name}`).join('${var.domain}');
   return JSON.stringify({
     variable: { domain: { type: 'string' } },

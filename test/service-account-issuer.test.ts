@@ -63,7 +63,7 @@ describe('ServiceAccountIssuer, default hosting: a private bucket behind CloudFr
     ]);
     expect(distribution.default_cache_behavior).toMatchObject({ target_origin_id: 'issuer-bucket', allowed_methods: ['GET', 'HEAD'], cached_methods: ['GET', 'HEAD'], viewer_protocol_policy: 'https-only' });
     expect(distribution.viewer_certificate).toEqual({ cloudfront_default_certificate: true });
-    expect(distribution).toMatchObject({ enabled: true, price_class: 'PriceClass_100', wait_for_deployment: true });
+    expect(distribution).toMatchObject({ enabled: true, price_class: 'PriceClass_100', wait_for_deployment: false });
     // Only the documents: no website endpoint, no default object, no aliases.
     expect(distribution).not.toHaveProperty('default_root_object');
     expect(distribution).not.toHaveProperty('aliases');

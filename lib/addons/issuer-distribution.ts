@@ -76,8 +76,10 @@ export class IssuerDistribution extends Construct {
       restrictions: { geoRestriction: { restrictionType: 'none' } },
       viewerCertificate: { cloudfrontDefaultCertificate: true },
       tags: ownedResourceTags(props.clusterName, `${props.clusterName}-service-account-issuer`),
-      // The default: the apply returns once every edge serves the documents, which is when IAM can read them.
-      waitForDeployment: true,
+      // The apply goes on once the distribution exists: the control plane needs only its domain
+      // name. What reads the documents (the IAM provider, every role's trust) waits for the
+      // issuer's own wait (issuer-served), which polls the document from the deploying machine.
+      waitForDeployment: false,
     });
   }
 }

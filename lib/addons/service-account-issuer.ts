@@ -1,6 +1,8 @@
 import type { CloudfrontDistribution } from '@cdktf/provider-aws/lib/cloudfront-distribution';
 import { DataAwsS3AccountPublicAccessBlock } from '@cdktf/provider-aws/lib/data-aws-s3-account-public-access-block';
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
+import { TerraformData } from '../util/terraform-data';
+import { ISSUER_SERVED_ENV, ISSUER_SERVED_PROGRAM, ISSUER_SERVED_TIMEOUT_MINUTES } from './issuer-served-program';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
@@ -119,15 +121,29 @@ export class ServiceAccountIssuer extends Construct {
       cacheControl: ISSUER_CACHE_CONTROL,
       dependsOn: [ownership, guard],
     });
+    // The deploy waits here, not at the distribution, until the document is served as IAM reads it.
+    const served = new TerraformData(this, 'issuer-served', {
+      triggersReplace: { url: this.issuerUrl },
+      dependsOn: [policy, discovery, ...(this.distribution ? [this.distribution] : [])],
+      provisioners: [
+        {
+          type: 'local-exec',
+          interpreter: ['node', '-e', ISSUER_SERVED_PROGRAM],
+          command: `wait for the service-account issuer at ${this.issuerUrl}`,
+          environment: { [ISSUER_SERVED_ENV.url]: this.issuerUrl, [ISSUER_SERVED_ENV.timeoutSeconds]: String(ISSUER_SERVED_TIMEOUT_MINUTES * 60) },
+        },
+      ],
+    });
     this.provider = new IamOpenidConnectProvider(this, 'provider', {
       url: this.issuerUrl,
       clientIdList: [STS_AUDIENCE],
       // No thumbprint: IAM verifies the issuer's certificate (S3's or CloudFront's, both from
-      // public CAs) against its own trusted root CAs.
+      // public CAs) against its own trusted root CAs. Without one IAM reads the host's
+      // certificate at creation, so the provider comes once the document is served.
       tags,
-      dependsOn: [guard],
+      dependsOn: [guard, served],
     });
-    this.published = [policy, discovery, this.provider, ...(this.distribution ? [this.distribution] : [])];
+    this.published = [policy, discovery, served, this.provider];
   }
 
   /** The API server flags' values. */
