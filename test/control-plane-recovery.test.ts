@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { BootstrapAction, bootstrapProgram, BootstrapProgramProps } from '../lib/bootstrap/bootstrap-program';
 import { CLUSTER_GENERATION_PATTERN } from '../lib/bootstrap/cluster-generation';
-import { bootstrapNode, bootstrapProps, FAIL_FIRST, runBootstrap, TOKEN } from './support/bootstrap-node';
+import { RECOVERY_LIBRARY } from '../lib/bootstrap/phases/recovery-library';
+import { bootstrapNode, bootstrapProps, FAIL_FIRST, inChannelDocument, runBootstrap, TOKEN } from './support/bootstrap-node';
 import { NodeSandbox } from './support/node-sandbox';
 import { hasTool, shellcheck } from './support/validators';
 
@@ -17,7 +18,14 @@ const PEERS = ['10.0.129.10', '10.0.130.10'];
 const RESTORE = { parameterName: '/kubeadm/demo/etcd-restore', program: { path: 'kubeadm-etcd-restore', document: 'demo-etcd-backup' } };
 
 function recovery(extra: Partial<NonNullable<BootstrapProgramProps['recovery']>> = {}): BootstrapProgramProps['recovery'] {
-  return { generationParameter: '/kubeadm/demo/cluster-generation', selfAddress: SELF, peerAddresses: [], nodeTagKey: 'cdktf-kubeadm-cluster/demo/control-plane-node', ...extra };
+  return {
+    generationParameter: '/kubeadm/demo/cluster-generation',
+    selfAddress: SELF,
+    peerAddresses: [],
+    nodeTagKey: 'cdktf-kubeadm-cluster/demo/control-plane-node',
+    library: { path: 'kubeadm-control-plane-recovery', document: 'demo-control-plane-recovery' },
+    ...extra,
+  };
 }
 
 /**
@@ -28,6 +36,9 @@ function recovery(extra: Partial<NonNullable<BootstrapProgramProps['recovery']>>
 function controlPlaneNode(): NodeSandbox {
   const s = bootstrapNode();
   writeFileSync(`${s.state}/token`, `${TOKEN}\n`);
+  // The recovery library, as the channel's document installs it: it arrives at boot from there.
+  writeFileSync(`${s.bin}/kubeadm-control-plane-recovery`, RECOVERY_LIBRARY, { mode: 0o755 });
+  inChannelDocument(s, 'demo-control-plane-recovery', 'kubeadm-control-plane-recovery');
   s.standIn(
     'aws',
     `
@@ -35,6 +46,10 @@ ${FAIL_FIRST}
 fail_first "aws-$2" && { echo "An error occurred (IncorrectState) when calling the AttachVolume operation: vol is in the 'in-use' state." >&2; exit 254; }
 arg() { local prev=''; for a in "$@"; do [ "$prev" = "$ARG" ] && { printf '%s' "$a"; return; }; prev=$a; done; }
 case "$*" in
+  *get-document*)
+    name=$(printf '%s' "$*" | sed -n 's/.*--name \\([^ ]*\\).*/\\1/p')
+    [ -d "$STATE/channel/$name" ] || { echo "An error occurred (InvalidDocument) when calling the GetDocument operation: The specified document does not exist." >&2; exit 254; }
+    printf '{"schemaVersion":"2.2","mainSteps":[{"action":"aws:runShellScript","name":"run","inputs":{"runCommand":["set -eu","cp %s %s/"]}}]}\\n' "$STATE/channel/$name/$(ls "$STATE/channel/$name")" "$(dirname "$0")" ;;
   *get-parameter*cluster-generation*) cat "$STATE/generation" 2> /dev/null || echo none ;;
   *put-parameter*cluster-generation*) ARG=--value arg "$@" > "$STATE/generation" ;;
   *get-parameter*etcd-restore*) cat "$STATE/restore-request" 2> /dev/null || echo none ;;
@@ -91,7 +106,7 @@ describe('a control-plane node that finds its cluster again', () => {
     expect(result.status).toBe(0);
     expect(kubeadmVerbs(s)).toEqual(['kubeadm init']);
     expect(readState(s, 'generation')).toMatch(CLUSTER_GENERATION_PATTERN);
-    expect(result.output).toContain('no cluster recorded in /kubeadm/demo/cluster-generation (none): starting a new cluster');
+    expect(result.output).toContain('no cluster in /kubeadm/demo/cluster-generation (none): starting one');
     // Recorded after init, before the join token goes out.
     const lines = s.callLines();
     expect(lines.findIndex((l) => l.includes('put-parameter') && l.includes('cluster-generation'))).toBeGreaterThan(lines.findIndex((l) => l.startsWith('kubeadm init')));
@@ -119,6 +134,8 @@ describe('a control-plane node that finds its cluster again', () => {
     expect(s.callLines('kubeadm')[0]).toBe(`kubeadm join --config ${s.path('/etc/kubeadm-bootstrap/kubeadm-join.yaml')}`);
     expect(s.exists('/etc/kubeadm-bootstrap/kubeadm.yaml')).toBe(true);
     expect(readState(s, 'generation')).toBe(GENERATION);
+    // The library came from the channel's document, read by the booting node itself.
+    expect(s.callLines('aws').filter((l) => l.includes('get-document'))).toEqual([expect.stringContaining('--name demo-control-plane-recovery')]);
   });
 
   test('the other HA nodes join without their old member and data too', () => {
@@ -150,6 +167,8 @@ describe('a control-plane node that finds its cluster again', () => {
     expect(inits[1]).toContain('--ignore-preflight-errors=all');
     expect(s.exists('/var/lib/etcd/member')).toBe(true);
     expect(readState(s, 'generation')).toBe(GENERATION);
+    // The volume's steps came from the channel's recovery library, read once by the booting node.
+    expect(s.callLines('aws').filter((l) => l.includes('get-document'))).toHaveLength(1);
   });
 
   test('a blank etcd volume gets its file system once; a volume still held by the old instance is retried', () => {
@@ -182,7 +201,7 @@ describe('a control-plane node that finds its cluster again', () => {
     const stopped = run(s, { ...p, etcdRestore: undefined });
     expect(stopped.status).not.toBe(0);
     expect(s.callLines('kubeadm')).toEqual([]);
-    expect(stopped.output).toContain('Nothing was started, so that no empty cluster replaces it');
+    expect(stopped.output).toContain(`cluster ${GENERATION} exists (/kubeadm/demo/cluster-generation) but no peer answers, this node has none of its data and no snapshot to restore: nothing was started`);
     expect(stopped.output).toContain('aws ssm put-parameter --region eu-west-1 --name /kubeadm/demo/cluster-generation --type String --overwrite --value new-cluster');
     state(s, 'generation', 'new-cluster');
     s.writeFile('/var/lib/etcd/member/snap/db', 'a cluster the user gave up');
@@ -251,6 +270,7 @@ esac`);
     if (!hasTool('shellcheck', 'shellcheck')) {
       return;
     }
+    expect(shellcheck(RECOVERY_LIBRARY)).toBe('');
     const full = recovery({ etcdVolumeId: VOLUME, peerAddresses: PEERS, peerGroups: ['a', 'b'] });
     expect(shellcheck(bootstrapProgram(bootstrapProps(BootstrapAction.INIT, { recovery: full, etcdRestore: RESTORE })))).toBe('');
     expect(shellcheck(bootstrapProgram(bootstrapProps(BootstrapAction.JOIN_CONTROL_PLANE, { recovery: full })))).toBe('');

@@ -9,7 +9,7 @@ import { INIT_PHASE } from './phases/init';
 import { JOIN_PHASE } from './phases/join';
 import { PHASE_RUNNER } from './phases/phase-runner';
 import { RECOVERY_PHASE } from './phases/recovery';
-import { CLUSTER_GENERATION_PATTERN, NEW_CLUSTER_REQUEST } from './cluster-generation';
+import { CLUSTER_GENERATION_PATTERN } from './cluster-generation';
 import { SECRETS_PHASE } from './phases/secrets';
 import { WORKER_READY_PHASE } from './phases/worker-ready';
 import { oneshotService, UnitFile } from './systemd';
@@ -180,12 +180,20 @@ export interface ControlPlaneRecovery {
   readonly peerGroups?: readonly string[];
   /** The tag key that names control-plane nodes, for the messages. */
   readonly nodeTagKey: string;
+  /**
+   * The library of the rarer recovery steps (fencing, removing a stale etcd member) and the
+   * channel's document that installs it (see `phases/recovery-library.ts`).
+   * @default - none: joins leave a stale member in place and restores are not fenced
+   */
+  readonly library?: ChannelProgram;
 }
 
 /** How often a booting control-plane node asks whether a peer's etcd answers before it counts it as gone. */
 export const PEER_CHECKS = { checks: 6, delaySeconds: 10 } as const;
 /** How long a node tries to attach its etcd volume (the replaced instance may still hold it). */
 export const VOLUME_ATTACH = { attempts: 30, delaySeconds: 10 } as const;
+/** How many times, 10 s apart, a restore checks that fenced old members stopped answering. */
+export const FENCE_CHECKS = 30;
 /** The device name the etcd volume is attached as (on Nitro instances it shows as NVMe all the same). */
 export const ETCD_VOLUME_DEVICE = '/dev/sdf';
 
@@ -318,21 +326,15 @@ export function bootstrapProgram(props: BootstrapProgramProps, env: ProgramEnvir
       ['PUBLISH_DELAY_SECONDS', BOOT_RETRIES.publishDelaySeconds],
       ['ADMIN_CONF', `${env.root ?? ''}/etc/kubernetes/admin.conf`],
       ['GENERATION_PARAMETER', r?.generationParameter ?? ''],
-      ['NEW_CLUSTER', NEW_CLUSTER_REQUEST],
       ['GENERATION_PATTERN', CLUSTER_GENERATION_PATTERN.source],
       ['ETCD_DIR', `${env.root ?? ''}/var/lib/etcd`],
       ['ETCD_VOLUME', r?.etcdVolumeId ?? ''],
-      ['ETCD_DEVICE', ETCD_VOLUME_DEVICE],
-      ['VOLUME_ATTEMPTS', VOLUME_ATTACH.attempts],
-      ['VOLUME_DELAY_SECONDS', VOLUME_ATTACH.delaySeconds],
       ['SELF_IP', r?.selfAddress ?? ''],
       ['PEERS', (r?.peerAddresses ?? []).join(' ')],
       ['PEER_GROUPS', (r?.peerGroups ?? []).join(' ')],
-      ['PEER_CHECKS', PEER_CHECKS.checks],
-      ['PEER_CHECK_DELAY_SECONDS', PEER_CHECKS.delaySeconds],
-      ['FENCE_CHECKS', 30],
       ['NODE_TAG_KEY', r?.nodeTagKey ?? ''],
-      ['BOOTSTRAP_UNIT_NAME', BOOTSTRAP_UNIT],
+      ['RECOVERY_LIBRARY', r?.library?.path ?? ''],
+      ['RECOVERY_DOCUMENT', r?.library?.document ?? ''],
     );
   } else {
     settings.push(

@@ -5,3 +5,5 @@ export * from './worker-pool';
 export * from './worker-pool-options';
 export * from './api-load-balancers';
 export * from './lifecycle-hooks';
+export * from './control-plane-nodes';
+export * from './control-plane-recovery';

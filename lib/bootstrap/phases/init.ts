@@ -46,7 +46,7 @@ prepare_etcd_data() {
     genesis)
       if own_data; then
         aside="$ETCD_DIR.previous-$(date -u +%Y%m%dT%H%M%SZ)"
-        log "a new cluster was asked for: moving the old etcd data aside to $aside"
+        log "new cluster: old etcd data moved to $aside"
         mkdir -p "$aside"
         find "$ETCD_DIR" -mindepth 1 -maxdepth 1 -exec mv -t "$aside" {} +
       fi ;;
@@ -87,7 +87,7 @@ run_init() {
     if [ "$KEEP_DATA" != 0 ]; then
       # A reset would empty /var/lib/etcd, which holds the cluster: the next attempt runs over
       # what this one left instead.
-      log 'kubeadm init on the kept etcd data failed; trying again over what it left, without a reset'
+      log 'init on the kept etcd data failed; retrying without a reset'
       KEEP_DATA=2
     else
       reset_node
