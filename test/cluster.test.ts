@@ -129,13 +129,13 @@ describe('KubeadmCluster with defaults', () => {
   test('worker groups: a launch hook the node ends once Ready, a bounded termination hook, refreshes that keep capacity', () => {
     const [, group] = workerGroups(synth)[0];
     expect(group.initial_lifecycle_hook).toEqual([
-      { name: 'node-ready', lifecycle_transition: 'autoscaling:EC2_INSTANCE_LAUNCHING', heartbeat_timeout: 3600, default_result: 'ABANDON' },
+      { name: 'node-ready', lifecycle_transition: 'autoscaling:EC2_INSTANCE_LAUNCHING', heartbeat_timeout: 4200, default_result: 'ABANDON' },
       { name: 'node-terminating', lifecycle_transition: 'autoscaling:EC2_INSTANCE_TERMINATING', heartbeat_timeout: 300, default_result: 'CONTINUE' },
     ]);
     expect(group.instance_refresh.preferences).toMatchObject({ min_healthy_percentage: 100, max_healthy_percentage: 200 });
     expect(group.force_delete).toBe(true);
     // Terraform waits for Ready nodes as long as the launch hook lets an instance take.
-    expect(group.wait_for_capacity_timeout).toBe('60m');
+    expect(group.wait_for_capacity_timeout).toBe('70m');
     // The node's bootstrap knows the hook it ends.
     const [, template] = workerTemplates(synth)[0];
     expect(template.user_data).toContain("readonly LAUNCH_HOOK='node-ready'");

@@ -11,7 +11,6 @@ import type { ControlPlaneNodePlan } from '../plan/address-plan';
 import { ProblemList } from '../plan/problems';
 import { terraformText } from '../util/terraform-text';
 import { MachineImage } from './ami';
-import { architectureOf } from './architecture';
 
 /**
  * How control-plane nodes run. `ControlPlaneNodes.selfHealing()` (the default for new clusters):
@@ -64,6 +63,9 @@ export interface SelfHealingNodeProps {
   readonly securityGroupIds: readonly string[];
   readonly instanceProfileName: string;
   readonly instanceType: string;
+  /** The image id, looked up (and pinned) once for the whole control plane. */
+  readonly imageId: string;
+  /** The image's root device name. */
   readonly machineImage: MachineImage;
   readonly rootVolume?: RootVolumeOptions;
   readonly keyName?: string;
@@ -122,7 +124,7 @@ export class SelfHealingNode extends Construct {
     });
     this.launchTemplate = new LaunchTemplate(this, 'launch-template', {
       name,
-      imageId: props.machineImage.amiId(this, architectureOf(props.instanceType)),
+      imageId: props.imageId,
       instanceType: props.instanceType,
       iamInstanceProfile: { name: props.instanceProfileName },
       keyName: props.keyName,

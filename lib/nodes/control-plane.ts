@@ -122,6 +122,7 @@ export class ControlPlane extends Construct {
     }
 
     if (selfHealing) {
+      const imageId = image.amiId(this, architectureOf(instanceType));
       this.instances = [];
       this.selfHealingNodes = props.nodes.map(
         (node) =>
@@ -132,6 +133,7 @@ export class ControlPlane extends Construct {
             securityGroupIds: props.securityGroupIds,
             instanceProfileName: props.instanceProfileName,
             instanceType,
+            imageId,
             machineImage: image,
             rootVolume: props.rootVolume,
             keyName: props.keyName,
