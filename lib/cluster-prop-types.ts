@@ -2,6 +2,7 @@ import type { ControlPlaneOptions, KubeadmClusterProps } from './cluster-props';
 import type { CniPlugin } from './cni/cni-plugin';
 import type { RootVolumeOptions } from './network/instance-hardening';
 import { ClusterNetworkSource } from './network/network-source';
+import { ControlPlaneNodes } from './nodes/control-plane-nodes';
 import { MachineImage } from './nodes/ami';
 import { EtcdBackup } from './operations/etcd-backup';
 import { ClusterAutoscaler } from './addons/cluster-autoscaler-options';
@@ -37,6 +38,7 @@ const CONTROL_PLANE_TYPES: { readonly [K in keyof ControlPlaneOptions]-?: Expect
   instanceType: STRING('t3.medium'),
   machineImage: MACHINE_IMAGE,
   rootVolume: OBJECT('{ sizeGiB: 30 }'),
+  nodes: { name: 'a ControlPlaneNodes', check: (v) => v instanceof ControlPlaneNodes, example: 'ControlPlaneNodes.selfHealing()' },
 };
 
 const WORKER_POOL_TYPES: { readonly [K in keyof WorkerPoolOptions]-?: ExpectedType } = {

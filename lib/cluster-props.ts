@@ -1,3 +1,4 @@
+import type { ControlPlaneNodes } from './nodes/control-plane-nodes';
 import type { MachineImage } from './nodes/ami';
 import type { CniPlugin } from './cni/cni-plugin';
 import type { ClusterNetworkSource } from './network/network-source';
@@ -26,6 +27,14 @@ export interface ControlPlaneOptions {
    * @default - 30 GiB gp3, encrypted
    */
   readonly rootVolume?: RootVolumeOptions;
+  /**
+   * How the nodes run: `ControlPlaneNodes.selfHealing()`, each node an auto scaling group of one
+   * that AWS refills with the node's address and etcd volume, or `ControlPlaneNodes.instances()`,
+   * one `aws_instance` each, as clusters of earlier releases have them (keep it for those: moving
+   * them replaces their nodes; see "Moving a cluster from the previous release").
+   * @default ControlPlaneNodes.selfHealing()
+   */
+  readonly nodes?: ControlPlaneNodes;
 }
 
 export interface KubeadmClusterProps {

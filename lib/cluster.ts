@@ -47,6 +47,7 @@ import { EtcdBackup } from './operations/etcd-backup';
 import { EtcdBackups } from './operations/etcd-backups';
 import { metricsStatement, policyOf } from './operations/operations-policies';
 import { ControlPlane } from './nodes/control-plane';
+import { ControlPlaneNodes, ControlPlaneRecoveryWiring } from './nodes/control-plane-recovery';
 import { LAUNCH_HOOK_NAME } from './nodes/lifecycle-hooks';
 import { WorkerPool } from './nodes/worker-pool';
 import { ResolvedWorkerPool } from './nodes/worker-pool-options';
@@ -161,13 +162,14 @@ export class KubeadmCluster extends Construct {
     this.identities.worker.addPolicy('instance-health-policy', 'instance-health', this.instanceHealthPolicy(region));
     this.channel = new NodeChannel(this, 'channel', { clusterName: this.clusterName });
     addNodeTools(this.channel);
+    const recovery = new ControlPlaneRecoveryWiring(this, 'recovery', { clusterName: this.clusterName, parameterPath: this.secrets.parameterPath, region, partition: this.identities.partition, nodes: this.plan.controlPlaneNodes, nodeKind: cpOptions.nodes ?? ControlPlaneNodes.selfHealing(), identity: this.identities.controlPlane, channel: this.channel });
     this.joinTokenRotation = addJoinTokenRotation(this.channel, { clusterName: this.clusterName, secrets: this.secrets.location });
     // Day 2 on the control plane: etcd snapshots and certificate renewal, both reporting metrics.
     const backup = props.backup ?? EtcdBackup.toNewBucket();
     if (backup.enabled) {
       this.etcdBackups = new EtcdBackups(this, 'etcd-backups', {
         clusterName: this.clusterName, region, partition: this.identities.partition, parameterPath: this.secrets.parameterPath,
-        kubernetesVersion: this.kubernetesVersion, backup, channel: this.channel,
+        kubernetesVersion: this.kubernetesVersion, backup, channel: this.channel, generationParameter: recovery.generation.parameter.name,
       });
     }
     this.certificateRenewal = addCertificateRenewal(this.channel, { clusterName: this.clusterName, region });
@@ -233,14 +235,11 @@ export class KubeadmCluster extends Construct {
     });
     this.identities.controlPlane.addPolicy('version-policy', 'kubernetes-version', this.upgrade.controlPlanePolicy);
     this.controlPlane = new ControlPlane(this, 'control-plane', {
-      clusterName: this.clusterName, sourceDestCheck: this.cni.datapath.encapsulation === 'routed' ? false : undefined,
+      clusterName: this.clusterName, nodeKind: cpOptions.nodes, sourceDestCheck: this.cni.datapath.encapsulation === 'routed' ? false : undefined,
       nodes: this.plan.controlPlaneNodes,
       subnetId: (name) => this.network.subnetId(name),
-      securityGroupIds: [this.securityGroups.controlPlaneSecurityGroupId],
-      instanceProfileName: this.identities.controlPlane.instanceProfileName,
-      instanceType: cpOptions.instanceType,
-      machineImage: cpOptions.machineImage,
-      rootVolume: cpOptions.rootVolume,
+      securityGroupIds: [this.securityGroups.controlPlaneSecurityGroupId], instanceProfileName: this.identities.controlPlane.instanceProfileName,
+      instanceType: cpOptions.instanceType, machineImage: cpOptions.machineImage, rootVolume: cpOptions.rootVolume,
       dependsOn: [...this.network.egressFor('control-plane'), ...secretsReady(this.identities.controlPlane.policies), ...(this.etcdBackups?.bootDependencies ?? []), ...cleanupFirst],
       keyName: props.sshKeyName,
       loadBalancing: {
@@ -249,10 +248,11 @@ export class KubeadmCluster extends Construct {
         nodeSecurityGroupIds: [this.securityGroups.controlPlaneSecurityGroupId, this.securityGroups.workerSecurityGroupId],
         apiAccessCidrs,
       },
-      userData: (node, endpoint) =>
+      userData: (node, endpoint, etcdVolumeId) =>
         controlPlaneUserData(
           {
             ...clusterProps,
+            recovery: recovery.recoveryFor(node, etcdVolumeId),
             apiServerHost: endpoint.privateHost,
             plan: this.plan,
             extraCertSans: [endpoint.publicHost],

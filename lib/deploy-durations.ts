@@ -53,6 +53,15 @@ export const TYPICAL_DURATIONS: readonly DurationRule[] = [
   { type: 'aws_instance', minutes: 0.75, what: 'an EC2 instance launches', basis: 'RunInstances until the instance is running, which Terraform waits for: typically 30-60 s' },
   {
     type: 'aws_autoscaling_group',
+    // A self-healing control-plane node: a group of one without a launch hook is InService once
+    // its instance runs; the readiness wait covers its bootstrap.
+    when: (body) => body.wait_for_capacity_timeout !== '0' && Number(body.min_size ?? 0) > 0 && body.initial_lifecycle_hook === undefined,
+    minutes: 0.75,
+    what: 'a control-plane group of one launches its instance',
+    basis: 'RunInstances until the instance is running and InService (no launch hook holds it): typically 30-60 s',
+  },
+  {
+    type: 'aws_autoscaling_group',
     when: (body) => body.wait_for_capacity_timeout !== '0' && Number(body.min_size ?? 0) > 0,
     minutes: 5,
     what: 'workers launch, install their packages, join and are Ready',

@@ -28,7 +28,7 @@ describe('boot budgets', () => {
   });
 
   test('the readiness wait covers the first control-plane node\'s budget, and the launch hook covers it and the plugin', () => {
-    expect(budgetMinutes(steps)).toBe(50);
+    expect(budgetMinutes(steps)).toBe(59);
     expect(DEFAULT_READINESS_TIMEOUT_MINUTES).toBeGreaterThanOrEqual(budgetMinutes(steps));
     expect(DEFAULT_READINESS_TIMEOUT_MINUTES % 5).toBe(0);
     // A worker's instance is given up after the heartbeat; it may wait for the API all that time.
@@ -50,7 +50,7 @@ describe('boot budgets', () => {
       return cluster.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data)));
     };
     expect(warnings({ readinessTimeoutMinutes: 15 })).toEqual([readinessBelowBudgetWarning(15)]);
-    expect(readinessBelowBudgetWarning(15)).toContain('readinessTimeoutMinutes is 15, less than the 50 minutes the first control-plane node may take to a serving API');
+    expect(readinessBelowBudgetWarning(15)).toContain('readinessTimeoutMinutes is 15, less than the 60 minutes the first control-plane node may take to a serving API');
     expect(warnings({})).toEqual([]);
     expect(warnings({ readinessTimeoutMinutes: 60 })).toEqual([]);
   });

@@ -147,9 +147,9 @@ describe('KubeadmCluster with the cloud controller manager (the default)', () =>
   });
 
   test('every node registers with cloud-provider external; no node role gets a load-balancer or security-group permission', () => {
-    const [, instance] = synth.resources('aws_instance')[0];
-    const [, template] = synth.resources('aws_launch_template')[0];
-    expect(instance.user_data_base64).toContain("- name: 'cloud-provider'\\n            value: 'external'");
+    const [, instance] = synth.resources('aws_launch_template').find(([id]) => id.includes('_control-plane_'))!;
+    const [, template] = synth.resources('aws_launch_template').find(([id]) => !id.includes('_control-plane_'))!;
+    expect(instance.user_data).toContain("- name: 'cloud-provider'\\n            value: 'external'");
     expect(template.user_data).toBeDefined();
     const nodePolicies = synth.resources('aws_iam_role_policy').filter(([key]) => key.includes('identities'));
     expect(nodePolicies.length).toBeGreaterThan(0);
@@ -160,7 +160,8 @@ describe('KubeadmCluster with the cloud controller manager (the default)', () =>
 
   test('each node has exactly one security group carrying the cluster tag, as the controller requires', () => {
     const tagged = new Set(synth.resources('aws_security_group').filter(([, g]) => g.tags?.['kubernetes.io/cluster/demo'] === 'owned').map(([key]) => `\${aws_security_group.${key}.id}`));
-    const groupsOf = [synth.resources('aws_instance')[0][1].vpc_security_group_ids, synth.resources('aws_launch_template')[0][1].vpc_security_group_ids ?? synth.resources('aws_launch_template')[0][1].network_interfaces?.[0]?.security_groups];
+    // The control-plane node's groups are its network interface's; a worker's, its template's.
+    const groupsOf = [synth.resources('aws_network_interface')[0][1].security_groups, synth.resources('aws_launch_template').find(([id]) => !id.includes('_control-plane_'))![1].vpc_security_group_ids];
     for (const groups of groupsOf) {
       expect((groups as string[]).filter((g) => tagged.has(g))).toHaveLength(1);
     }
@@ -204,6 +205,6 @@ describe('KubeadmCluster without the cloud controller manager', () => {
   test('no release, and kubelets do not wait for one', () => {
     const synth = synthesisedCluster({ clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'], cloudControllerManager: false });
     expect(synth.resources('helm_release').filter(([, r]) => r.chart === 'aws-cloud-controller-manager')).toEqual([]);
-    expect(synth.resources('aws_instance')[0][1].user_data_base64).not.toContain("name: 'cloud-provider'");
+    expect(synth.resources('aws_launch_template').find(([id]) => id.includes('_control-plane_'))![1].user_data).not.toContain("name: 'cloud-provider'");
   });
 });

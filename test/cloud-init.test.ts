@@ -124,7 +124,9 @@ describe('what each node kind does', () => {
     const program = fileAt(worker, '/usr/local/sbin/kubeadm-bootstrap')!.content;
     expect(program).toContain("readonly ACTION='join'");
     expect(program).toContain("readonly AUTO_SCALING_GROUP='prod-workers'");
-    expect(program).toContain("readonly JOIN_TOKEN_PROGRAM=''");
+    // A worker carries no control-plane phase, nor their settings.
+    expect(program).not.toContain('JOIN_TOKEN_PROGRAM');
+    expect(program).not.toContain('run_init');
   });
 });
 

@@ -70,8 +70,9 @@ describe('node roles', () => {
     // The restore request is a plain String (a snapshot name or none) that the first node clears;
     // the version is a plain String the first node's upgrade writes.
     const writable = allowed('control-plane', 'ssm:PutParameter');
-    expect(writable).toHaveLength(3);
-    expect(writable).toEqual(expect.arrayContaining([arnOf(TOKEN), arnOf('/kubeadm/demo/etcd-restore'), expect.stringMatching(/^\$\{aws_ssm_parameter\.[\w-]*kubernetes-version[\w-]*\.arn\}$/)]));
+    // And the cluster's generation, which the node that starts the cluster records.
+    expect(writable).toHaveLength(4);
+    expect(writable).toEqual(expect.arrayContaining([arnOf(TOKEN), arnOf('/kubeadm/demo/etcd-restore'), expect.stringMatching(/^\$\{aws_ssm_parameter\.[\w-]*kubernetes-version[\w-]*\.arn\}$/), expect.stringMatching(/^\$\{aws_ssm_parameter\.[\w-]*generation[\w-]*\.arn\}$/)]));
     expect(parameters.get('/kubeadm/demo/etcd-restore')!.type).toBe('String');
     const encrypt = statements('control-plane').find((s) => s.Action.includes('kms:Encrypt'));
     expect(encrypt.Condition.StringEquals['kms:EncryptionContext:PARAMETER_ARN']).toEqual([arnOf(TOKEN)]);
@@ -110,9 +111,9 @@ describe('node roles', () => {
   });
 
   test('nodes boot after their permissions and parameters exist', () => {
-    const [, instance] = synth.resources('aws_instance')[0];
+    const [, instance] = synth.resources('aws_launch_template').find(([id]) => id.includes('_control-plane_'))!;
     expect(instance.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_iam_role_policy\./), expect.stringMatching(/^aws_ssm_parameter\./), expect.stringMatching(/^aws_kms_key\./)]));
-    const [, group] = synth.resources('aws_autoscaling_group')[0];
+    const [, group] = synth.resources('aws_autoscaling_group').find(([id]) => !id.includes('_control-plane_'))!;
     expect(group.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_iam_role_policy\./), expect.stringMatching(/join-token/)]));
   });
 });

@@ -11,8 +11,8 @@ describe('KubeadmCluster service-account issuer', () => {
   const issuerInUserData = `https://", aws_cloudfront_distribution.${distributionKey}.domain_name, "`;
 
   test('the API server signs with the published issuer and points at the published keys; only the kubelet gets a cloud-provider flag', () => {
-    const [, instance] = synth.resources('aws_instance')[0];
-    const userData: string = instance.user_data_base64;
+    const [, instance] = synth.resources('aws_launch_template').find(([id]) => id.includes('_control-plane_'))!;
+    const userData: string = instance.user_data;
     expect(userData).toContain(`- name: 'service-account-issuer'\\n            value: '${issuerInUserData}`);
     expect(userData).toContain(`- name: 'service-account-jwks-uri'\\n            value: '${issuerInUserData}`);
     // cloud-provider appears once: the kubelet's, in the InitConfiguration; never among the API server's flags.
@@ -20,7 +20,7 @@ describe('KubeadmCluster service-account issuer', () => {
     expect(userData.indexOf("name: 'cloud-provider'")).toBeLessThan(userData.indexOf("kind: 'ClusterConfiguration'"));
     expect(userData).toContain("readonly ISSUER_KEYS_PROGRAM='/usr/local/sbin/kubeadm-issuer-keys'");
     // Workers never publish keys.
-    const [, template] = synth.resources('aws_launch_template')[0];
+    const [, template] = synth.resources('aws_launch_template').find(([id]) => !id.includes('_control-plane_'))!;
     expect(template.user_data).not.toContain('kubeadm-issuer-keys');
   });
 
@@ -37,7 +37,7 @@ describe('KubeadmCluster service-account issuer', () => {
   test('the SSM channel installs the key publication on control-plane nodes, and the control plane waits for its permission', () => {
     const [, association] = synth.resources('aws_ssm_association').find(([, a]) => a.association_name === 'demo-issuer-keys')!;
     expect(association.targets).toEqual([{ key: 'tag:cdktf-kubeadm-cluster/demo', values: ['control-plane'] }]);
-    const [, instance] = synth.resources('aws_instance')[0];
+    const [, instance] = synth.resources('aws_launch_template').find(([id]) => id.includes('_control-plane_'))!;
     expect(instance.depends_on.some((d: string) => /aws_iam_role_policy\.cluster_identities_control-plane_issuer-policy/.test(d))).toBe(true);
   });
 
@@ -45,8 +45,8 @@ describe('KubeadmCluster service-account issuer', () => {
     expect(synth.json.output.demo_service_account_issuer.value).toBe(issuerUrl);
     const [, provider] = synth.resources('aws_iam_openid_connect_provider')[0];
     expect(provider.url).toBe(issuerUrl);
-    const [, instance] = synth.resources('aws_instance')[0];
-    expect(instance.user_data_base64).toContain(`- name: 'service-account-issuer'\\n            value: '${issuerInUserData}'`);
-    expect(instance.user_data_base64).toContain(`- name: 'service-account-jwks-uri'\\n            value: '${issuerInUserData}/openid/v1/jwks'`);
+    const [, template] = synth.resources('aws_launch_template').find(([id]) => id.includes('_control-plane_'))!;
+    expect(template.user_data).toContain(`- name: 'service-account-issuer'\\n            value: '${issuerInUserData}'`);
+    expect(template.user_data).toContain(`- name: 'service-account-jwks-uri'\\n            value: '${issuerInUserData}/openid/v1/jwks'`);
   });
 });

@@ -1,6 +1,6 @@
 import { DEFAULT_READINESS_TIMEOUT_MINUTES } from '../lib/bootstrap/boot-budget';
 import { parse } from 'yaml';
-import { ClusterConfigError, ClusterNetworkSource, Cni, KubeadmCluster, KubeadmClusterProps, NatGateways } from '../lib';
+import { ClusterConfigError, ClusterNetworkSource, Cni, ControlPlaneNodes, KubeadmCluster, KubeadmClusterProps, NatGateways } from '../lib';
 import { DEPLOYER_ADDRESS_WARNING } from '../lib/cluster';
 import { READINESS_PROGRAM } from '../lib/kubernetes/readiness-program';
 import { EXAMPLES } from '../examples/synth';
@@ -9,6 +9,13 @@ import { synthStack } from './support/synth';
 import { dependencyGraph, waitsOf } from './support/terraform-graph';
 
 const base: KubeadmClusterProps = { clusterName: 'demo', apiAccessCidrs: ['198.51.100.0/24'] };
+
+// Control-plane nodes are groups of one (with their launch templates); workers are the others.
+const isControlPlane = ([id]: [string, any]) => /_control-plane_/.test(id);
+const workerGroups = (synth: { resources(type: string): [string, any][] }) => synth.resources('aws_autoscaling_group').filter((r) => !isControlPlane(r));
+const workerTemplates = (synth: { resources(type: string): [string, any][] }) => synth.resources('aws_launch_template').filter((r) => !isControlPlane(r));
+const controlPlaneGroups = (synth: { resources(type: string): [string, any][] }) => synth.resources('aws_autoscaling_group').filter(isControlPlane);
+const controlPlaneTemplates = (synth: { resources(type: string): [string, any][] }) => synth.resources('aws_launch_template').filter(isControlPlane);
 
 function problemsOf(props: KubeadmClusterProps) {
   try {
@@ -23,22 +30,74 @@ function problemsOf(props: KubeadmClusterProps) {
 describe('KubeadmCluster with defaults', () => {
   const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { clusterName: 'demo' }));
 
-  test('creates one control-plane instance with an Elastic IP and one worker pool', () => {
-    expect(synth.resources('aws_instance')).toHaveLength(1);
+  test('creates one self-healing control-plane node with an Elastic IP and one worker pool', () => {
+    expect(synth.resources('aws_instance')).toHaveLength(0);
+    expect(controlPlaneGroups(synth).map(([, g]) => [g.name, g.min_size, g.max_size, g.desired_capacity])).toEqual([['demo-control-plane-0', 1, 1, 1]]);
     expect(synth.resources('aws_eip').map(([, e]) => e.tags.Name).sort()).toEqual(['demo-api', 'demo-nat-0']);
-    expect(synth.resources('aws_eip_association')).toHaveLength(1);
-    expect(synth.resources('aws_autoscaling_group').map(([, g]) => [g.min_size, g.max_size, g.desired_capacity])).toEqual([[2, 2, 2]]);
+    // The Elastic IP is associated with the node's network interface, so it follows it to every replacement.
+    const [[eniId]] = synth.resources('aws_network_interface');
+    expect(synth.resources('aws_eip_association').map(([, a]) => [a.network_interface_id, a.instance_id])).toEqual([[`\${aws_network_interface.${eniId}.id}`, undefined]]);
+    expect(workerGroups(synth).map(([, g]) => [g.min_size, g.max_size, g.desired_capacity])).toEqual([[2, 2, 2]]);
     expect(synth.resources('aws_lb')).toHaveLength(0);
   });
 
-  test('the control plane has its fixed IP, IMDSv2 and an encrypted volume', () => {
-    const [, instance] = synth.resources('aws_instance')[0];
+  test('the control-plane node keeps its fixed IP and its etcd volume across instances; IMDSv2 and encrypted volumes', () => {
+    const [[eniId, eni]] = synth.resources('aws_network_interface');
+    expect(eni.private_ips).toEqual(['10.0.128.10']);
+    const [[volumeId, volume]] = synth.resources('aws_ebs_volume');
+    expect(volume).toMatchObject({ encrypted: true, type: 'gp3', size: 20 });
+    expect(volume.availability_zone).toMatch(/^\$\{data\.aws_subnet\.[\w-]+\.availability_zone\}$/);
+    const [, template] = controlPlaneTemplates(synth)[0];
+    expect(template.network_interfaces).toEqual([{ device_index: 0, network_interface_id: `\${aws_network_interface.${eniId}.id}`, delete_on_termination: 'false' }]);
+    expect(template.vpc_security_group_ids).toBeUndefined();
+    expect(template.metadata_options).toEqual({ http_endpoint: 'enabled', http_put_response_hop_limit: 1, http_tokens: 'required' });
+    expect(template.block_device_mappings[0].ebs).toMatchObject({ encrypted: 'true', volume_type: 'gp3' });
+    // The node attaches its own volume: its id is in the bootstrap's settings.
+    expect(template.user_data).toContain(`aws_ebs_volume.${volumeId}.id`);
+    const [, group] = controlPlaneGroups(synth)[0];
+    // One instance at a time (the interface fits one), and no roll by itself.
+    expect(group.instance_maintenance_policy).toEqual({ min_healthy_percentage: 0, max_healthy_percentage: 100 });
+    expect(group.instance_refresh).toBeUndefined();
+    expect(group.initial_lifecycle_hook).toBeUndefined();
+    // Every replacement carries the tags the upgrade associations and the SSM channel target.
+    expect(group.tag).toEqual(expect.arrayContaining([
+      { key: 'cdktf-kubeadm-cluster/demo', value: 'control-plane', propagate_at_launch: true },
+      { key: 'cdktf-kubeadm-cluster/demo/control-plane-node', value: '0', propagate_at_launch: true },
+    ]));
+    // Nodes start once their subnets have a way to the internet.
+    expect(group.depends_on.join()).toMatch(/aws_route\./);
+  });
+
+  test("the control-plane role attaches only its cluster's control-plane volumes to its control-plane instances", () => {
+    const [, policy] = synth.resources('aws_iam_role_policy').find(([id]) => id.includes('recovery-policy'))!;
+    const statements = JSON.parse(policy.policy).Statement;
+    const attach = statements.filter((st: any) => st.Action.includes('ec2:AttachVolume'));
+    expect(attach.map((st: any) => st.Resource[0].replace(/\$\{[^}]+\}/g, 'X'))).toEqual(['arn:X:ec2:X:X:volume/*', 'arn:X:ec2:X:X:instance/*']);
+    for (const st of attach) {
+      expect(st.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/kubernetes.io/cluster/demo': 'owned' }, StringLike: { 'aws:ResourceTag/cdktf-kubeadm-cluster/demo/control-plane-node': '*' } });
+    }
+    expect(statements.find((st: any) => st.Sid === 'ReadAndWriteClusterGeneration').Action).toEqual(['ssm:GetParameter', 'ssm:PutParameter']);
+    // One node: nothing to fence.
+    expect(statements.some((st: any) => st.Action.includes('autoscaling:UpdateAutoScalingGroup'))).toBe(false);
+    const [, generation] = synth.resources('aws_ssm_parameter').find(([, p]) => p.name?.endsWith?.('/cluster-generation'))!;
+    expect(generation).toMatchObject({ type: 'String', value: 'none', lifecycle: { ignore_changes: ['value'] } });
+  });
+
+  test('ControlPlaneNodes.instances() keeps the previous release: an aws_instance at its fixed IP, the Elastic IP on the instance', () => {
+    const kept = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { clusterName: 'demo', controlPlane: { nodes: ControlPlaneNodes.instances() } }));
+    const [, instance] = kept.resources('aws_instance')[0];
     expect(instance.private_ip).toBe('10.0.128.10');
     expect(instance.metadata_options).toEqual({ http_endpoint: 'enabled', http_put_response_hop_limit: 1, http_tokens: 'required' });
     expect(instance.root_block_device).toMatchObject({ encrypted: true, volume_type: 'gp3' });
     expect(instance.lifecycle.ignore_changes).toEqual(['ami', 'user_data_base64']);
-    // Nodes start once their subnets have a way to the internet.
     expect(instance.depends_on.join()).toMatch(/aws_route\./);
+    expect(kept.resources('aws_eip_association')[0][1].instance_id).toMatch(/aws_instance\./);
+    expect(kept.resources('aws_network_interface')).toEqual([]);
+    expect(controlPlaneGroups(kept)).toEqual([]);
+    // It still knows its cluster's generation: a replaced instance never inits an empty cluster.
+    expect(/GENERATION_PARAMETER='", aws_ssm_parameter\.[\w-]*generation[\w-]*\.name/.test(instance.user_data_base64)).toBe(true);
+    const [, readiness] = kept.resources('terraform_data').find(([id]) => id.includes('readiness'))!;
+    expect(readiness.provisioner[0]['local-exec'].environment.READYZ_INSTANCE_IDS).toMatch(/aws_instance\./);
   });
 
   test('API access defaults to the deploying machine, looked up at deploy time', () => {
@@ -50,8 +109,8 @@ describe('KubeadmCluster with defaults', () => {
     expect(api[0][1].cidr_ipv4).toMatch(/^\$\{chomp\(data\.http\..*deployer.*\.response_body\)\}\/32$/);
   });
 
-  test("a later deploy leaves each group's size to its operators", () => {
-    for (const [, group] of synth.resources('aws_autoscaling_group')) {
+  test("a later deploy leaves each worker group's size to its operators", () => {
+    for (const [, group] of workerGroups(synth)) {
       expect(group.lifecycle.ignore_changes).toEqual(['desired_capacity']);
     }
   });
@@ -68,26 +127,26 @@ describe('KubeadmCluster with defaults', () => {
   });
 
   test('worker groups: a launch hook the node ends once Ready, a bounded termination hook, refreshes that keep capacity', () => {
-    const [, group] = synth.resources('aws_autoscaling_group')[0];
+    const [, group] = workerGroups(synth)[0];
     expect(group.initial_lifecycle_hook).toEqual([
-      { name: 'node-ready', lifecycle_transition: 'autoscaling:EC2_INSTANCE_LAUNCHING', heartbeat_timeout: 3600, default_result: 'ABANDON' },
+      { name: 'node-ready', lifecycle_transition: 'autoscaling:EC2_INSTANCE_LAUNCHING', heartbeat_timeout: 4200, default_result: 'ABANDON' },
       { name: 'node-terminating', lifecycle_transition: 'autoscaling:EC2_INSTANCE_TERMINATING', heartbeat_timeout: 300, default_result: 'CONTINUE' },
     ]);
     expect(group.instance_refresh.preferences).toMatchObject({ min_healthy_percentage: 100, max_healthy_percentage: 200 });
     expect(group.force_delete).toBe(true);
     // Terraform waits for Ready nodes as long as the launch hook lets an instance take.
-    expect(group.wait_for_capacity_timeout).toBe('60m');
+    expect(group.wait_for_capacity_timeout).toBe('70m');
     // The node's bootstrap knows the hook it ends.
-    const [, template] = synth.resources('aws_launch_template')[0];
+    const [, template] = workerTemplates(synth)[0];
     expect(template.user_data).toContain("readonly LAUNCH_HOOK='node-ready'");
   });
 
-  test('workers do not wait for the control-plane instance', () => {
-    const [, template] = synth.resources('aws_launch_template')[0];
-    const [, group] = synth.resources('aws_autoscaling_group')[0];
+  test('workers do not wait for the control-plane node', () => {
+    const [, template] = workerTemplates(synth)[0];
+    const [, group] = workerGroups(synth)[0];
     for (const resource of [template, group]) {
       const text = JSON.stringify(resource);
-      expect(text).not.toMatch(/aws_instance\.|aws_eip\.|aws_eip_association\./);
+      expect(text).not.toMatch(/aws_instance\.|aws_eip\.|aws_eip_association\.|_control-plane_node-/);
     }
     // The pool waits only for the network's routes to the internet, what workers read at boot (the
     // join token's parameter, its key and their permissions, the SSM agent's included) and the
@@ -103,11 +162,11 @@ describe('KubeadmCluster with defaults', () => {
   });
 
   test('pods cannot reach instance metadata unless a pool asks for it', () => {
-    const [, template] = synth.resources('aws_launch_template')[0];
+    const [, template] = workerTemplates(synth)[0];
     expect(template.metadata_options.http_put_response_hop_limit).toBe(1);
     const open = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { ...base, workerPools: [{ name: 'aws', desiredSize: 2, podsReachInstanceMetadata: true }] }));
-    expect(open.resources('aws_launch_template')[0][1].metadata_options.http_put_response_hop_limit).toBe(2);
-    expect(open.resources('aws_instance')[0][1].metadata_options.http_put_response_hop_limit).toBe(1);
+    expect(workerTemplates(open)[0][1].metadata_options.http_put_response_hop_limit).toBe(2);
+    expect(controlPlaneTemplates(open)[0][1].metadata_options.http_put_response_hop_limit).toBe(1);
   });
 
   test('Terraform authenticates as system:masters; the kubeconfig output as kubeadm:cluster-admins', () => {
@@ -133,7 +192,7 @@ describe('KubeadmCluster with defaults', () => {
       }
     }
     const [readinessId, readiness] = synth.resources('terraform_data').find(([id]) => id.includes('readiness'))!;
-    expect(readiness.depends_on.join()).toMatch(/aws_instance\..*aws_eip_association\./);
+    expect(readiness.depends_on.join()).toMatch(/aws_autoscaling_group\.[\w-]*control-plane[\w-]*.*aws_eip_association\./);
     // Each one waits for the readiness, directly or through what it refers to or depends on.
     const byAddress = new Map<string, any>();
     for (const [type, resources] of Object.entries(synth.json.resource)) {
@@ -172,7 +231,6 @@ describe('KubeadmCluster with defaults', () => {
     expect(exec.when).toBeUndefined();
     expect(exec.interpreter).toEqual(['node', '-e', READINESS_PROGRAM]);
     expect(exec.environment.READYZ_TIMEOUT_SECONDS).toBe(String(DEFAULT_READINESS_TIMEOUT_MINUTES * 60));
-    expect(exec.environment.READYZ_INSTANCE_IDS).toMatch(/aws_instance\./);
   });
 
   test('the connectivity check runs after the plugin and the workers', () => {
@@ -225,12 +283,20 @@ describe('KubeadmCluster with defaults', () => {
 describe('KubeadmCluster variants', () => {
   test('three control-plane nodes sit behind an internal and a public load balancer', () => {
     const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { ...base, controlPlane: { count: 3 }, zoneCount: 3 }));
-    expect(synth.resources('aws_instance').map(([, i]) => i.private_ip)).toEqual(['10.0.96.10', '10.0.128.10', '10.0.160.10']);
+    expect(synth.resources('aws_network_interface').map(([, i]) => i.private_ips[0])).toEqual(['10.0.96.10', '10.0.128.10', '10.0.160.10']);
+    expect(controlPlaneGroups(synth)).toHaveLength(3);
     const lbs = synth.resources('aws_lb').map(([, lb]) => lb.internal);
     expect(lbs.sort()).toEqual([false, true]);
-    expect(synth.resources('aws_lb_target_group_attachment')).toHaveLength(6);
+    // Targets are the fixed IPs, which every replacement instance takes over: nothing re-registers.
+    expect(synth.resources('aws_lb_target_group').map(([, g]) => g.target_type)).toEqual(['ip', 'ip']);
+    expect(synth.resources('aws_lb_target_group_attachment').map(([, a]) => a.target_id).sort()).toEqual(['10.0.128.10', '10.0.128.10', '10.0.160.10', '10.0.160.10', '10.0.96.10', '10.0.96.10']);
+    // A restore on one node may fence the others' groups, and only those.
+    const [, policy] = synth.resources('aws_iam_role_policy').find(([id]) => id.includes('recovery-policy'))!;
+    const fence = JSON.parse(policy.policy).Statement.find((st: any) => st.Sid === 'FenceControlPlaneGroups');
+    expect(fence.Action).toEqual(['autoscaling:UpdateAutoScalingGroup']);
+    expect(fence.Resource.map((r: string) => r.split('/').pop())).toEqual(['demo-control-plane-0', 'demo-control-plane-1', 'demo-control-plane-2']);
     expect(synth.resources('aws_eip').map(([, e]) => e.tags.Name)).toEqual(['demo-nat-0']);
-    const [, worker] = synth.resources('aws_launch_template')[0];
+    const [, worker] = workerTemplates(synth)[0];
     expect(worker.user_data).toMatch(/aws_lb\.[^.]*internal[^.]*\.dns_name/);
     // The public balancer admits only apiAccessCidrs.
     const publicIngress = synth.resources('aws_vpc_security_group_ingress_rule').filter(([, r]) => r.cidr_ipv4 === '198.51.100.0/24');
@@ -275,7 +341,7 @@ describe('KubeadmCluster variants', () => {
       new KubeadmCluster(stack, 'green', { clusterName: 'green', vpcCidr: '10.20.0.0/16', cni: Cni.flannel() });
     });
     expect(synth.resources('aws_vpc')).toHaveLength(2);
-    expect(synth.resources('aws_instance')).toHaveLength(2);
+    expect(controlPlaneGroups(synth).map(([, g]) => g.name).sort()).toEqual(['blue-control-plane-0', 'green-control-plane-0']);
     expect(synth.json.provider.kubernetes.map((p: any) => p.alias).sort()).toEqual(['blue', 'green']);
     expect(synth.json.provider.tls).toHaveLength(1);
     const names = synth.resources('aws_iam_role').map(([, r]) => r.name);
@@ -348,8 +414,8 @@ describe('KubeadmCluster validation of access and node options', () => {
 
   test('an SSH key pair reaches every node', () => {
     const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { ...base, sshAccessCidrs: ['203.0.113.7/32'], sshKeyName: 'ops' }));
-    expect(synth.resources('aws_instance')[0][1].key_name).toBe('ops');
-    expect(synth.resources('aws_launch_template')[0][1].key_name).toBe('ops');
+    expect(controlPlaneTemplates(synth)[0][1].key_name).toBe('ops');
+    expect(workerTemplates(synth)[0][1].key_name).toBe('ops');
     expect(synth.resources('aws_vpc_security_group_ingress_rule').filter(([, r]) => r.from_port === 22).map(([, r]) => r.cidr_ipv4)).toEqual(['203.0.113.7/32', '203.0.113.7/32']);
   });
 });
@@ -378,19 +444,19 @@ describe('KubeadmCluster deploy order: nodes wait for the routes they use and no
   ])('%s: control-plane instances wait for their public route, never a NAT gateway; workers for the NAT routes', (_name, props) => {
     const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { ...base, ...props }));
     const graph = dependencyGraph(synth.json);
-    const instances = synth.resources('aws_instance');
+    const instances = controlPlaneGroups(synth);
     expect(instances.length).toBeGreaterThan(0);
-    for (const [name, instance] of instances) {
-      const waits = waitsOf(graph, `aws_instance.${name}`);
+    for (const [name, group] of instances) {
+      const waits = waitsOf(graph, `aws_autoscaling_group.${name}`);
       expect([...waits].filter((a) => igwRoute(synth.json, a))).toHaveLength(1);
       // Its own subnet's association with the public route table.
-      const association = synth.resources('aws_route_table_association').find(([, a]) => a.subnet_id === instance.subnet_id);
+      const association = synth.resources('aws_route_table_association').find(([, a]) => a.subnet_id === group.vpc_zone_identifier[0]);
       expect(association).toBeDefined();
       expect(waits).toContain(`aws_route_table_association.${association![0]}`);
       const natEips = synth.resources('aws_nat_gateway').map(([, g]) => /aws_eip\.([\w-]+)\./.exec(g.allocation_id)![1]).map((n) => `aws_eip.${n}`);
       expect([...waits].filter((a) => a.startsWith('aws_nat_gateway.') || natRoute(synth.json, a) || natEips.includes(a))).toEqual([]);
     }
-    const [groupName] = synth.resources('aws_autoscaling_group')[0];
+    const [groupName] = workerGroups(synth)[0];
     const workerWaits = ownWaitsOfWorkers(synth, graph, groupName);
     const natRoutes = synth.resources('aws_route').filter(([, r]) => r.nat_gateway_id !== undefined).map(([n]) => `aws_route.${n}`);
     expect(natRoutes.length).toBeGreaterThan(0);
@@ -401,7 +467,7 @@ describe('KubeadmCluster deploy order: nodes wait for the routes they use and no
   test('without NAT gateways, workers sit in the public subnets and wait for the public route', () => {
     const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { ...base, network: ClusterNetworkSource.newVpc({ natGateways: NatGateways.none() }) }));
     const graph = dependencyGraph(synth.json);
-    const [groupName] = synth.resources('aws_autoscaling_group')[0];
+    const [groupName] = workerGroups(synth)[0];
     const workerWaits = ownWaitsOfWorkers(synth, graph, groupName);
     expect([...workerWaits].filter((a) => igwRoute(synth.json, a))).toHaveLength(1);
     expect(synth.resources('aws_nat_gateway')).toEqual([]);
@@ -411,14 +477,23 @@ describe('KubeadmCluster deploy order: nodes wait for the routes they use and no
 describe.each(Object.keys(EXAMPLES))('example %s: what nodes wait for on a first deploy', (example) => {
   const synth = synthesisedExample(example);
   const graph = dependencyGraph(synth.json);
-  const workerNodes = [...synth.resources('aws_launch_template').map(([n]) => `aws_launch_template.${n}`), ...synth.resources('aws_autoscaling_group').map(([n]) => `aws_autoscaling_group.${n}`)];
-  const instances = synth.resources('aws_instance').map(([n]) => `aws_instance.${n}`);
+  const workerNodes = [...workerTemplates(synth).map(([n]) => `aws_launch_template.${n}`), ...workerGroups(synth).map(([n]) => `aws_autoscaling_group.${n}`)];
+  const instances = controlPlaneGroups(synth).map(([n]) => `aws_autoscaling_group.${n}`);
+  const controlPlaneNode = (a: string) => /^aws_(instance|autoscaling_group|launch_template|network_interface|ebs_volume)\.[\w-]*_control-plane_node-/.test(a);
 
-  test('no worker launch template or group waits for a control-plane instance, directly or through others', () => {
+  test('no worker launch template or group waits for a control-plane node, directly or through others', () => {
     expect(workerNodes.length).toBeGreaterThanOrEqual(2);
     expect(instances.length).toBeGreaterThan(0);
     for (const node of workerNodes) {
-      expect([node, [...waitsOf(graph, node)].filter((a) => a.startsWith('aws_instance.'))]).toEqual([node, []]);
+      expect([node, [...waitsOf(graph, node)].filter(controlPlaneNode)]).toEqual([node, []]);
+    }
+  });
+
+  test('recovery needs no API: no control-plane group, launch template, interface or etcd volume waits for a Kubernetes or Helm resource', () => {
+    const nodes = Object.entries(synth.json.resource).flatMap(([type, rs]) => Object.keys(rs as object).map((n) => `${type}.${n}`)).filter(controlPlaneNode);
+    expect(nodes.filter((n) => n.startsWith('aws_ebs_volume.')).length).toBe(instances.length);
+    for (const node of nodes) {
+      expect([node, [...waitsOf(graph, node)].filter((a) => /^(kubernetes_|helm_)/.test(a) || a.includes('provider.kubernetes') || a.includes('provider.helm'))]).toEqual([node, []]);
     }
   });
 

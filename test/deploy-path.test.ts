@@ -72,7 +72,9 @@ describe('typical durations', () => {
   test('the first matching rule gives the time: a chart of its own before small charts, a waiting group before any group', () => {
     expect(resource('helm_release', { chart: 'cilium' }).minutes).toBe(2.5);
     expect(resource('helm_release', { chart: 'cert-manager' }).minutes).toBe(1);
-    expect(resource('aws_autoscaling_group', { min_size: 2, wait_for_capacity_timeout: '60m' }).minutes).toBe(5);
+    expect(resource('aws_autoscaling_group', { min_size: 2, wait_for_capacity_timeout: '60m', initial_lifecycle_hook: [{ name: 'node-ready' }] }).minutes).toBe(5);
+    // A control-plane group of one has no launch hook: it is InService once its instance runs.
+    expect(resource('aws_autoscaling_group', { min_size: 1, wait_for_capacity_timeout: '10m' }).minutes).toBe(0.75);
     expect(resource('aws_autoscaling_group', { min_size: 2, wait_for_capacity_timeout: '0' }).minutes).toBe(0.1);
     expect(resource('kubernetes_deployment_v1', { wait_for_rollout: false }).minutes).toBe(0);
     expect(resource('terraform_data', { provisioner: [{ 'local-exec': { command: 'wait for the Kubernetes API at https://x:6443' } }] }).minutes).toBe(4);
@@ -130,8 +132,8 @@ const EXPECTED: Record<string, Record<string, { minutes: number; chain: string[]
       'aws_cloudformation_stack.cluster_etcd-backups_bucket_stack_D0281BEC',
       'aws_ssm_document.cluster_channel_etcd-backup-document_FF5843AA',
       'aws_iam_role_policy.cluster_identities_control-plane_channel-documents-policy_C1DFA4EC',
-      'aws_instance.cluster_control-plane_node-0_EE9377F2',
-      'aws_eip_association.cluster_control-plane_endpoint-association_797FC559',
+      'aws_launch_template.cluster_control-plane_node-0_launch-template_41157CAD',
+      'aws_autoscaling_group.cluster_control-plane_node-0_group_D59FC119',
       'terraform_data.cluster_access_readiness_2627F513',
       'kubernetes_daemon_set_v1.cluster_cni_daemon-set_2DF7A0EE',
       'helm_release.cluster_workloads_cloud-controller-manager_71B02377',
@@ -140,11 +142,12 @@ const EXPECTED: Record<string, Record<string, { minutes: number; chain: string[]
     ] },
   },
   'ha-cilium': {
-    'cluster': { minutes: 12.95, chain: [
+    'cluster': { minutes: 13.05, chain: [
       'aws_vpc.cluster_network_vpc_300AE977',
       'aws_security_group.cluster_control-plane_api_internal_security-group_11F007F5',
       'aws_lb.cluster_control-plane_api_internal_load-balancer_921C8988',
-      'aws_instance.cluster_control-plane_node-0_EE9377F2',
+      'aws_launch_template.cluster_control-plane_node-0_launch-template_41157CAD',
+      'aws_autoscaling_group.cluster_control-plane_node-0_group_D59FC119',
       'terraform_data.cluster_access_readiness_2627F513',
       'helm_release.cluster_cni_release_6BABA7E1',
       'helm_release.cluster_workloads_cloud-controller-manager_71B02377',
@@ -157,8 +160,8 @@ const EXPECTED: Record<string, Record<string, { minutes: number; chain: string[]
       'aws_cloudformation_stack.cluster_etcd-backups_bucket_stack_D0281BEC',
       'aws_ssm_document.cluster_channel_etcd-backup-document_FF5843AA',
       'aws_iam_role_policy.cluster_identities_control-plane_channel-documents-policy_C1DFA4EC',
-      'aws_instance.cluster_control-plane_node-0_EE9377F2',
-      'aws_eip_association.cluster_control-plane_endpoint-association_797FC559',
+      'aws_launch_template.cluster_control-plane_node-0_launch-template_41157CAD',
+      'aws_autoscaling_group.cluster_control-plane_node-0_group_D59FC119',
       'terraform_data.cluster_access_readiness_2627F513',
       'helm_release.cluster_cni_release_6BABA7E1',
       'helm_release.cluster_workloads_cloud-controller-manager_71B02377',
@@ -171,8 +174,8 @@ const EXPECTED: Record<string, Record<string, { minutes: number; chain: string[]
       'aws_cloudformation_stack.cluster_etcd-backups_bucket_stack_D0281BEC',
       'aws_ssm_document.cluster_channel_etcd-backup-document_FF5843AA',
       'aws_iam_role_policy.cluster_identities_control-plane_channel-documents-policy_C1DFA4EC',
-      'aws_instance.cluster_control-plane_node-0_EE9377F2',
-      'aws_eip_association.cluster_control-plane_endpoint-association_797FC559',
+      'aws_launch_template.cluster_control-plane_node-0_launch-template_41157CAD',
+      'aws_autoscaling_group.cluster_control-plane_node-0_group_D59FC119',
       'terraform_data.cluster_access_readiness_2627F513',
       'kubernetes_daemon_set_v1.cluster_cni_daemon-set_2DF7A0EE',
       'helm_release.cluster_workloads_cloud-controller-manager_71B02377',
@@ -200,8 +203,8 @@ const EXPECTED: Record<string, Record<string, { minutes: number; chain: string[]
       'aws_cloudformation_stack.cluster_etcd-backups_bucket_stack_D0281BEC',
       'aws_ssm_document.cluster_channel_etcd-backup-document_FF5843AA',
       'aws_iam_role_policy.cluster_identities_control-plane_channel-documents-policy_C1DFA4EC',
-      'aws_instance.cluster_control-plane_node-0_EE9377F2',
-      'aws_eip_association.cluster_control-plane_endpoint-association_797FC559',
+      'aws_launch_template.cluster_control-plane_node-0_launch-template_41157CAD',
+      'aws_autoscaling_group.cluster_control-plane_node-0_group_D59FC119',
       'terraform_data.cluster_access_readiness_2627F513',
       'kubernetes_daemon_set_v1.cluster_cni_daemon-set_2DF7A0EE',
       'helm_release.cluster_workloads_cloud-controller-manager_71B02377',
@@ -214,8 +217,8 @@ const EXPECTED: Record<string, Record<string, { minutes: number; chain: string[]
       'aws_cloudformation_stack.cluster_etcd-backups_bucket_stack_D0281BEC',
       'aws_ssm_document.cluster_channel_etcd-backup-document_FF5843AA',
       'aws_iam_role_policy.cluster_identities_control-plane_channel-documents-policy_C1DFA4EC',
-      'aws_instance.cluster_control-plane_node-0_EE9377F2',
-      'aws_eip_association.cluster_control-plane_endpoint-association_797FC559',
+      'aws_launch_template.cluster_control-plane_node-0_launch-template_41157CAD',
+      'aws_autoscaling_group.cluster_control-plane_node-0_group_D59FC119',
       'terraform_data.cluster_access_readiness_2627F513',
       'kubernetes_daemon_set_v1.cluster_cni_daemon-set_2DF7A0EE',
       'helm_release.cluster_workloads_cloud-controller-manager_71B02377',
@@ -229,8 +232,8 @@ const EXPECTED: Record<string, Record<string, { minutes: number; chain: string[]
       'aws_cloudformation_stack.blue_etcd-backups_bucket_stack_35D04797',
       'aws_ssm_document.blue_channel_etcd-backup-document_49A6CF83',
       'aws_iam_role_policy.blue_identities_control-plane_channel-documents-policy_95AEFF70',
-      'aws_instance.blue_control-plane_node-0_94861229',
-      'aws_eip_association.blue_control-plane_endpoint-association_12F2E357',
+      'aws_launch_template.blue_control-plane_node-0_launch-template_9DDF23DD',
+      'aws_autoscaling_group.blue_control-plane_node-0_group_66C2B1D2',
       'terraform_data.blue_access_readiness_3AF2F5B3',
       'kubernetes_daemon_set_v1.blue_cni_daemon-set_8E44D45F',
       'helm_release.blue_workloads_cloud-controller-manager_C3623B62',
@@ -241,8 +244,8 @@ const EXPECTED: Record<string, Record<string, { minutes: number; chain: string[]
       'aws_cloudformation_stack.green_etcd-backups_bucket_stack_6BCF6B6F',
       'aws_ssm_document.green_channel_etcd-backup-document_ABB9D0A0',
       'aws_iam_role_policy.green_identities_control-plane_channel-documents-policy_DDCECB71',
-      'aws_instance.green_control-plane_node-0_79275BE7',
-      'aws_eip_association.green_control-plane_endpoint-association_814F5D7A',
+      'aws_launch_template.green_control-plane_node-0_launch-template_55645700',
+      'aws_autoscaling_group.green_control-plane_node-0_group_D8D0F9DE',
       'terraform_data.green_access_readiness_2BD67C72',
       'kubernetes_daemon_set_v1.green_cni_daemon-set_8F5D71A1',
       'helm_release.green_workloads_cloud-controller-manager_20D1CAB6',
@@ -251,6 +254,7 @@ const EXPECTED: Record<string, Record<string, { minutes: number; chain: string[]
     ] },
   },
 };
+
 
 
 describe.each(Object.keys(EXAMPLES))('the %s example', (example) => {

@@ -329,6 +329,106 @@ esac`);
     }
   });
 
+  // The stand-in S3 holds objects as files; the listing is what list-objects-v2 prints.
+  function generationNode(generation: string, keys: Record<string, string>): NodeSandbox {
+    const s = new NodeSandbox();
+    for (const [key, modified] of Object.entries(keys)) {
+      s.writeFile(`/s3/${BUCKET}/${key}`, `snapshot ${key}\n`);
+      writeFileSync(join(s.root, 's3', BUCKET, `${key}.modified`), modified);
+    }
+    writeFileSync(join(s.state, 'generation'), generation);
+    s.standIn('aws', `
+case "$*" in
+  *get-parameter*cluster-generation*) cat "$STATE/generation" ;;
+  *put-parameter*cluster-generation*) prev=''; for a in "$@"; do [ "$prev" = --value ] && printf '%s' "$a" > "$STATE/generation"; prev=$a; done ;;
+  *list-objects-v2*)
+    prefix=$(printf '%s' "$*" | sed -n 's/.*--prefix \\([^ ]*\\).*/\\1/p')
+    (cd "$ROOT/s3/${BUCKET}" && find . -name '*.db' | sed 's|^\\./||' | sort) | node -e '
+      const fs = require("fs"); const [prefix, dir] = process.argv.slice(1);
+      const keys = fs.readFileSync(0, "utf8").split("\\n").filter((k) => k && k.startsWith(prefix));
+      console.log(JSON.stringify({ Contents: keys.map((Key) => ({ Key, LastModified: fs.readFileSync(dir + "/" + Key + ".modified", "utf8") })) }));' "$prefix" "$ROOT/s3/${BUCKET}" ;;
+  *s3\\ cp*) src=$(printf '%s' "$*" | sed -n 's|.* s3://${BUCKET}/\\([^ ]*\\) .*|\\1|p'); for a in "$@"; do dst=$a; done; cp "$ROOT/s3/${BUCKET}/$src" "$dst" ;;
+esac
+exit 0`);
+    s.standIn('etcdutl', `case "$*" in
+  *'snapshot status'*) echo '{"revision":7,"totalKey":3,"totalSize":100}' ;;
+  *'snapshot restore'*) prev=''; for a in "$@"; do [ "$prev" = --data-dir ] && mkdir -p "$a/member"; prev=$a; done ;;
+esac`);
+    return s;
+  }
+
+  const G1 = '20260301T101500Z-3fa2c1';
+  const G2 = '20260402T080000Z-9b0e44';
+  const restoreLatest = (s: NodeSandbox) =>
+    s.run(etcdRestoreProgram({ ...LOCATION, generationParameter: '/kubeadm/demo/cluster-generation', paths: { dataDir: s.path('/var/lib/etcd'), workDir: s.path('/work'), lockFile: s.path('/lock') } }), {
+      args: ['restore', 'latest', '--name', 'ip-10-0-128-10', '--peer-url', 'https://10.0.128.10:2380'],
+    });
+  const downloaded = (s: NodeSandbox) => s.callLines('aws').filter((l) => l.includes(' s3 cp ')).map((l) => l.split(' ').find((w) => w.startsWith('s3://')));
+
+  test("a fresh cluster's snapshot against latest: only the cluster's own generation counts, newest by time", () => {
+    const s = generationNode(G1, {
+      [`backups/demo/${G1}/etcd-20260401T233000Z-ip-10-0-128-10.db`]: '2026-04-01T23:30:05Z',
+      [`backups/demo/${G1}/etcd-20260402T070000Z-ip-10-0-128-10.db`]: '2026-04-02T07:00:04Z',
+      [`backups/demo/${G1}/etcd-20260402T063000Z-ip-10-0-129-10.db`]: '2026-04-02T06:30:04Z',
+      // An accidental fresh cluster's snapshot, taken after the loss: newer, and empty.
+      [`backups/demo/${G2}/etcd-20260402T081000Z-ip-10-0-128-10.db`]: '2026-04-02T08:10:04Z',
+      // A snapshot from before generations, last in key order.
+      'backups/demo/etcd-20260402T090000Z-ip-10-0-128-10.db': '2026-04-02T09:00:04Z',
+    });
+    try {
+      const result = restoreLatest(s);
+      expect(result.status).toBe(0);
+      expect(downloaded(s)).toEqual([`s3://demo-etcd-backups/backups/demo/${G1}/etcd-20260402T070000Z-ip-10-0-128-10.db`]);
+      expect(result.output).toContain(`the newest snapshot under s3://demo-etcd-backups/backups/demo/${G1}/ (this cluster's generation only)`);
+    } finally {
+      s.cleanup();
+    }
+  });
+
+  test('a snapshot of another generation is restored only when named', () => {
+    const s = generationNode(G1, { [`backups/demo/${G2}/etcd-20260402T081000Z-ip-10-0-128-10.db`]: '2026-04-02T08:10:04Z' });
+    try {
+      const latest = restoreLatest(s);
+      expect(latest.status).toBe(1);
+      expect(latest.output).toContain(`no snapshot under s3://demo-etcd-backups/backups/demo/${G1}/`);
+      const named = s.run(etcdRestoreProgram({ ...LOCATION, generationParameter: '/kubeadm/demo/cluster-generation', paths: { dataDir: s.path('/var/lib/etcd'), workDir: s.path('/work'), lockFile: s.path('/lock') } }), {
+        args: ['restore', `${G2}/etcd-20260402T081000Z-ip-10-0-128-10.db`, '--name', 'n', '--peer-url', 'https://10.0.128.10:2380'],
+      });
+      expect(named.status).toBe(0);
+      expect(downloaded(s)).toEqual([`s3://demo-etcd-backups/backups/demo/${G2}/etcd-20260402T081000Z-ip-10-0-128-10.db`]);
+    } finally {
+      s.cleanup();
+    }
+  });
+
+  test('snapshots go under the generation; a running cluster without one is named once by its leader', () => {
+    const s = generationNode('none', {});
+    try {
+      s.standIn('etcdctl', `
+case " $* " in
+  *' endpoint status '*) echo '[{"Status":{"header":{"member_id":11},"leader":11}}]' ;;
+  *' snapshot save '*) for a in "$@"; do last=$a; done; echo db > "$last" ;;
+esac`);
+      s.standIn('hostname', 'echo ip-10-0-128-10');
+      const program = etcdSnapshotProgram({ ...LOCATION, generationParameter: '/kubeadm/demo/cluster-generation', paths: { workDir: s.path('/work'), lockFile: s.path('/lock') } });
+      const result = s.run(program);
+      expect(result.status).toBe(0);
+      const generation = require('node:fs').readFileSync(join(s.state, 'generation'), 'utf8');
+      expect(generation).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/);
+      expect(result.output).toContain(`this running cluster had no generation; naming it ${generation}`);
+      const upload = s.callLines('aws').find((l) => l.includes(' s3 cp '))!;
+      expect(upload).toMatch(new RegExp(`s3://demo-etcd-backups/backups/demo/${generation}/etcd-\\d{8}T\\d{6}Z-ip-10-0-128-10\\.db$`));
+      // While a new cluster is asked for, nothing is uploaded under a generation that is not there.
+      writeFileSync(join(s.state, 'generation'), 'new-cluster');
+      s.clearCalls();
+      const waiting = s.run(program);
+      expect(waiting.status).toBe(1);
+      expect(s.callLines('aws').some((l) => l.includes(' s3 cp '))).toBe(false);
+    } finally {
+      s.cleanup();
+    }
+  });
+
   test('keys live under <prefix><cluster>/', () => {
     expect(snapshotKeyPrefix(LOCATION)).toBe('backups/demo/');
     expect(snapshotKeyPrefix({ ...LOCATION, prefix: '' })).toBe('demo/');

@@ -79,10 +79,12 @@ describe('the wait for the served issuer', () => {
     const graph = dependencyGraph(synth.json);
     const [providerKey] = synth.resources('aws_iam_openid_connect_provider')[0];
     expect(waitsOf(graph, `aws_iam_openid_connect_provider.${providerKey}`)).toContain(`terraform_data.${waitKey}`);
-    const instances = synth.resources('aws_instance');
-    expect(instances.length).toBeGreaterThan(0);
-    for (const [instance] of instances) {
-      expect(waitsOf(graph, `aws_instance.${instance}`)).not.toContain(`terraform_data.${waitKey}`);
+    const groups = synth.resources('aws_autoscaling_group').filter(([id]) => id.includes('_control-plane_'));
+    expect(groups.length).toBeGreaterThan(0);
+    for (const [group] of groups) {
+      const waits = waitsOf(graph, `aws_autoscaling_group.${group}`);
+      expect(waits).not.toContain(`terraform_data.${waitKey}`);
+      expect([...waits].some((w) => w.startsWith('aws_cloudfront_distribution.'))).toBe(true);
     }
   });
 });

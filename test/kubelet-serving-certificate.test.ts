@@ -245,10 +245,14 @@ describe('KubeadmCluster with metrics-server: control-plane kubelets', () => {
   });
 
   test('control-plane kubelets do not ask the in-cluster approver (their Nodes have public addresses); workers do', () => {
-    for (const [, instance] of synth.resources('aws_instance')) {
-      expect(JSON.stringify(instance)).not.toContain('rotate-server-certificates');
+    const templates = synth.resources('aws_launch_template');
+    const controlPlane = templates.filter(([id]) => id.includes('_control-plane_'));
+    const workers = templates.filter(([id]) => !id.includes('_control-plane_'));
+    expect([controlPlane.length > 0, workers.length > 0]).toEqual([true, true]);
+    for (const [, template] of controlPlane) {
+      expect(JSON.stringify(template)).not.toContain('rotate-server-certificates');
     }
-    for (const [, template] of synth.resources('aws_launch_template')) {
+    for (const [, template] of workers) {
       expect(JSON.stringify(template)).toContain('rotate-server-certificates');
     }
   });

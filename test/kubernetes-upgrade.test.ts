@@ -59,18 +59,20 @@ describe('Kubernetes upgrade', () => {
     }
   });
 
-  test('each association targets the one instance that carries its node tag', () => {
+  test("each association targets the one node group whose instances carry its node tag, whichever instance it is now", () => {
     const key = controlPlaneNodeTagKey('demo');
-    const instances = ha.synth.resources('aws_instance');
-    expect(instances).toHaveLength(3);
+    // Self-healing nodes: the group puts the tag on every instance it launches.
+    const nodeTag = (g: any) => g.tag.find((t: any) => t.key === key && t.propagate_at_launch === true)?.value;
+    const groups = ha.synth.resources('aws_autoscaling_group').filter(([, g]) => nodeTag(g) !== undefined);
+    expect(groups).toHaveLength(3);
     for (const [, a] of ha.associations) {
       const [target] = a.targets;
-      const tagged = instances.filter(([, i]) => `tag:${key}` === target.key && target.values.includes(i.tags[key]));
+      const tagged = groups.filter(([, g]) => `tag:${key}` === target.key && target.values.includes(nodeTag(g)));
       expect(tagged).toHaveLength(1);
-      // Not by instance id: nothing of the association refers to an instance.
-      expect(JSON.stringify(a)).not.toMatch(/aws_instance\./);
+      // Not by instance id: nothing of the association refers to an instance or a group.
+      expect(JSON.stringify(a)).not.toMatch(/aws_instance\.|aws_autoscaling_group\./);
     }
-    expect(instances.map(([, i]) => i.tags[key]).sort()).toEqual(['0', '1', '2']);
+    expect(groups.map(([, g]) => nodeTag(g)).sort()).toEqual(['0', '1', '2']);
   });
 
   /** Every association's wait, as the provider receives it with the control plane recorded at `recorded`. */
@@ -107,7 +109,12 @@ describe('Kubernetes upgrade', () => {
   test('worker launch templates and groups wait for the last association', () => {
     const last = `aws_ssm_association.${ha.associations[2][0]}`;
     for (const type of ['aws_launch_template', 'aws_autoscaling_group']) {
-      for (const [, resource] of ha.synth.resources(type)) {
+      const [controlPlane, workers] = [ha.synth.resources(type).filter(([id]) => id.includes('_control-plane_')), ha.synth.resources(type).filter(([id]) => !id.includes('_control-plane_'))];
+      // Control-plane nodes never wait for their own upgrade: they boot with the first deploy.
+      for (const [, resource] of controlPlane) {
+        expect(resource.depends_on.filter((d: string) => d.startsWith('aws_ssm_association.'))).toEqual([]);
+      }
+      for (const [, resource] of workers) {
         expect(resource.depends_on).toContain(last);
         expect(resource.depends_on.filter((d: string) => d.startsWith('aws_ssm_association.'))).toEqual([last]);
       }
@@ -191,10 +198,10 @@ describe.each(Object.keys(EXAMPLES))('example %s: upgrades go control plane firs
   const chains = upgradeChains(synth);
   const clusterOf = (resource: any): string => Object.keys(resource.tags).find((k) => k.startsWith('kubernetes.io/cluster/'))!.slice('kubernetes.io/cluster/'.length);
 
-  test('the associations of each cluster form one chain, node 0 first, one per control-plane instance', () => {
+  test('the associations of each cluster form one chain, node 0 first, one per control-plane node', () => {
     expect(chains.size).toBeGreaterThan(0);
     for (const [cluster, chain] of chains) {
-      const instances = synth.resources('aws_instance').filter(([, i]) => clusterOf(i) === cluster);
+      const instances = synth.resources('aws_network_interface').filter(([, i]) => clusterOf(i) === cluster);
       expect(chain.associations).toHaveLength(instances.length);
       chain.associations.forEach((address, i) => {
         const before = [...waitsOf(graph, address)].filter((a) => chain.associations.includes(a)).sort();
@@ -205,7 +212,7 @@ describe.each(Object.keys(EXAMPLES))('example %s: upgrades go control plane firs
 
   test('every worker launch template and group waits for the last control-plane upgrade of its cluster', () => {
     for (const type of ['aws_launch_template', 'aws_autoscaling_group']) {
-      const nodes = synth.resources(type);
+      const nodes = synth.resources(type).filter(([id]) => !id.includes('_control-plane_'));
       expect(nodes.length).toBeGreaterThan(0);
       for (const [name, resource] of nodes) {
         const cluster = type === 'aws_launch_template' ? clusterOf(resource) : resource.tag.find((t: any) => t.key.startsWith('kubernetes.io/cluster/')).key.slice('kubernetes.io/cluster/'.length);

@@ -117,12 +117,15 @@ describe('KubeadmCluster with metrics-server (the default)', () => {
   });
 
   test('workers ask the approver for serving certificates; control-plane kubelets do not (the cluster CA signs theirs on the node)', () => {
-    expect(synth.resources('aws_launch_template').length).toBeGreaterThan(0);
-    expect(synth.resources('aws_instance').length).toBeGreaterThan(0);
-    for (const userData of synth.resources('aws_launch_template').map(([, t]) => JSON.stringify(t))) {
+    const isControlPlane = ([id]: [string, unknown]) => id.includes('_control-plane_');
+    const workers = synth.resources('aws_launch_template').filter((t) => !isControlPlane(t));
+    const controlPlane = synth.resources('aws_launch_template').filter(isControlPlane);
+    expect(workers.length).toBeGreaterThan(0);
+    expect(controlPlane.length).toBeGreaterThan(0);
+    for (const userData of workers.map(([, t]) => JSON.stringify(t))) {
       expect(userData).toContain('rotate-server-certificates');
     }
-    for (const [, instance] of synth.resources('aws_instance')) {
+    for (const [, instance] of controlPlane) {
       expect(JSON.stringify(instance)).not.toContain('rotate-server-certificates');
     }
   });

@@ -190,7 +190,17 @@ class FakeAws {
       res.end(`<ErrorResponse xmlns="${ns}"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>No active Lifecycle Action found with instance ID i-0unknown</Message></Error><RequestId>req-2</RequestId></ErrorResponse>`);
       return;
     }
-    const known = ['CompleteLifecycleAction', 'SetInstanceHealth', 'PutMetricData'];
+    if (p.Action === 'AttachVolume') {
+      // EC2's own query protocol: its namespace, and its error shape.
+      if (p.VolumeId === 'vol-0inuse') {
+        res.statusCode = 400;
+        res.end(`<Response><Errors><Error><Code>VolumeInUse</Code><Message>vol-0inuse is already attached to an instance</Message></Error></Errors><RequestID>req-4</RequestID></Response>`);
+        return;
+      }
+      res.end(`<AttachVolumeResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>req-5</requestId><volumeId>${p.VolumeId}</volumeId><instanceId>${p.InstanceId}</instanceId><device>${p.Device}</device><status>attaching</status><attachTime>2026-03-01T10:15:00.000Z</attachTime></AttachVolumeResponse>`);
+      return;
+    }
+    const known = ['CompleteLifecycleAction', 'SetInstanceHealth', 'PutMetricData', 'UpdateAutoScalingGroup'];
     if (!known.includes(p.Action)) {
       res.statusCode = 400;
       res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>${p.Action}</Message></Error></ErrorResponse>`);
@@ -466,6 +476,33 @@ suite('the nodes\' minimal AWS CLI (Debian python3 + boto3 against a fake AWS en
       '--lifecycle-action-result', 'ABANDON', '--instance-id', 'i-0unknown']);
     expect(unknown.status).toBe(254);
     expect(unknown.stderr).toBe('\nAn error occurred (ValidationError) when calling the CompleteLifecycleAction operation: No active Lifecycle Action found with instance ID i-0unknown\n');
+  });
+
+  test('ec2 attach-volume attaches the etcd volume and prints the attachment; a volume in use is a service error', async () => {
+    const run = await aws(['ec2', 'attach-volume', '--volume-id', 'vol-0123456789abcdef0', '--instance-id', 'i-0123456789abcdef0', '--device', '/dev/sdf']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ VolumeId: 'vol-0123456789abcdef0', InstanceId: 'i-0123456789abcdef0', Device: '/dev/sdf', State: 'attaching' });
+    const request = lastRequest('ec2');
+    expect(request.signedRegion).toBe('eu-west-1');
+    expect(request.params).toEqual({ Action: 'AttachVolume', Version: '2016-11-15', VolumeId: 'vol-0123456789abcdef0', InstanceId: 'i-0123456789abcdef0', Device: '/dev/sdf' });
+    const inUse = await aws(['ec2', 'attach-volume', '--volume-id', 'vol-0inuse', '--instance-id', 'i-0123456789abcdef0', '--device', '/dev/sdf']);
+    expect(inUse.status).toBe(254);
+    expect(inUse.stderr).toBe('\nAn error occurred (VolumeInUse) when calling the AttachVolume operation: vol-0inuse is already attached to an instance\n');
+    const missing = await aws(['ec2', 'attach-volume', '--volume-id', 'vol-0123456789abcdef0', '--instance-id', 'i-0123456789abcdef0']);
+    expect(missing.status).toBe(252);
+    expect(missing.stderr).toContain('the following arguments are required: --device');
+  });
+
+  test('autoscaling update-auto-scaling-group sets the sizes as numbers', async () => {
+    const run = await aws(['autoscaling', 'update-auto-scaling-group', '--auto-scaling-group-name', 'demo-control-plane-1', '--min-size', '0', '--max-size', '0', '--desired-capacity', '0']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe('');
+    expect(lastRequest('autoscaling').params).toEqual({ Action: 'UpdateAutoScalingGroup', Version: '2011-01-01', AutoScalingGroupName: 'demo-control-plane-1', MinSize: '0', MaxSize: '0', DesiredCapacity: '0' });
+    const bad = await aws(['autoscaling', 'update-auto-scaling-group', '--auto-scaling-group-name', 'g', '--min-size', 'one']);
+    expect(bad.status).toBe(252);
+    expect(bad.stderr).toContain("argument --min-size: invalid int value: 'one'");
   });
 
   test('autoscaling set-instance-health marks the node Unhealthy without the grace period', async () => {

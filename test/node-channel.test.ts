@@ -29,8 +29,9 @@ describe('the SSM channel', () => {
   test('associations target the cluster nodes by their role tag, which every node carries', () => {
     expect(associations.get('demo-node-tools')!.targets).toEqual([{ key: 'tag:cdktf-kubeadm-cluster/demo', values: ['control-plane', 'worker'] }]);
     expect(associations.get('demo-join-token-rotation')!.targets).toEqual([{ key: 'tag:cdktf-kubeadm-cluster/demo', values: ['control-plane'] }]);
-    expect(synth.resources('aws_instance')[0][1].tags['cdktf-kubeadm-cluster/demo']).toBe('control-plane');
-    const [, template] = synth.resources('aws_launch_template')[0];
+    // A control-plane group puts the role tag on every instance it launches.
+    expect(synth.resources('aws_autoscaling_group').find(([id]) => id.includes('_control-plane_'))![1].tag).toContainEqual({ key: 'cdktf-kubeadm-cluster/demo', value: 'control-plane', propagate_at_launch: true });
+    const [, template] = synth.resources('aws_launch_template').find(([id]) => !id.includes('_control-plane_'))!;
     expect(template.tag_specifications.find((t: { resource_type: string }) => t.resource_type === 'instance').tags['cdktf-kubeadm-cluster/demo']).toBe('worker');
   });
 
@@ -112,8 +113,8 @@ describe('the SSM channel', () => {
   });
 
   test('the first control-plane node names in its bootstrap the documents the stack has, and runs their commands as the agent would', () => {
-    const [, instance] = synth.resources('aws_instance')[0];
-    const userData = filler.decodeUserData(instance.user_data_base64).text;
+    const [, instance] = synth.resources('aws_launch_template').find(([id]) => id.includes('_control-plane_'))!;
+    const userData = filler.decodeUserData(instance.user_data).text;
     const files = (parse(userData) as { write_files: Array<{ path: string; content: string }> }).write_files;
     const bootstrap = files.find((f) => f.path === '/usr/local/sbin/kubeadm-bootstrap')!.content;
     const setting = (name: string) => new RegExp(`^readonly ${name}='([^']*)'$`, 'm').exec(bootstrap)![1];

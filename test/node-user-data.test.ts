@@ -45,7 +45,8 @@ function userDataOf(example: string): NodeUserData[] {
   });
   return [
     ...synth.resources('aws_instance').map(([id, r]) => decode(id, true, r.user_data_base64, r)),
-    ...synth.resources('aws_launch_template').map(([id, r]) => decode(id, false, r.user_data, r)),
+    // Self-healing control-plane nodes are launch templates too.
+    ...synth.resources('aws_launch_template').map(([id, r]) => decode(id, /_control-plane_/.test(id), r.user_data, r)),
   ];
 }
 
@@ -84,6 +85,8 @@ const ALLOWED_REFERENCES = [
   /^data\.aws_region\.[\w-]+\.region$/,
   /^aws_kms_alias\.[\w-]+\.name$/,
   /^aws_ssm_parameter\.[\w-]+\.name$/,
+  // A control-plane node's own etcd volume, which it attaches at boot.
+  /^aws_ebs_volume\.[\w-]+\.id$/,
   // The service-account issuer's bucket (the key publication writes to it) and the distribution
   // that serves it: its host name is the issuer URL every token carries.
   /^aws_s3_bucket\.[\w-]+\.bucket$/,

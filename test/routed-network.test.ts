@@ -206,8 +206,11 @@ describe('the routed example as synthesised', () => {
   const synth = synthesisedExample('routed');
 
   test('control plane without source/destination check, the reconciler\'s scoped policy, both installations', () => {
-    const instances = synth.resources('aws_instance');
-    expect(instances.map(([, i]) => i.source_dest_check)).toEqual([false]);
+    // Self-healing control-plane nodes: the check belongs to the network interface every
+    // replacement instance takes over.
+    const interfaces = synth.resources('aws_network_interface');
+    expect(interfaces.map(([, i]) => i.source_dest_check)).toEqual([false]);
+    expect(synth.resources('aws_instance')).toEqual([]);
     const policy = synth.resources('aws_iam_role_policy').find(([id]) => id.includes('vpc-routes-policy'))!;
     const document = JSON.parse(policy[1].policy);
     expect(document.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['ReadRoutesAndInstances', 'PodRoutesInClusterRouteTables', 'SourceDestCheckOfClusterInstances']);
@@ -229,6 +232,8 @@ describe('the routed example as synthesised', () => {
   test('overlay clusters keep the source/destination check and get no reconciler policy', () => {
     expect(routedNetworkPolicy({ clusterName: 'routed', ec2ArnPrefix: 'arn:aws:ec2:eu-central-1:*' }).Statement).toHaveLength(3);
     expect(synthesisedExample('flannel').resources('aws_iam_role_policy').some(([id]) => id.includes('vpc-routes'))).toBe(false);
-    expect(synthesisedExample('flannel').resources('aws_instance').every(([, i]) => i.source_dest_check === undefined)).toBe(true);
+    const flannelInterfaces = synthesisedExample('flannel').resources('aws_network_interface');
+    expect(flannelInterfaces.length).toBeGreaterThan(0);
+    expect(flannelInterfaces.every(([, i]) => i.source_dest_check === undefined)).toBe(true);
   });
 });

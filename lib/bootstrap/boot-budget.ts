@@ -1,5 +1,5 @@
 import { APT_RETRIES } from './node-program';
-import { BOOT_RETRIES, CONTROL_PLANE_PKI_FILES, INIT_ATTEMPTS } from './bootstrap-program';
+import { BOOT_RETRIES, CONTROL_PLANE_PKI_FILES, INIT_ATTEMPTS, VOLUME_ATTACH } from './bootstrap-program';
 
 /**
  * How long each step of a node's first boot may take before it gives up, from the same numbers the
@@ -86,6 +86,26 @@ export function controlPlaneBootBudget(repositoryKeys: number): BudgetStep[] {
       boundSeconds: CONTROL_PLANE_PKI_FILES.length + PARAMETER_READ_SECONDS,
       reckoning: `${CONTROL_PLANE_PKI_FILES.length + 1} reads; one at its worst: ${BOOT_RETRIES.fetchAttempts} tries of at most ${BOOT_RETRIES.awsCallTimeoutSeconds} s, ${BOOT_RETRIES.fetchDelaySeconds} s apart`,
       onGiveUp: "the parameters, and the node role's right to read and decrypt them",
+    },
+    {
+      step: 'recovery library from the SSM channel',
+      boundSeconds: PARAMETER_READ_SECONDS,
+      reckoning: `the document read: ${BOOT_RETRIES.fetchAttempts} tries of at most ${BOOT_RETRIES.awsCallTimeoutSeconds} s, ${BOOT_RETRIES.fetchDelaySeconds} s apart`,
+      onGiveUp: "the channel's document, and the node role's right to read it (ssm:GetDocument)",
+    },
+    {
+      step: 'etcd volume attached and mounted',
+      // A first deploy's volume is free at once: one call and the device's arrival. A replacement
+      // waits longer for the old instance to let go, but no deploy waits for a replacement.
+      boundSeconds: BOOT_RETRIES.awsCallTimeoutSeconds + VOLUME_ATTACH.delaySeconds,
+      reckoning: `1 attach of at most ${BOOT_RETRIES.awsCallTimeoutSeconds} s, ${VOLUME_ATTACH.delaySeconds} s for the device (a replacement retries ${VOLUME_ATTACH.attempts} times)`,
+      onGiveUp: 'the volume\'s zone and attachment (aws ec2 describe-volumes)',
+    },
+    {
+      step: 'cluster generation from Parameter Store',
+      boundSeconds: PARAMETER_READ_SECONDS,
+      reckoning: `1 read: ${BOOT_RETRIES.fetchAttempts} tries of at most ${BOOT_RETRIES.awsCallTimeoutSeconds} s, ${BOOT_RETRIES.fetchDelaySeconds} s apart`,
+      onGiveUp: "the parameter, and the node role's right to read it",
     },
     {
       step: 'kubeadm init',

@@ -8,6 +8,8 @@ import { HOST_PHASES } from './phases/host';
 import { INIT_PHASE } from './phases/init';
 import { JOIN_PHASE } from './phases/join';
 import { PHASE_RUNNER } from './phases/phase-runner';
+import { RECOVERY_PHASE } from './phases/recovery';
+import { CLUSTER_GENERATION_PATTERN } from './cluster-generation';
 import { SECRETS_PHASE } from './phases/secrets';
 import { WORKER_READY_PHASE } from './phases/worker-ready';
 import { oneshotService, UnitFile } from './systemd';
@@ -22,6 +24,8 @@ export const BOOTSTRAP_LOG_PATH = '/var/log/kubeadm-bootstrap.log';
 export const BOOTSTRAP_DIR = '/etc/kubeadm-bootstrap';
 /** The kubeadm configuration: `kubeadm init --config` reads it; joins read it with the token put in. */
 export const KUBEADM_CONFIG_PATH = `${BOOTSTRAP_DIR}/kubeadm.yaml`;
+/** Where a first control-plane node that joins its peers instead writes its join configuration. */
+export const JOIN_CONFIG_PATH = `${BOOTSTRAP_DIR}/kubeadm-join.yaml`;
 /** containerd's configuration as user-data delivers it; installed once the package is. */
 export const CONTAINERD_CONFIG_SOURCE = `${BOOTSTRAP_DIR}/containerd.toml`;
 /**
@@ -137,6 +141,11 @@ export interface BootstrapProgramProps {
    * @default - none: the network plugin runs in the cluster
    */
   readonly podNetworkProgram?: ChannelProgram;
+  /**
+   * A control-plane node's way back to its cluster (see `phases/recovery.ts`).
+   * @default - none: the node runs its action as given (kubeadm init on an empty etcd for the first node)
+   */
+  readonly recovery?: ControlPlaneRecovery;
   /** The worker's auto scaling group, which it tells when it cannot ever join. */
   readonly autoScalingGroupName?: string;
   /**
@@ -156,6 +165,44 @@ export interface BootstrapProgramProps {
   readonly joinTimeoutMinutes?: number;
 }
 
+/** What a control-plane node needs to find its cluster again. */
+export interface ControlPlaneRecovery {
+  /** The String parameter naming the cluster's generation (`none` until the first init). */
+  readonly generationParameter: string;
+  /** The node's fixed private address (its etcd member's peer URL). */
+  readonly selfAddress: string;
+  /** The other control-plane nodes' fixed addresses; empty with a single control-plane node. */
+  readonly peerAddresses: readonly string[];
+  /**
+   * The node's own etcd volume, which it attaches and mounts at /var/lib/etcd.
+   * @default - none: etcd's data lives on the root volume
+   */
+  readonly etcdVolumeId?: string;
+  /**
+   * The other control-plane nodes' auto scaling groups, which a restore scales to 0 until the
+   * restored cluster serves (fencing their old etcd members).
+   * @default - none: a restore waits for the old members to be stopped by hand
+   */
+  readonly peerGroups?: readonly string[];
+  /** The tag key that names control-plane nodes, for the messages. */
+  readonly nodeTagKey: string;
+  /**
+   * The library of the rarer recovery steps (fencing, removing a stale etcd member) and the
+   * channel's document that installs it (see `phases/recovery-library.ts`).
+   * @default - none: joins leave a stale member in place and restores are not fenced
+   */
+  readonly library?: ChannelProgram;
+}
+
+/** How often a booting control-plane node asks whether a peer's etcd answers before it counts it as gone. */
+export const PEER_CHECKS = { checks: 6, delaySeconds: 10 } as const;
+/** How long a node tries to attach its etcd volume (the replaced instance may still hold it). */
+export const VOLUME_ATTACH = { attempts: 30, delaySeconds: 10 } as const;
+/** How many times, 10 s apart, a restore checks that fenced old members stopped answering. */
+export const FENCE_CHECKS = 30;
+/** The device name the etcd volume is attached as (on Nitro instances it shows as NVMe all the same). */
+export const ETCD_VOLUME_DEVICE = '/dev/sdf';
+
 export interface ProgramEnvironment {
   /**
    * Prefix of every path the program touches; tests point it at a scratch folder.
@@ -171,7 +218,6 @@ const FRAME = `
 umask 022
 MARKERS="$ROOT${PHASE_MARKER_DIR}"
 PKI_DIR="$ROOT/etc/kubernetes/pki"
-ADMIN_CONF="$ROOT/etc/kubernetes/admin.conf"
 mkdir -p "$MARKERS" "$(dirname "$LOG_FILE")"
 : >> "$LOG_FILE"
 chmod 0600 "$LOG_FILE"
@@ -191,11 +237,16 @@ main() {
   phase aws-command link_aws_command
   phase containerd configure_containerd
   phase provider-id set_provider_id
+  if [ "$ACTION" != join ]; then
+    phase etcd-volume attach_etcd_volume
+  fi
   phase kubeadm "run_$\{ACTION//-/_}"
   if [ -n "$POD_NETWORK_PROGRAM" ]; then
     phase pod-network channel_install "$POD_NETWORK_DOCUMENT" "$POD_NETWORK_PROGRAM"
   fi
   if [ "$ACTION" = init ]; then
+    phase generation record_generation
+    phase unfence unfence_peers
     phase publish-token publish_join_token
     phase restore-request clear_restore_request
     if [ -n "$ISSUER_KEYS_PROGRAM" ]; then
@@ -213,8 +264,11 @@ main() {
 main "$@"
 `;
 
-// Plain bash, the same on every node; the settings above it differ. Comment lines stay here.
-const BODY = [FRAME, PHASE_RUNNER, HOST_PHASES, CHANNEL_PROGRAMS, SECRETS_PHASE, INIT_PHASE, JOIN_PHASE, WORKER_READY_PHASE, MAIN].join('\n');
+// Plain bash, the same on every node of a kind; the settings above it differ. Comment lines stay
+// here. Workers carry no control-plane phases and control-plane nodes no worker's: user-data is
+// limited in size.
+const WORKER_BODY = [FRAME, PHASE_RUNNER, HOST_PHASES, CHANNEL_PROGRAMS, SECRETS_PHASE, JOIN_PHASE, WORKER_READY_PHASE, MAIN].join('\n');
+const CONTROL_PLANE_BODY = [FRAME, PHASE_RUNNER, HOST_PHASES, CHANNEL_PROGRAMS, SECRETS_PHASE, INIT_PHASE, RECOVERY_PHASE, JOIN_PHASE, MAIN].join('\n');
 
 
 /**
@@ -238,20 +292,11 @@ export function bootstrapProgram(props: BootstrapProgramProps, env: ProgramEnvir
     ['REGION', props.region],
     ['PARAMETER_PATH', props.parameterPath],
     ['JOIN_TOKEN_PARAMETER', props.joinTokenParameter],
-    ['JOIN_TOKEN_PROGRAM', props.joinTokenProgram?.path ?? ''],
-    ['JOIN_TOKEN_DOCUMENT', props.joinTokenProgram?.document ?? ''],
-    ['ETCD_RESTORE_PARAMETER', props.etcdRestore?.parameterName ?? ''],
-    ['ETCD_RESTORE_PROGRAM', props.etcdRestore?.program.path ?? ''],
-    ['ETCD_RESTORE_DOCUMENT', props.etcdRestore?.program.document ?? ''],
-    ['NO_RESTORE', 'none'],
     ['ISSUER_KEYS_PROGRAM', props.issuerKeysProgram?.path ?? ''],
-    ['ISSUER_KEYS_DOCUMENT', props.issuerKeysProgram?.document ?? ''],
     ['POD_NETWORK_PROGRAM', props.podNetworkProgram?.path ?? ''],
     ['POD_NETWORK_DOCUMENT', props.podNetworkProgram?.document ?? ''],
     ['AUTO_SCALING_GROUP', props.autoScalingGroupName ?? ''],
     ['LAUNCH_HOOK', props.action === BootstrapAction.JOIN && props.autoScalingGroupName ? (props.launchLifecycleHook ?? '') : ''],
-    ['KUBELET_CONF', `${env.root ?? ''}/etc/kubernetes/kubelet.conf`],
-    ['NODE_READY_ATTEMPTS', Math.max(1, Math.round((props.nodeReadyTimeoutMinutes ?? DEFAULT_NODE_READY_TIMEOUT_MINUTES) * 6))],
     ['API_ENDPOINT', props.apiEndpoint],
     ['PKI_FILES', CONTROL_PLANE_PKI_FILES.join(' ')],
     ['ENCRYPTION_CONFIG', ENCRYPTION_CONFIG_PATH],
@@ -264,7 +309,6 @@ export function bootstrapProgram(props: BootstrapProgramProps, env: ProgramEnvir
     ['AWS_LINK', `${env.root ?? ''}${NODE_AWS_COMMAND_LINK}`],
     ['DOCUMENT_COMMANDS', DOCUMENT_COMMANDS],
     ['JOIN_TIMEOUT_SECONDS', Math.round((props.joinTimeoutMinutes ?? DEFAULT_JOIN_TIMEOUT_MINUTES) * 60)],
-    ['INIT_ATTEMPTS', INIT_ATTEMPTS],
     ['REFUSALS_BEFORE_UNHEALTHY', REFUSALS_BEFORE_UNHEALTHY],
     ['FETCH_ATTEMPTS', BOOT_RETRIES.fetchAttempts],
     ['FETCH_DELAY_SECONDS', BOOT_RETRIES.fetchDelaySeconds],
@@ -272,12 +316,45 @@ export function bootstrapProgram(props: BootstrapProgramProps, env: ProgramEnvir
     ['DOWNLOAD_RETRIES', BOOT_RETRIES.downloadRetries],
     ['DOWNLOAD_MAX_SECONDS', BOOT_RETRIES.downloadMaxSeconds],
     ['IMDS_ATTEMPTS', BOOT_RETRIES.imdsAttempts],
-    ['PUBLISH_ATTEMPTS', BOOT_RETRIES.publishAttempts],
-    ['PUBLISH_DELAY_SECONDS', BOOT_RETRIES.publishDelaySeconds],
     ['LOG_FILE', `${env.root ?? ''}${BOOTSTRAP_LOG_PATH}`],
     ['CRI_SOCKET', CONTAINERD_CRI_SOCKET],
+    // Joins write their configuration beside the init configuration, which a first node keeps.
+    ['JOIN_CONFIG', `${env.root ?? ''}${props.action === BootstrapAction.INIT ? JOIN_CONFIG_PATH : KUBEADM_CONFIG_PATH}`],
   ];
-  return renderNodeProgram({ name: 'kubeadm-bootstrap', description: 'Bootstraps this node into the Kubernetes cluster', settings, body: BODY }, { imdsUrl: env.imdsUrl });
+  const controlPlane = props.action !== BootstrapAction.JOIN;
+  if (controlPlane) {
+    const r = props.recovery;
+    settings.push(
+      ['JOIN_TOKEN_PROGRAM', props.joinTokenProgram?.path ?? ''],
+      ['JOIN_TOKEN_DOCUMENT', props.joinTokenProgram?.document ?? ''],
+      ['ETCD_RESTORE_PARAMETER', props.etcdRestore?.parameterName ?? ''],
+      ['ETCD_RESTORE_PROGRAM', props.etcdRestore?.program.path ?? ''],
+      ['ETCD_RESTORE_DOCUMENT', props.etcdRestore?.program.document ?? ''],
+      ['NO_RESTORE', 'none'],
+      ['ISSUER_KEYS_DOCUMENT', props.issuerKeysProgram?.document ?? ''],
+      ['INIT_ATTEMPTS', INIT_ATTEMPTS],
+      ['PUBLISH_ATTEMPTS', BOOT_RETRIES.publishAttempts],
+      ['PUBLISH_DELAY_SECONDS', BOOT_RETRIES.publishDelaySeconds],
+      ['ADMIN_CONF', `${env.root ?? ''}/etc/kubernetes/admin.conf`],
+      ['GENERATION_PARAMETER', r?.generationParameter ?? ''],
+      ['GENERATION_PATTERN', CLUSTER_GENERATION_PATTERN.source],
+      ['ETCD_DIR', `${env.root ?? ''}/var/lib/etcd`],
+      ['ETCD_VOLUME', r?.etcdVolumeId ?? ''],
+      ['SELF_IP', r?.selfAddress ?? ''],
+      ['PEERS', (r?.peerAddresses ?? []).join(' ')],
+      ['PEER_GROUPS', (r?.peerGroups ?? []).join(' ')],
+      ['NODE_TAG_KEY', r?.nodeTagKey ?? ''],
+      ['RECOVERY_LIBRARY', r?.library?.path ?? ''],
+      ['RECOVERY_DOCUMENT', r?.library?.document ?? ''],
+    );
+  } else {
+    settings.push(
+      ['KUBELET_CONF', `${env.root ?? ''}/etc/kubernetes/kubelet.conf`],
+      ['NODE_READY_ATTEMPTS', Math.max(1, Math.round((props.nodeReadyTimeoutMinutes ?? DEFAULT_NODE_READY_TIMEOUT_MINUTES) * 6))],
+    );
+  }
+  const body = controlPlane ? CONTROL_PLANE_BODY : WORKER_BODY;
+  return renderNodeProgram({ name: 'kubeadm-bootstrap', description: 'Bootstraps this node into the Kubernetes cluster', settings, body }, { imdsUrl: env.imdsUrl });
 }
 
 /** The unit that runs the bootstrap at boot and again, with backoff, until it succeeds. */

@@ -9,6 +9,7 @@ import {
   bootstrapUnit,
   ChannelProgram,
   CONTAINERD_CONFIG_SOURCE,
+  ControlPlaneRecovery,
   DEFAULT_JOIN_TIMEOUT_MINUTES,
   KUBEADM_CONFIG_PATH,
   NODE_AWS_COMMAND_SOURCE,
@@ -81,6 +82,11 @@ export interface NodeUserDataOptions {
 /** Input of a control-plane node's user-data (the same object serves every control-plane node). */
 export interface ControlPlaneUserDataProps extends KubeadmConfigProps, NodeUserDataOptions {
   readonly secrets: NodeSecretsLocation;
+  /**
+   * The node's way back to its cluster: the generation parameter, its peers, its etcd volume.
+   * @default - none: the first node runs kubeadm init on an empty etcd, whatever came before
+   */
+  readonly recovery?: ControlPlaneRecovery;
 }
 
 /** Input of a worker's user-data. */
@@ -258,8 +264,19 @@ function controlPlaneFiles(props: ControlPlaneUserDataProps, action: BootstrapAc
     issuerKeysProgram: props.serviceAccountIssuer !== undefined ? { path: ISSUER_KEYS_PROGRAM_PATH, document: secrets.channelDocuments.issuerKeys } : undefined,
     podNetworkProgram: secrets.podNetwork,
     joinTimeoutMinutes: props.joinTimeoutMinutes,
+    recovery: props.recovery,
   });
   return [...hostFiles(props.kubernetesVersion), programFile(BOOTSTRAP_SCRIPT_PATH, bootstrap)];
+}
+
+// A control-plane node's join: the discovery kubeconfig pinning the CA it reads into
+// /etc/kubernetes/pki before each attempt, and the join configuration without its token.
+function controlPlaneJoinFiles(props: ControlPlaneUserDataProps, index: number): WriteFile[] {
+  const join = joinConfiguration(props, { controlPlaneAddress: props.plan.controlPlaneNodes[index].privateIp, discoveryKubeconfigPath: DISCOVERY_KUBECONFIG_PATH });
+  return [
+    privateFile(DISCOVERY_KUBECONFIG_PATH, renderDiscoveryKubeconfig(discoveryKubeconfig(props, '/etc/kubernetes/pki/ca.crt'))),
+    privateFile(`${KUBEADM_CONFIG_PATH}.template`, renderKubeadmConfig([join])),
+  ];
 }
 
 /**
@@ -271,7 +288,9 @@ export function firstControlPlaneUserData(props: ControlPlaneUserDataProps): str
   const problems = new ProblemList();
   controlPlaneInputs(problems, props);
   problems.throwIfAny();
-  return renderCloudConfig([...controlPlaneFiles(props, BootstrapAction.INIT), privateFile(KUBEADM_CONFIG_PATH, renderKubeadmConfig(initDocuments(props)))]);
+  // In a highly available control plane the first node joins its peers when the cluster exists.
+  const join = props.recovery !== undefined && props.plan.controlPlaneNodes.length > 1 ? controlPlaneJoinFiles(props, 0) : [];
+  return renderCloudConfig([...controlPlaneFiles(props, BootstrapAction.INIT), privateFile(KUBEADM_CONFIG_PATH, renderKubeadmConfig(initDocuments(props))), ...join]);
 }
 
 /**
@@ -288,13 +307,7 @@ export function joiningControlPlaneUserData(props: ControlPlaneUserDataProps, in
     problems.add('index', index, `joining control-plane nodes are numbered 1 to ${nodes.length - 1} in this plan (node 0 runs kubeadm init)`, 'pass the index of a control-plane node of the plan other than 0');
   }
   problems.throwIfAny();
-  const join = joinConfiguration(props, { controlPlaneAddress: nodes[index].privateIp, discoveryKubeconfigPath: DISCOVERY_KUBECONFIG_PATH });
-  return renderCloudConfig([
-    ...controlPlaneFiles(props, BootstrapAction.JOIN_CONTROL_PLANE),
-    // The CA it pins is the one it reads into /etc/kubernetes/pki before each attempt.
-    privateFile(DISCOVERY_KUBECONFIG_PATH, renderDiscoveryKubeconfig(discoveryKubeconfig(props, '/etc/kubernetes/pki/ca.crt'))),
-    privateFile(`${KUBEADM_CONFIG_PATH}.template`, renderKubeadmConfig([join])),
-  ]);
+  return renderCloudConfig([...controlPlaneFiles(props, BootstrapAction.JOIN_CONTROL_PLANE), ...controlPlaneJoinFiles(props, index)]);
 }
 
 /** User-data of control-plane node `index`: `kubeadm init` on node 0, a control-plane join on the others. */

@@ -11,3 +11,4 @@ export * from './secrets-policies';
 export * from './cluster-secrets';
 export { toYaml, toYamlStream, isUnresolved, YAML_OPTIONS } from './yaml';
 export * from './pki';
+export * from './cluster-generation';

@@ -19,6 +19,12 @@ export interface ApiLoadBalancersProps {
   readonly nodeSecurityGroupIds: readonly string[];
   /** Ranges allowed to reach the API through the public load balancer. */
   readonly apiAccessCidrs: readonly string[];
+  /**
+   * `ip`: targets are the nodes' fixed private IPs, so an instance that replaces a node is a target
+   * without registering; `instance`: targets are instance ids (control planes of `aws_instance`s).
+   * @default 'instance'
+   */
+  readonly targetType?: 'ip' | 'instance';
 }
 
 /**
@@ -47,7 +53,7 @@ export class ApiLoadBalancers extends Construct {
     this.targetGroups = [internal, external].map((lb) => ({ scope: lb.scope, group: lb.targetGroup }));
   }
 
-  /** Adds a control-plane instance to both load balancers. */
+  /** Adds a control-plane node to both load balancers: its instance id, or its fixed IP with `targetType: 'ip'`. */
   public addTarget(instanceId: string): void {
     const index = this.targetCount++;
     const { LbTargetGroupAttachment } = bindings;
@@ -108,7 +114,7 @@ export class ApiLoadBalancers extends Construct {
       port: API_SERVER_PORT,
       protocol: 'TCP',
       vpcId: props.vpcId,
-      targetType: 'instance',
+      targetType: props.targetType ?? 'instance',
       // Without client IP preservation a control-plane node that reaches the endpoint can be sent
       // to itself and still get an answer; the node groups then reach it via the balancer's group.
       preserveClientIp: 'false',

@@ -10,6 +10,7 @@ import type { ControlPlaneNodePlan } from '../plan/address-plan';
 import { MachineImage } from './ami';
 import { ApiLoadBalancers } from './api-load-balancers';
 import { architectureOf } from './architecture';
+import { ControlPlaneNodes, SelfHealingNode } from './control-plane-nodes';
 
 /** Where the API server can be reached, known before any control-plane instance exists. */
 export interface ControlPlaneEndpoint {
@@ -69,8 +70,13 @@ export interface ControlPlaneProps {
    * @default - none
    */
   readonly keyName?: string;
-  /** Renders a node's cloud-init user-data once the endpoint is known. */
-  readonly userData: (node: ControlPlaneNodePlan, endpoint: ControlPlaneEndpoint) => string;
+  /**
+   * Self-healing groups of one (the default) or plain instances.
+   * @default ControlPlaneNodes.selfHealing()
+   */
+  readonly nodeKind?: ControlPlaneNodes;
+  /** Renders a node's cloud-init user-data once the endpoint (and its etcd volume, if any) is known. */
+  readonly userData: (node: ControlPlaneNodePlan, endpoint: ControlPlaneEndpoint, etcdVolumeId?: string) => string;
 }
 
 export const DEFAULT_NODE_INSTANCE_TYPE = 't3.medium';
@@ -83,7 +89,10 @@ export const DEFAULT_NODE_INSTANCE_TYPE = 't3.medium';
  */
 export class ControlPlane extends Construct {
   public readonly endpoint: ControlPlaneEndpoint;
+  /** The nodes' instances with `ControlPlaneNodes.instances()`; empty for self-healing nodes. */
   public readonly instances: readonly Instance[];
+  /** The self-healing nodes (groups of one, network interfaces, etcd volumes); empty with instances. */
+  public readonly selfHealingNodes: readonly SelfHealingNode[];
   /** The Elastic IP of a single-node control plane. */
   public readonly elasticIp?: Eip;
   /** The load balancers of a highly available control plane. */
@@ -96,6 +105,7 @@ export class ControlPlane extends Construct {
     const instanceType = props.instanceType ?? DEFAULT_NODE_INSTANCE_TYPE;
     const image = props.machineImage ?? MachineImage.ubuntu2404();
 
+    const selfHealing = (props.nodeKind ?? ControlPlaneNodes.selfHealing()).kind === 'self-healing';
     const highlyAvailable = props.nodes.length > 1;
     const balancing = props.loadBalancing;
     if (highlyAvailable && !balancing) {
@@ -109,6 +119,7 @@ export class ControlPlane extends Construct {
         controlPlaneSecurityGroupId: props.securityGroupIds[0],
         nodeSecurityGroupIds: balancing!.nodeSecurityGroupIds,
         apiAccessCidrs: balancing!.apiAccessCidrs,
+        targetType: selfHealing ? 'ip' : 'instance',
       });
       this.endpoint = { publicHost: this.loadBalancers.publicHost, privateHost: this.loadBalancers.internalHost };
     } else {
@@ -116,6 +127,44 @@ export class ControlPlane extends Construct {
       this.endpoint = { publicHost: this.elasticIp.publicIp, privateHost: props.nodes[0].privateIp };
     }
 
+    if (selfHealing) {
+      const imageId = image.amiId(this, architectureOf(instanceType));
+      this.instances = [];
+      this.selfHealingNodes = props.nodes.map(
+        (node) =>
+          new SelfHealingNode(this, `node-${node.index}`, {
+            clusterName: props.clusterName,
+            node,
+            subnetId: props.subnetId(node.subnetName),
+            securityGroupIds: props.securityGroupIds,
+            instanceProfileName: props.instanceProfileName,
+            instanceType,
+            imageId,
+            machineImage: image,
+            rootVolume: props.rootVolume,
+            keyName: props.keyName,
+            etcdVolumeSizeGiB: (props.nodeKind ?? ControlPlaneNodes.selfHealing()).options.etcdVolumeSizeGiB,
+            sourceDestCheck: props.sourceDestCheck,
+            dependsOn: props.dependsOn,
+            userData: (volumeId) => props.userData(node, this.endpoint, volumeId),
+          }),
+      );
+      // The targets are the fixed addresses, which every replacement instance takes over.
+      props.nodes.forEach((node) => this.loadBalancers?.addTarget(node.privateIp));
+      const groups = this.selfHealingNodes.map((n) => n.group);
+      if (this.elasticIp) {
+        // Associated with the network interface, the address follows it from instance to instance.
+        const association = new EipAssociation(this, 'endpoint-association', {
+          allocationId: this.elasticIp.allocationId,
+          networkInterfaceId: this.selfHealingNodes[0].networkInterface.id,
+        });
+        this.ready = [...groups, association];
+      } else {
+        this.ready = [...groups, ...this.loadBalancers!.listeners];
+      }
+      return;
+    }
+    this.selfHealingNodes = [];
     this.instances = props.nodes.map(
       (node) =>
         new Instance(this, `node-${node.index}`, {

@@ -6,3 +6,5 @@ export * from './worker-pool-options';
 export * from './api-load-balancers';
 export * from './lifecycle-hooks';
 export * from './autoscaling-tags';
+export * from './control-plane-nodes';
+export * from './control-plane-recovery';

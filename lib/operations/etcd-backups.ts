@@ -37,6 +37,11 @@ export interface EtcdBackupsProps {
   readonly kubernetesVersion: KubernetesVersion;
   readonly backup: EtcdBackup;
   readonly channel: NodeChannel;
+  /**
+   * The cluster's generation parameter: snapshots go under its id, and `restore latest` looks there.
+   * @default - no generations
+   */
+  readonly generationParameter?: string;
 }
 
 /** A snapshot without success for this long raises the alarm. */
@@ -74,7 +79,7 @@ export class EtcdBackups extends Construct {
     } else {
       this.bucketName = backup.bucketName!;
     }
-    const location = { region: props.region, bucketName: this.bucketName, prefix: backup.prefix, clusterName: props.clusterName };
+    const location = { region: props.region, bucketName: this.bucketName, prefix: backup.prefix, clusterName: props.clusterName, generationParameter: props.generationParameter };
     this.keyPrefix = snapshotKeyPrefix(location);
     const channel = props.channel;
     const tools = etcdToolsProgram({ image: packagesFor(props.kubernetesVersion).etcdImage });
@@ -100,7 +105,7 @@ export class EtcdBackups extends Construct {
       schemaVersion: '2.2',
       description: 'Restores an etcd snapshot into /var/lib/etcd of a control-plane node that has not run kubeadm init yet',
       parameters: {
-        snapshot: { type: 'String', description: 'latest, or the name of a snapshot (etcd-<time>-<node>.db)', allowedPattern: '^(latest|etcd-[0-9TZ]+-[A-Za-z0-9.-]+\\.db)$', default: 'latest' },
+        snapshot: { type: 'String', description: "latest (the newest of the cluster's generation), or a snapshot's name (<generation>/etcd-<time>-<node>.db)", allowedPattern: '^(latest|([0-9TZ]+-[0-9a-f]+/)?etcd-[0-9TZ]+-[A-Za-z0-9.-]+\\.db)$', default: 'latest' },
       },
       mainSteps: [{ action: 'aws:runShellScript', name: 'restore', inputs: { runCommand: [`${ETCD_RESTORE_PROGRAM_PATH} restore {{ snapshot }}`], timeoutSeconds: 1800 } }],
     });

@@ -1,6 +1,7 @@
 import { renderNodeProgram } from '../bootstrap/node-program';
 import { oneshotService, timer, UnitFile } from '../bootstrap/systemd';
 import { ProblemList } from '../plan/problems';
+import { CLUSTER_GENERATION_PATTERN, NO_CLUSTER_GENERATION } from '../bootstrap/cluster-generation';
 import { ETCD_TOOLS_PROGRAM_PATH } from './etcd-tools-program';
 
 /**
@@ -54,6 +55,13 @@ export interface EtcdSnapshotLocation {
   /** The key prefix of this cluster's snapshots: empty, or ending in `/`; the cluster's name follows it. */
   readonly prefix: string;
   readonly clusterName: string;
+  /**
+   * The String parameter that names the cluster's generation (see `cluster-generation.ts`):
+   * snapshots go under `<prefix><cluster>/<generation>/`, and `restore latest` looks there only, so
+   * that the snapshots of an accidental fresh cluster can never shadow the lost cluster's.
+   * @default - no generations: snapshots go straight under `<prefix><cluster>/`
+   */
+  readonly generationParameter?: string;
 }
 
 export interface EtcdSnapshotProgramProps extends EtcdSnapshotLocation {
@@ -131,6 +139,18 @@ need_tools() {
   done
 }
 
+# The cluster's generation from its parameter (empty without one). 'none' is a cluster from before
+# generations; a valid id names the folder its snapshots live in.
+read_generation() {
+  local value
+  [ -n "$GENERATION_PARAMETER" ] || return 0
+  value=$(retry 3 10 aws ssm get-parameter --region "$REGION" --name "$GENERATION_PARAMETER" --query Parameter.Value --output text) \
+    || fail "cannot read the cluster generation from $GENERATION_PARAMETER"
+  printf '%s' "$value"
+}
+
+valid_generation() { [[ $1 =~ $GENERATION_PATTERN ]]; }
+
 # snapshot_summary FILE: "revision keys bytes" of a snapshot file, or a failure if it is unreadable.
 snapshot_summary() {
   etcdutl snapshot status "$1" --write-out=json | python3 -c '
@@ -163,7 +183,7 @@ report() {
 }
 
 main() {
-  local ids member leader node stamp key summary revision keys bytes
+  local ids member leader node stamp key summary revision keys bytes generation folder=''
   umask 077
   mkdir -p "$(dirname "$LOCK_FILE")"
   exec 9> "$LOCK_FILE"
@@ -180,6 +200,19 @@ main() {
     log "the local member $member is not the leader ($leader); the leader's node takes the snapshot"
     return 0
   fi
+  generation=$(read_generation)
+  if [ -n "$GENERATION_PARAMETER" ]; then
+    if [ "$generation" = "$NO_GENERATION" ]; then
+      # A cluster that ran before generations existed: its leader names its generation once.
+      generation="$(date -u +%Y%m%dT%H%M%SZ)-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
+      log "phase generation: this running cluster had no generation; naming it $generation in $GENERATION_PARAMETER"
+      retry 3 10 aws ssm put-parameter --region "$REGION" --name "$GENERATION_PARAMETER" --type String --overwrite --value "$generation" > /dev/null \
+        || fail "cannot write the cluster generation to $GENERATION_PARAMETER"
+    fi
+    valid_generation "$generation" \
+      || fail "$GENERATION_PARAMETER holds '$generation', not a generation id; a new cluster was requested and has not started yet, so this snapshot is not uploaded"
+    folder="$generation/"
+  fi
   node=$(hostname)
   node=\${node//[^A-Za-z0-9.-]/-}
   stamp=$(date -u +%Y%m%dT%H%M%SZ)
@@ -192,7 +225,7 @@ main() {
   read -r revision keys bytes <<< "$summary"
   [ "$keys" -gt 0 ] || fail "the snapshot holds no keys; not uploaded"
   log "snapshot at revision $revision: $keys keys, $bytes bytes"
-  key="$KEY_PREFIX$(basename "$SNAPSHOT_FILE")"
+  key="$KEY_PREFIX$folder$(basename "$SNAPSHOT_FILE")"
   log "phase upload: s3://$BUCKET/$key"
   retry 3 20 aws s3 cp --region "$REGION" --only-show-errors "$SNAPSHOT_FILE" "s3://$BUCKET/$key" || fail "the upload to s3://$BUCKET/$key failed"
   log 'phase report: CloudWatch'
@@ -218,18 +251,22 @@ usage() {
   fail "usage: $PROGRAM restore latest|<snapshot name or key> [--replace] [--name NAME] [--peer-url URL]"
 }
 
-# The key of the newest snapshot of this cluster: names carry a UTC timestamp, so the last in key
-# order is the newest.
+# newest_key FOLDER: the key of the newest snapshot under <KEY_PREFIX><FOLDER> (not below it), by the
+# UTC time in its name, then by when S3 got it; never by key order across folders.
 newest_key() {
-  aws s3api list-objects-v2 --region "$REGION" --bucket "$BUCKET" --prefix "\${KEY_PREFIX}etcd-" --output json | python3 -c '
-import json, sys
-text = sys.stdin.read().strip()
-keys = sorted(o["Key"] for o in (json.loads(text).get("Contents") or []) if o["Key"].endswith(".db")) if text else []
-print(keys[-1] if keys else "")'
+  aws s3api list-objects-v2 --region "$REGION" --bucket "$BUCKET" --prefix "$KEY_PREFIX$1etcd-" --output json | python3 -c '
+import json, re, sys
+prefix, text = sys.argv[1], sys.stdin.read().strip()
+found = []
+for o in (json.loads(text).get("Contents") or []) if text else []:
+    m = re.fullmatch(re.escape(prefix) + "etcd-([0-9]{8}T[0-9]{6}Z)-[A-Za-z0-9.-]+[.]db", o["Key"])
+    if m:
+        found.append((m.group(1), o.get("LastModified", ""), o["Key"]))
+print(max(found)[2] if found else "")' "$KEY_PREFIX$1"
 }
 
 restore() {
-  local request=\${1:-} replace=0 name='' peer_url='' key summary revision keys address
+  local request=\${1:-} replace=0 name='' peer_url='' key summary revision keys address generation folder='' aside
   [ -n "$request" ] || usage
   shift
   while [ "$#" -gt 0 ]; do
@@ -255,14 +292,20 @@ restore() {
   fi
   case $request in
     latest)
-      log "phase find: the newest snapshot under s3://$BUCKET/$KEY_PREFIX"
-      key=$(newest_key) || fail "cannot list s3://$BUCKET/$KEY_PREFIX"
-      [ -n "$key" ] || fail "no snapshot under s3://$BUCKET/$KEY_PREFIX"
+      generation=$(read_generation)
+      if valid_generation "$generation"; then
+        folder="$generation/"
+      elif [ -n "$generation" ] && [ "$generation" != "$NO_GENERATION" ]; then
+        fail "$GENERATION_PARAMETER holds '$generation', which names no generation; give a snapshot's name instead of latest"
+      fi
+      log "phase find: the newest snapshot under s3://$BUCKET/$KEY_PREFIX$folder (this cluster's generation only)"
+      key=$(newest_key "$folder") || fail "cannot list s3://$BUCKET/$KEY_PREFIX$folder"
+      [ -n "$key" ] || fail "no snapshot under s3://$BUCKET/$KEY_PREFIX$folder"
       ;;
-    */*) key=$request ;;
+    "$KEY_PREFIX"*) key=$request ;;
     *) key="$KEY_PREFIX$request" ;;
   esac
-  [[ $key == "$KEY_PREFIX"etcd-*.db ]] || fail "$key is not a snapshot of this cluster (s3://$BUCKET/\${KEY_PREFIX}etcd-*.db)"
+  [[ $key =~ ^"$KEY_PREFIX"([0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}/)?etcd-[0-9]{8}T[0-9]{6}Z-[A-Za-z0-9.-]+[.]db$ ]] || fail "$key is not a snapshot of this cluster (s3://$BUCKET/\${KEY_PREFIX}[<generation>/]etcd-<time>-<node>.db)"
   mkdir -p "$WORK_DIR"
   SNAPSHOT_FILE="$WORK_DIR/restore-$(basename "$key")"
   log "phase download: s3://$BUCKET/$key"
@@ -280,11 +323,23 @@ restore() {
     --initial-cluster "$name=$peer_url" --initial-advertise-peer-urls "$peer_url" \\
     --bump-revision "$BUMP_REVISION" --mark-compacted > /dev/null \\
     || fail 'etcdutl snapshot restore failed'
-  if [ -e "$DATA_DIR" ]; then
-    log "moving the current $DATA_DIR aside to $DATA_DIR.before-restore-$(date -u +%Y%m%dT%H%M%SZ)"
-    mv "$DATA_DIR" "$DATA_DIR.before-restore-$(date -u +%Y%m%dT%H%M%SZ)"
+  aside="$DATA_DIR.before-restore-$(date -u +%Y%m%dT%H%M%SZ)"
+  if mountpoint -q "$DATA_DIR" 2> /dev/null; then
+    # etcd's own volume stays mounted where it is: what it holds moves, not the directory.
+    if [ -n "$(ls -A "$DATA_DIR")" ]; then
+      log "moving the current contents of $DATA_DIR aside to $aside"
+      mkdir -p "$aside"
+      find "$DATA_DIR" -mindepth 1 -maxdepth 1 -exec mv -t "$aside" {} +
+    fi
+    find "$RESTORING" -mindepth 1 -maxdepth 1 -exec mv -t "$DATA_DIR" {} +
+    rmdir "$RESTORING"
+  else
+    if [ -e "$DATA_DIR" ]; then
+      log "moving the current $DATA_DIR aside to $aside"
+      mv "$DATA_DIR" "$aside"
+    fi
+    mv "$RESTORING" "$DATA_DIR"
   fi
-  mv "$RESTORING" "$DATA_DIR"
   RESTORING=''
   chmod 0700 "$DATA_DIR"
   log "restored $key into $DATA_DIR; run kubeadm init with --ignore-preflight-errors=DirAvailable--var-lib-etcd"
@@ -318,6 +373,9 @@ function settingsFor(props: EtcdSnapshotProgramProps, paths: EtcdNodePaths) {
     ['WORK_DIR', paths.workDir],
     ['LOCK_FILE', paths.lockFile],
     ['ETCD_TOOLS_PROGRAM', props.toolsProgram ?? ETCD_TOOLS_PROGRAM_PATH],
+    ['GENERATION_PARAMETER', props.generationParameter ?? ''],
+    ['NO_GENERATION', NO_CLUSTER_GENERATION],
+    ['GENERATION_PATTERN', CLUSTER_GENERATION_PATTERN.source],
   ] as const;
 }
 

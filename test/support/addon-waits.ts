@@ -8,7 +8,7 @@ const KINDS: ReadonlyArray<[string, RegExp]> = [
   ['the approver', /^helm_release\.[\w-]*workloads_kubelet-csr-approver_/],
   ['a worker group', /^aws_autoscaling_group\./],
   ["the control plane's upgrade", /^aws_ssm_association\.[\w-]*kubernetes-upgrade-/],
-  ['the published issuer', /^(aws_s3_bucket_policy|aws_s3_object|aws_iam_openid_connect_provider|aws_cloudfront_distribution)\.[\w-]*service-account-issuer_/],
+  ['the published issuer', /^(aws_s3_bucket_policy|aws_s3_object|aws_iam_openid_connect_provider|aws_cloudfront_distribution|terraform_data)\.[\w-]*service-account-issuer_/],
   ["the role's policy", /^aws_iam_role_policy\.[\w-]*_role_policy_/],
   ["the queue's policy", /^aws_sqs_queue_policy\./],
   ["the handler's RBAC binding", /^kubernetes_cluster_role_binding_v1\.[\w-]*node-termination-handler-binding_/],

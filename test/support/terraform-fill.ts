@@ -58,6 +58,9 @@ function realisticValue(reference: string): string {
   if (type === 'aws_lb' && attr === 'dns_name') {
     return `${name.slice(0, 20).toLowerCase().replace(/[^a-z0-9-]/g, '-')}-0123456789abcdef.elb.eu-west-1.amazonaws.com`;
   }
+  if (type === 'aws_ebs_volume' && attr === 'id') {
+    return 'vol-0123456789abcdef0';
+  }
   if (type === 'aws_region' && attr === 'region') {
     // The longest region names have 14 characters.
     return 'ap-southeast-5';

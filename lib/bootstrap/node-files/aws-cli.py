@@ -67,6 +67,16 @@ COMMANDS = {
         {'--instance-id': VALUE, '--health-status': VALUE, '--should-respect-grace-period': FLAG},
         ['--instance-id', '--health-status'],
     ),
+    # A control-plane node attaches its own etcd volume at boot; a restore in a highly available
+    # control plane scales the other nodes' groups to 0 and back (fencing their old etcd members).
+    ('ec2', 'attach-volume'): (
+        {'--volume-id': VALUE, '--instance-id': VALUE, '--device': VALUE},
+        ['--volume-id', '--instance-id', '--device'],
+    ),
+    ('autoscaling', 'update-auto-scaling-group'): (
+        {'--auto-scaling-group-name': VALUE, '--min-size': VALUE, '--max-size': VALUE, '--desired-capacity': VALUE},
+        ['--auto-scaling-group-name'],
+    ),
     ('cloudwatch', 'put-metric-data'): (
         {'--namespace': VALUE, '--metric-name': VALUE, '--value': VALUE, '--unit': VALUE,
          '--dimensions': VALUE},
@@ -96,6 +106,7 @@ CHOICES = {
 ENDPOINT_ENV = {
     'ssm': 'AWS_ENDPOINT_URL_SSM',
     'autoscaling': 'AWS_ENDPOINT_URL_AUTO_SCALING',
+    'ec2': 'AWS_ENDPOINT_URL_EC2',
     'cloudwatch': 'AWS_ENDPOINT_URL_CLOUDWATCH',
     's3': 'AWS_ENDPOINT_URL_S3',
 }
@@ -300,6 +311,22 @@ def autoscaling_set_instance_health(g, opts):
     return make_client('autoscaling', g).set_instance_health(**params)
 
 
+def ec2_attach_volume(g, opts):
+    params = call_params(opts, {'--volume-id': 'VolumeId', '--instance-id': 'InstanceId', '--device': 'Device'})
+    return make_client('ec2', g).attach_volume(**params)
+
+
+def autoscaling_update_auto_scaling_group(g, opts):
+    params = call_params(opts, {'--auto-scaling-group-name': 'AutoScalingGroupName'})
+    for name, param in (('--min-size', 'MinSize'), ('--max-size', 'MaxSize'), ('--desired-capacity', 'DesiredCapacity')):
+        if name in opts:
+            try:
+                params[param] = int(opts[name])
+            except ValueError as e:
+                raise UsageError(f'argument {name}: invalid int value: {opts[name]!r}') from e
+    return make_client('autoscaling', g).update_auto_scaling_group(**params)
+
+
 def cloudwatch_put_metric_data(g, opts):
     try:
         value = decimal.Decimal(opts['--value'])  # a Decimal keeps the number exactly as written
@@ -390,6 +417,8 @@ HANDLERS = {
     ('ssm', 'get-document'): ssm_get_document,
     ('autoscaling', 'complete-lifecycle-action'): autoscaling_complete_lifecycle_action,
     ('autoscaling', 'set-instance-health'): autoscaling_set_instance_health,
+    ('ec2', 'attach-volume'): ec2_attach_volume,
+    ('autoscaling', 'update-auto-scaling-group'): autoscaling_update_auto_scaling_group,
     ('cloudwatch', 'put-metric-data'): cloudwatch_put_metric_data,
     ('s3api', 'list-objects-v2'): s3api_list_objects_v2,
 }

@@ -23,21 +23,34 @@ finish_init() {
   return 1
 }
 
-# A restore of an etcd snapshot, when one is requested, goes into /var/lib/etcd before each init
-# attempt (kubeadm reset empties it after a failed one); init then takes the data as it finds it.
+# What goes into /var/lib/etcd before each init attempt (kubeadm reset empties it after a failed
+# one): a restored snapshot, this node's own data (which no reset may touch), or nothing.
 INIT_FLAGS=()
-restore_if_requested() {
-  local request
+KEEP_DATA=0
+prepare_etcd_data() {
+  local aside
   INIT_FLAGS=()
-  [ -n "$ETCD_RESTORE_PARAMETER" ] || return 0
-  request=$(ssm_get "$ETCD_RESTORE_PARAMETER") || return 1
-  if [ "$request" = "$NO_RESTORE" ]; then
-    return 0
-  fi
-  log "etcd restore requested in $ETCD_RESTORE_PARAMETER: $request"
-  channel_install "$ETCD_RESTORE_DOCUMENT" "$ETCD_RESTORE_PROGRAM" || return 1
-  "$ETCD_RESTORE_PROGRAM" restore "$request" --replace || return 1
-  INIT_FLAGS=(--ignore-preflight-errors=DirAvailable--var-lib-etcd)
+  case $START in
+    restore)
+      channel_install "$ETCD_RESTORE_DOCUMENT" "$ETCD_RESTORE_PROGRAM" || return 1
+      fence_peers || return 1
+      "$ETCD_RESTORE_PROGRAM" restore "$RESTORE_SNAPSHOT" --replace || return 1
+      INIT_FLAGS=(--ignore-preflight-errors=DirAvailable--var-lib-etcd) ;;
+    data)
+      if [ "$KEEP_DATA" = 2 ]; then
+        INIT_FLAGS=(--ignore-preflight-errors=all)
+      else
+        KEEP_DATA=1
+        INIT_FLAGS=(--ignore-preflight-errors=DirAvailable--var-lib-etcd)
+      fi ;;
+    genesis)
+      if own_data; then
+        aside="$ETCD_DIR.previous-$(date -u +%Y%m%dT%H%M%SZ)"
+        log "new cluster: old etcd data moved to $aside"
+        mkdir -p "$aside"
+        find "$ETCD_DIR" -mindepth 1 -maxdepth 1 -exec mv -t "$aside" {} +
+      fi ;;
+  esac
 }
 
 # Once the cluster runs on the restored data, the request is done: a later first node starts afresh.
@@ -55,9 +68,15 @@ run_init() {
     finish_init
     return
   fi
+  ensure_control_plane_secrets
+  decide_start || return 1
+  if [ "$START" = join ]; then
+    run_join
+    return
+  fi
   for ((i = 1; i <= INIT_ATTEMPTS; i++)); do
     ensure_control_plane_secrets
-    restore_if_requested || return 1
+    prepare_etcd_data || return 1
     log "kubeadm init ($i of $INIT_ATTEMPTS)"
     # kubeadm's own token stays on the node; nodes join with the rotated one.
     kubeadm init --config "$KUBEADM_CONFIG" --skip-token-print "\${INIT_FLAGS[@]}" && return 0
@@ -65,7 +84,14 @@ run_init() {
       finish_init
       return
     fi
-    reset_node
+    if [ "$KEEP_DATA" != 0 ]; then
+      # A reset would empty /var/lib/etcd, which holds the cluster: the next attempt runs over
+      # what this one left instead.
+      log 'init on the kept etcd data failed; retrying without a reset'
+      KEEP_DATA=2
+    else
+      reset_node
+    fi
     sleep 30
   done
   return 1

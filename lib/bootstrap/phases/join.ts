@@ -29,7 +29,7 @@ wait_for_token() {
 write_join_config() {
   local template
   template=$(< "$KUBEADM_CONFIG.template")
-  (umask 077 && printf '%s\\n' "\${template//$TOKEN_PLACEHOLDER/$1}" > "$KUBEADM_CONFIG")
+  (umask 077 && printf '%s\\n' "\${template//$TOKEN_PLACEHOLDER/$1}" > "$JOIN_CONFIG")
 }
 
 # Whether the API answers over TLS with the pinned CA, whatever its status code: then a failed join
@@ -53,19 +53,23 @@ run_join() {
   local i=0 refused=0 token attempt_log
   DEADLINE=$((SECONDS + JOIN_TIMEOUT_SECONDS))
   attempt_log=$(mktemp)
+  if [ "$ACTION" != join ]; then
+    ensure_control_plane_secrets
+    prepare_control_plane_join
+  fi
   while true; do
     i=$((i + 1))
     token=$(wait_for_token) || return 1
     write_join_config "$token"
-    if [ "$ACTION" = join-control-plane ]; then
+    if [ "$ACTION" != join ]; then
       ensure_control_plane_secrets
     fi
     log "kubeadm join ($i) with token $\{token%%.*}"
-    if kubeadm join --config "$KUBEADM_CONFIG" 2>&1 | tee "$attempt_log"; then
-      rm -f "$KUBEADM_CONFIG" "$attempt_log"
+    if kubeadm join --config "$JOIN_CONFIG" 2>&1 | tee "$attempt_log"; then
+      rm -f "$JOIN_CONFIG" "$attempt_log"
       return 0
     fi
-    rm -f "$KUBEADM_CONFIG"
+    rm -f "$JOIN_CONFIG"
     if join_refused "$attempt_log"; then
       refused=$((refused + 1))
       log "the API server refused the join ($refused of $REFUSALS_BEFORE_UNHEALTHY in a row)"
