@@ -29,11 +29,15 @@ function configuration(): string {
   });
 }
 
-const terraform = commandPath('terraform');
+// OpenTofu as .ci/tools builds it (TOFU_BIN), or a Terraform on PATH: the pin needs no provider.
+const terraform = process.env.TOFU_BIN || commandPath('tofu') || commandPath('terraform');
+if (!terraform && process.env.CI) {
+  throw new Error('OpenTofu missing in CI: TOFU_BIN is not set and neither tofu nor terraform is on PATH; .ci/run exports it from .ci/tools');
+}
 const describeWithTerraform = terraform ? describe : describe.skip;
 if (!terraform) {
   // eslint-disable-next-line no-console
-  console.warn('SKIPPED: terraform is not on PATH; the issuer pin is checked by its synthesised form only');
+  console.warn('SKIPPED: neither TOFU_BIN (.ci/tools) nor tofu or terraform on PATH; the issuer pin is checked by its synthesised form only');
 }
 
 describeWithTerraform('the issuer URL pin, run by Terraform', () => {
