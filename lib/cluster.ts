@@ -1,9 +1,7 @@
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
-import { DataHttp } from '@cdktf/provider-http/lib/data-http';
-import { HttpProvider } from '@cdktf/provider-http/lib/provider';
-import { Annotations, Fn, ITerraformDependable, TerraformOutput, TerraformProvider } from 'cdktf';
+import { Fn, ITerraformDependable, TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import type { Release } from '@cdktf/provider-helm/lib/release';
 import { DestroyCleanup } from './addons/cleanup/destroy-cleanup';
@@ -54,17 +52,11 @@ import { ResolvedWorkerPool } from './nodes/worker-pool-options';
 import { AddressPlan } from './plan/address-plan';
 import { ProblemList } from './plan/problems';
 import type { PolicyDocument } from './bootstrap/secrets-policies';
-import { stackProvider } from './util/providers';
+import { deployerAddressCidr } from './network/deployer-address';
+import { addClusterOutputs } from './cluster-outputs';
 
-// A lookup of the deploying machine's public address; AWS serves it for exactly this purpose.
-const CHECKIP_URL = 'https://checkip.amazonaws.com';
-
-/** Warned at synth when the API is open to the deploying machine only. */
-export const DEPLOYER_ADDRESS_WARNING =
-  'apiAccessCidrs is not set, so the API admits only the address of the machine that runs each deploy. ' +
-  'That suits a first try from one machine. A deploy from another address (a CI runner, another laptop) replaces the rule, ' +
-  'and until that deploy has updated it, its own refresh of the cluster\'s Kubernetes resources cannot reach the API. ' +
-  'List every range that deploys in apiAccessCidrs.';
+// Re-exported: it was first defined here.
+export { DEPLOYER_ADDRESS_WARNING } from './network/deployer-address';
 
 /**
  * A self-managed Kubernetes cluster on AWS, built with kubeadm, in one stack: address plan, VPC,
@@ -142,7 +134,7 @@ export class KubeadmCluster extends Construct {
     const metricsServer = this.metricsServerWanted(props);
 
     this.apiAccessFromDeployer = props.apiAccessCidrs === undefined;
-    const apiAccessCidrs = props.apiAccessCidrs ?? [this.deployerCidr()];
+    const apiAccessCidrs = props.apiAccessCidrs ?? [deployerAddressCidr(this)];
     this.securityGroups = new ClusterSecurityGroups(this, 'security-groups', {
       clusterName: this.clusterName,
       vpcId: this.network.vpcId,
@@ -355,7 +347,7 @@ export class KubeadmCluster extends Construct {
       clientKeyData: Fn.base64encode(this.pki.adminKeyPem),
       userName: ADMIN_USER,
     });
-    this.addOutputs();
+    addClusterOutputs(this);
   }
 
   /** Installs a Helm chart through the cluster's helm provider, once the API server is ready. */
@@ -472,52 +464,4 @@ export class KubeadmCluster extends Construct {
     return issuer;
   }
 
-  private deployerCidr(): string {
-    Annotations.of(this).addWarning(DEPLOYER_ADDRESS_WARNING);
-    stackProvider(this, HttpProvider, 'http');
-    const lookup = new DataHttp(this, 'deployer-address', {
-      url: CHECKIP_URL,
-      lifecycle: {
-        postcondition: [
-          {
-            condition: '${can(cidrhost(format("%s/32", chomp(self.response_body)), 0))}',
-            errorMessage: `Could not learn this machine's public address from ${CHECKIP_URL}. Set apiAccessCidrs to the ranges that may reach the API, this machine's included.`,
-          },
-        ],
-      },
-    });
-    return `${Fn.chomp(lookup.responseBody)}/32`;
-  }
-
-  private addOutputs(): void {
-    const prefix = this.clusterName.replace(/-/g, '_');
-    const output = (name: string, value: unknown, description: string, sensitive = false) => {
-      const out = new TerraformOutput(this, `output-${name}`, { value, description, sensitive });
-      out.overrideLogicalId(`${prefix}_${name}`);
-      return out;
-    };
-    output('api_endpoint', this.apiEndpoint, `API server of ${this.clusterName}`);
-    output('kubeconfig', this.kubeconfig, `kubeconfig of ${this.clusterName}'s admin (write it to a file: terraform output -raw ${prefix}_kubeconfig)`, true);
-    output('cluster_ca_certificate', this.pki.clusterCa.certPem, `CA certificate of ${this.clusterName}`);
-    output('control_plane_security_group_id', this.securityGroups.controlPlaneSecurityGroupId, 'Security group of the control-plane nodes');
-    output('worker_security_group_id', this.securityGroups.workerSecurityGroupId, 'Security group of the worker nodes');
-    output('vpc_id', this.network.vpcId, 'VPC of the cluster');
-    output('address_plan', this.plan.toJSON(), 'The address plan');
-    output('network_description', this.networkDescription(), 'Address plan, network plugin and security groups, for `cdktf-kubeadm-cluster rehearse`');
-    output('service_account_issuer', this.serviceAccountIssuer.issuerUrl, 'Service-account issuer IAM trusts for web identity');
-    output('parameter_path', this.secrets.parameterPath, 'Parameter Store path of the cluster\'s secrets');
-    output(
-      'revoke_join_tokens_command',
-      `aws ssm send-command --region ${this.secrets.location.region} --document-name ${this.joinTokenRotation.document.name} --parameters action=revoke --targets ${this.channel.targetsArgument(['control-plane'])}`,
-      'Revokes every join token; the next hourly rotation (or the same command with action=rotate) publishes a new one',
-    );
-    if (this.etcdBackups) {
-      output('etcd_snapshot_location', `s3://${this.etcdBackups.bucketName}/${this.etcdBackups.keyPrefix}`, 'Where the control plane uploads its etcd snapshots');
-      output(
-        'etcd_restore_command',
-        `aws ssm put-parameter --region ${this.secrets.location.region} --name ${this.etcdBackups.restoreRequest.name} --type String --overwrite --value latest`,
-        'Makes the next first control-plane node restore the newest etcd snapshot before kubeadm init (then replace that node); see Backup and restore in the README',
-      );
-    }
-  }
 }
