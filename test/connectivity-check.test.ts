@@ -1,3 +1,4 @@
+import { NGINX_CONFIG } from '../lib/kubernetes/connectivity-check';
 import { EXAMPLES } from '../examples/synth';
 import { validateCluster } from '../lib/cluster-validation';
 import { CLOUD_CHECK_SCRIPT } from '../lib/kubernetes/cloud-check-script';
@@ -13,10 +14,22 @@ describe('connectivity check', () => {
   // The check's objects live in the namespace it creates, referenced by the namespace resource.
   const objects = k8sObjectsOf(synth.json).filter((o) => /^\$\{kubernetes_namespace_v1\..*connectivity-check.*\}$/.test(o.metadata?.namespace ?? '') || o.metadata?.name === 'kubeadm-connectivity-check');
 
+  test('the servers answer /client-address with the address a request came from, and the Job knows its own', () => {
+    const config = objects.find((o) => o.kind === 'ConfigMap')!;
+    expect(config.data['default.conf']).toBe(NGINX_CONFIG);
+    expect(NGINX_CONFIG).toContain('location = /client-address {');
+    expect(NGINX_CONFIG).toContain('return 200 "$remote_addr\\n";');
+    const deployment = objects.find((o) => o.kind === 'Deployment')!;
+    expect(deployment.spec.template.spec.containers[0].volumeMounts).toEqual([{ name: 'config', mountPath: '/etc/nginx/conf.d/default.conf', subPath: 'default.conf', readOnly: true }]);
+    const job = objects.find((o) => o.kind === 'Job' && o.metadata.name === 'pod-network-check')!;
+    expect(job.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === 'POD_IP')).toEqual({ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
+  });
+
   test('is a namespace, two nginx replicas on two nodes, a Service, a headless Service, a Job and its node reader', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'ClusterRole/kubeadm-connectivity-check',
       'ClusterRoleBinding/kubeadm-connectivity-check',
+      'ConfigMap/nginx-config',
       'Deployment/nginx',
       'Job/pod-network-check',
       'Namespace/kubeadm-connectivity-check',
@@ -58,7 +71,7 @@ describe('connectivity check', () => {
     const job = objects.find((o) => o.kind === 'Job')!;
     const container = job.spec.template.spec.containers[0];
     expect(container.command).toEqual(['sh', '-c', CONNECTIVITY_SCRIPT]);
-    expect(container.env.map((e: { name: string }) => e.name)).toEqual(['SA_DIR', 'PODS_DNS_NAME', 'EXPECTED_PODS', 'SERVICE_IP', 'SERVICE_DNS_NAME', 'EXPECTED_NODES', 'NODE_WAIT_SECONDS', 'EGRESS_URL']);
+    expect(container.env.map((e: { name: string }) => e.name)).toEqual(['SA_DIR', 'PODS_DNS_NAME', 'EXPECTED_PODS', 'SERVICE_IP', 'SERVICE_DNS_NAME', 'EXPECTED_NODES', 'NODE_WAIT_SECONDS', 'EGRESS_URL', 'POD_IP']);
     // The control-plane node and the default pool's two workers.
     expect(container.env.find((e: { name: string }) => e.name === 'EXPECTED_NODES').value).toBe('3');
     expect(container.image).toBe('curlimages/curl:8.16.0');
@@ -81,6 +94,7 @@ describe('connectivity check with the cloud check', () => {
       'ClusterRole/kubeadm-connectivity-check',
       'ClusterRoleBinding/kubeadm-cloud-check',
       'ClusterRoleBinding/kubeadm-connectivity-check',
+      'ConfigMap/nginx-config',
       'Deployment/nginx',
       'Job/cloud-check',
       'Job/pod-network-check',

@@ -42,12 +42,13 @@ function sandbox(nodes: string, egress = true): NodeSandbox {
     'curl',
     `case "$*" in
   *"/api/v1/nodes?pretty=false"*) cat "$STATE/nodes.json" ;;
-  *checkip*) ${egress ? 'exit 0' : 'exit 28'} ;;
+  *checkip*) ${egress ? 'cat "$STATE/egress-seen" 2> /dev/null || echo 203.0.113.9' : 'exit 28'} ;;
   *) exit 22 ;;
 esac`,
   );
   s.standIn('nslookup', 'printf "Server: 10.96.0.10\\nAddress: 10.96.0.10:53\\n\\nName: $1\\nAddress: 10.32.0.5\\nName: $1\\nAddress: 10.40.0.7\\n"');
-  s.standIn('wget', 'exit 0');
+  // A pod's /client-address answers with the source it saw: $STATE/seen, or the caller's own address.
+  s.standIn('wget', 'case "$*" in *client-address*) cat "$STATE/seen" 2> /dev/null || echo "$POD_IP" ;; esac; exit 0');
   return s;
 }
 
@@ -64,6 +65,7 @@ function runCheck(s: NodeSandbox, expectedNodes: number) {
       SERVICE_IP: '10.96.0.50',
       SERVICE_DNS_NAME: 'nginx.check.svc.cluster.local',
       EGRESS_URL: 'https://checkip.amazonaws.com',
+      POD_IP: '10.32.0.9',
     },
   });
 }
@@ -81,7 +83,9 @@ describe('connectivity check script', () => {
     const s = make(nodeList([good(1), good(2), good(3)]));
     const result = runCheck(s, 3);
     expect(result.output).toContain('ok      nodes: 3 Ready, at least 3 expected');
-    expect(result.output).toContain('ok      egress to the internet');
+    expect(result.output).toContain('ok      source address kept: pod 10.32.0.5 saw this pod\'s own address 10.32.0.9');
+    expect(result.output).toContain('ok      source address kept: pod 10.40.0.7 saw this pod\'s own address 10.32.0.9');
+    expect(result.output).toContain('ok      egress to the internet (https://checkip.amazonaws.com), translated: it saw 203.0.113.9, not this pod\'s 10.32.0.9');
     expect(result.status).toBe(0);
     const apiCall = s.callLines('curl').find((l) => l.includes('/api/v1/nodes'))!;
     expect(apiCall).toContain(`--cacert ${s.path('/sa/ca.crt')} -H Authorization: Bearer sa-token https://10.96.0.1:443/api/v1/nodes?pretty=false`);
@@ -117,5 +121,21 @@ describe('connectivity check script', () => {
     const refused = runCheck(s, 1);
     expect(refused.status).not.toBe(0);
     expect(refused.output).toContain('FAILED  nodes: the API server did not list the nodes');
+  });
+
+  test('fails when a pod sees another source than the checking pod (pod-to-pod traffic translated)', () => {
+    const s = make(nodeList([good(1)]));
+    require('node:fs').writeFileSync(`${s.state}/seen`, '10.0.0.4\n');
+    const result = runCheck(s, 1);
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain("FAILED  source address: pod 10.32.0.5 saw '10.0.0.4', not this pod's address 10.32.0.9");
+  });
+
+  test('fails when the internet saw the pod\'s own address, untranslated', () => {
+    const s = make(nodeList([good(1)]));
+    require('node:fs').writeFileSync(`${s.state}/egress-seen`, '10.32.0.9\n');
+    const result = runCheck(s, 1);
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain("FAILED  egress to the internet (https://checkip.amazonaws.com): it saw this pod's own address 10.32.0.9, untranslated");
   });
 });

@@ -89,6 +89,22 @@ const CONTROL_PLANE_TOLERATION = { key: 'node-role.kubernetes.io/control-plane',
  * pods by pod IP and the Service by cluster IP and DNS name, and reaches the internet. If any of
  * it fails, the Job fails and so does `cdktf deploy`.
  */
+/** nginx's default site, with `/client-address` answering the address a request came from. */
+export const NGINX_CONFIG = [
+  'server {',
+  '    listen 80;',
+  '    location = /client-address {',
+  '        default_type text/plain;',
+  '        return 200 "$remote_addr\\n";',
+  '    }',
+  '    location / {',
+  '        root /usr/share/nginx/html;',
+  '        index index.html;',
+  '    }',
+  '}',
+  '',
+].join('\n');
+
 export class ConnectivityCheck extends Construct {
   public readonly job: JobV1;
   /** The cloud check's Job, with `cloudCheck`. */
@@ -98,7 +114,7 @@ export class ConnectivityCheck extends Construct {
 
   constructor(scope: Construct, id: string, props: ConnectivityCheckProps) {
     super(scope, id);
-    const { ClusterRoleBindingV1, ClusterRoleV1, DeploymentV1, JobV1, NamespaceV1, ServiceAccountV1, ServiceV1 } = bindings;
+    const { ClusterRoleBindingV1, ClusterRoleV1, ConfigMapV1, DeploymentV1, JobV1, NamespaceV1, ServiceAccountV1, ServiceV1 } = bindings;
     const provider = props.kubernetesProvider;
     const timeout = props.timeout ?? '20m';
     const domain = props.clusterDomain ?? 'cluster.local';
@@ -111,6 +127,13 @@ export class ConnectivityCheck extends Construct {
     });
     const ns = namespace.metadata.name;
 
+    // nginx's default site, plus /client-address, which answers with the address a request came
+    // from: the check holds it to its own pod's address (nothing translates pod-to-pod traffic).
+    const serverConfig = new ConfigMapV1(this, 'server-config', {
+      provider,
+      metadata: { name: 'nginx-config', namespace: ns, labels },
+      data: { 'default.conf': NGINX_CONFIG },
+    });
     const servers = new DeploymentV1(this, 'servers', {
       provider,
       metadata: { name: 'nginx', namespace: ns, labels },
@@ -132,8 +155,10 @@ export class ConnectivityCheck extends Construct {
                 image: props.serverImage ?? 'nginx:1.29-alpine',
                 port: [{ containerPort: 80, name: 'http' }],
                 readinessProbe: { httpGet: { path: '/', port: '80' }, periodSeconds: 2 },
+                volumeMount: [{ name: 'config', mountPath: '/etc/nginx/conf.d/default.conf', subPath: 'default.conf', readOnly: true }],
               },
             ],
+            volume: [{ name: 'config', configMap: { name: serverConfig.metadata.name } }],
           },
         },
       },
@@ -198,6 +223,7 @@ export class ConnectivityCheck extends Construct {
                   { name: 'EXPECTED_NODES', value: String(props.expectedNodes ?? 1) },
                   { name: 'NODE_WAIT_SECONDS', value: String(NODE_WAIT_SECONDS) },
                   { name: 'EGRESS_URL', value: props.egressUrl ?? 'https://checkip.amazonaws.com' },
+                  { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
                 ],
                 terminationMessagePolicy: 'FallbackToLogsOnError',
               },

@@ -5,7 +5,12 @@
  *   read from the API with the Job's service account; it waits `NODE_WAIT_SECONDS` for late joiners;
  * - the pod network: every nginx pod by its pod IP, found through a headless Service, then the
  *   Service by its cluster IP and by DNS name;
- * - egress: a pod reaches `EGRESS_URL` on the internet.
+ * - source addresses: every nginx pod says which address the request came from
+ *   (`/client-address`), and it must be this pod's own (`POD_IP`): pod-to-pod traffic is never
+ *   translated, over an overlay or over the VPC's routes;
+ * - egress: a pod reaches `EGRESS_URL` on the internet, which answers with the address it saw
+ *   (checkip.amazonaws.com does): a pod's own address cannot be answered from the internet, so an
+ *   answer, and one that is not the pod's address, shows the node translated it.
  * It reads the service account's token and CA from `SA_DIR`. The script holds no `$\{` or `%\{`:
  * Terraform would read them as its own template sequences.
  * Kept apart from the construct so that tests can run it, and shellcheck, on exactly what the Job runs.
@@ -71,18 +76,31 @@ if [ "$found" -ne "$EXPECTED_PODS" ]; then
 fi
 for ip in $pod_ips; do
   check "pod IP (pod network, across nodes)" "$ip"
+  seen=$(wget -q -T 5 -O - "http://$ip/client-address" 2> /dev/null | tr -d '[:space:]') || seen=''
+  if [ "$seen" = "$POD_IP" ]; then
+    echo "ok      source address kept: pod $ip saw this pod's own address $POD_IP"
+  else
+    echo "FAILED  source address: pod $ip saw '$seen', not this pod's address $POD_IP (pod-to-pod traffic must not be translated: check the plugin's masquerade rules)"
+    failed=1
+  fi
 done
 check "Service cluster IP (kube-proxy)" "$SERVICE_IP"
 check "Service DNS name (cluster DNS)" "$SERVICE_DNS_NAME"
-if curl -sS -o /dev/null --fail -m 10 --retry 3 "$EGRESS_URL"; then
-  echo "ok      egress to the internet ($EGRESS_URL)"
+if egress=$(curl -sS --fail -m 10 --retry 3 "$EGRESS_URL"); then
+  egress=$(printf '%s' "$egress" | tr -d '[:space:]')
+  if [ -n "$egress" ] && [ "$egress" = "$POD_IP" ]; then
+    echo "FAILED  egress to the internet ($EGRESS_URL): it saw this pod's own address $POD_IP, untranslated"
+    failed=1
+  else
+    echo "ok      egress to the internet ($EGRESS_URL), translated: it saw $egress, not this pod's $POD_IP"
+  fi
 else
-  echo "FAILED  egress to the internet ($EGRESS_URL): check the NAT gateway and the routes of the node subnets"
+  echo "FAILED  egress to the internet ($EGRESS_URL): check the NAT gateway and the routes of the node subnets, and that the node masquerades pod traffic to the internet"
   failed=1
 fi
 if [ "$failed" -ne 0 ]; then
   echo "The cluster check failed; see the lines marked FAILED above."
   exit 1
 fi
-echo "The cluster works: its nodes are Ready and initialised, every pod and the Service answered, and pods reach the internet."
+echo "The cluster works: its nodes are Ready and initialised, every pod and the Service answered with pod addresses kept, and pods reach the internet through the node's address."
 `;
