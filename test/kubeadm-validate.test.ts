@@ -19,6 +19,7 @@ import {
   renderKubeadmConfig,
 } from '../lib/bootstrap/kubeadm-config';
 import { KubernetesVersion, SUPPORTED_KUBERNETES_MINORS } from '../lib/bootstrap/kubernetes-version';
+import { PACKAGES_BY_MINOR } from '../lib/bootstrap/node-packages';
 import { AddressPlan } from '../lib/plan';
 import { synthesisedExample } from './support/example-synth';
 import { TerraformFiller } from './support/terraform-fill';
@@ -271,5 +272,18 @@ describeIf('kubeadm config validate: every example node', () => {
     const kinds = new Set(examples.map(([, , d]) => d.kind));
     expect([...kinds].sort()).toEqual(['control-plane join', 'init', 'worker join']);
     expect(examples.filter(([, , d]) => d.kind === 'init').length).toBeGreaterThanOrEqual(Object.keys(EXAMPLES).length);
+  });
+});
+
+describeIf('kubeadm config images list: the images each minor pins are the ones its kubeadm runs', () => {
+  test.each(SUPPORTED_KUBERNETES_MINORS.map((minor) => [minor]))('1.%i: the sandbox (pause) image and the etcd image', async (minor) => {
+    const kubeadm = kubeadmOf(minor)!;
+    const { stdout: version } = await run(kubeadm, ['version', '-o', 'short']);
+    const { stdout } = await run(kubeadm, ['config', 'images', 'list', '--kubernetes-version', version.trim()]);
+    const images = stdout.trim().split('\n');
+    // containerd's sandbox image must be kubeadm's, or kubeadm's preflight warns and the kubelet
+    // runs pods on another pause than the one kubeadm pulled; the etcd tools come from the image etcd runs.
+    expect(images).toContain(PACKAGES_BY_MINOR[minor].pauseImage);
+    expect(images).toContain(PACKAGES_BY_MINOR[minor].etcdImage);
   });
 });

@@ -31,9 +31,12 @@ export interface MinorPackages {
  * of a series, so its containerd is pinned to the 1.7 series. cri-tools follows the minor.
  */
 export const PACKAGES_BY_MINOR: Readonly<Record<number, MinorPackages>> = {
-  34: { containerdIo: '2.2.6-*', ubuntuContainerd: '1.7.*', criTools: '1.34.0-*', pauseImage: 'registry.k8s.io/pause:3.10.1', etcdImage: 'registry.k8s.io/etcd:3.6.8-0' },
-  35: { containerdIo: '2.2.6-*', ubuntuContainerd: '1.7.*', criTools: '1.35.0-*', pauseImage: 'registry.k8s.io/pause:3.10.1', etcdImage: 'registry.k8s.io/etcd:3.6.8-0' },
-  36: { containerdIo: '2.2.6-*', ubuntuContainerd: '1.7.*', criTools: '1.36.0-*', pauseImage: 'registry.k8s.io/pause:3.10.1', etcdImage: 'registry.k8s.io/etcd:3.6.8-0' },
+  // The pause and etcd images are the ones each minor's kubeadm runs (`kubeadm config images list`
+  // of kubeadm 1.34.4, 1.35.4 and 1.36.3, as the real-tool tier builds them; test/kubeadm-validate
+  // holds this table to it): 1.36 moved to pause 3.10.2, and 1.34 and 1.35 run etcd 3.6.5 and 3.6.6.
+  34: { containerdIo: '2.2.6-*', ubuntuContainerd: '1.7.*', criTools: '1.34.0-*', pauseImage: 'registry.k8s.io/pause:3.10.1', etcdImage: 'registry.k8s.io/etcd:3.6.5-0' },
+  35: { containerdIo: '2.2.6-*', ubuntuContainerd: '1.7.*', criTools: '1.35.0-*', pauseImage: 'registry.k8s.io/pause:3.10.1', etcdImage: 'registry.k8s.io/etcd:3.6.6-0' },
+  36: { containerdIo: '2.2.6-*', ubuntuContainerd: '1.7.*', criTools: '1.36.0-*', pauseImage: 'registry.k8s.io/pause:3.10.2', etcdImage: 'registry.k8s.io/etcd:3.6.8-0' },
 };
 
 /** Ubuntu 24.04's boto3, which the node's AWS command uses (the AWS CLI is not in the archive). */
