@@ -84,7 +84,7 @@ describe.each(rendered)('user-data of the %s', (_, text) => {
     const toml = fileAt(text, '/etc/kubeadm-bootstrap/containerd.toml')!.content;
     expect(toml).toMatch(/^version = 3$/m);
     expect(toml).toContain("[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]\nSystemdCgroup = true");
-    expect(toml).toContain("sandbox = 'registry.k8s.io/pause:3.10.1'");
+    expect(toml).toContain("sandbox = 'registry.k8s.io/pause:3.10.2'");
     expect(fileAt(text, '/etc/crictl.yaml')!.content).toBe('runtime-endpoint: unix:///var/run/containerd/containerd.sock\n');
   });
 
