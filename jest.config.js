@@ -1,12 +1,14 @@
 const { availableParallelism } = require('node:os');
+const { REAL_TIER, pattern } = require('./test/tiers.js');
 
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // The installed-package test runs on its own: `npm run test:package`.
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/package-install/'],
+  // The fast tier (`npm test`). The real-software tier runs on its own (`npm run test:real`,
+  // test/tiers.js), and so does the installed-package test (`npm run test:package`).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/package-install/', ...REAL_TIER.map(pattern)],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
