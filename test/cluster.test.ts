@@ -37,6 +37,11 @@ describe('KubeadmCluster with defaults', () => {
     // The Elastic IP is associated with the node's network interface, so it follows it to every replacement.
     const [[eniId]] = synth.resources('aws_network_interface');
     expect(synth.resources('aws_eip_association').map(([, a]) => [a.network_interface_id, a.instance_id])).toEqual([[`\${aws_network_interface.${eniId}.id}`, undefined]]);
+    // The node's only way out is that address: the group launches after it is associated, and the
+    // association after the internet gateway's route.
+    const [[associationId, association]] = synth.resources('aws_eip_association');
+    expect(controlPlaneGroups(synth)[0][1].depends_on).toContain(`aws_eip_association.${associationId}`);
+    expect(association.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_route\.cluster_network_default-route-public/)]));
     expect(workerGroups(synth).map(([, g]) => [g.min_size, g.max_size, g.desired_capacity])).toEqual([[2, 2, 2]]);
     expect(synth.resources('aws_lb')).toHaveLength(0);
   });
@@ -295,7 +300,19 @@ describe('KubeadmCluster variants', () => {
     const fence = JSON.parse(policy.policy).Statement.find((st: any) => st.Sid === 'FenceControlPlaneGroups');
     expect(fence.Action).toEqual(['autoscaling:UpdateAutoScalingGroup']);
     expect(fence.Resource.map((r: string) => r.split('/').pop())).toEqual(['demo-control-plane-0', 'demo-control-plane-1', 'demo-control-plane-2']);
-    expect(synth.resources('aws_eip').map(([, e]) => e.tags.Name)).toEqual(['demo-nat-0']);
+    // Each node's interface has an Elastic IP of its own: EC2 gives no public address to an interface made before the instance.
+    expect(synth.resources('aws_eip').map(([, e]) => e.tags.Name)).toEqual(['demo-control-plane-0', 'demo-control-plane-1', 'demo-control-plane-2', 'demo-nat-0']);
+    // ...associated with that node's interface, after the internet gateway's route (EC2 refuses an
+    // association before the gateway is attached), and each group launches only after its address.
+    const associations = synth.resources('aws_eip_association');
+    expect(associations).toHaveLength(3);
+    for (const [id, association] of associations) {
+      const index = id.match(/node-(\d)-address-association/)![1];
+      expect(association.network_interface_id).toMatch(new RegExp(`aws_network_interface\\.cluster_control-plane_node-${index}_network-interface_[0-9A-F]+\\.id`));
+      expect(association.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_route\.cluster_network_default-route-public/)]));
+      const [, group] = synth.resources('aws_autoscaling_group').find(([g]) => g.includes(`control-plane_node-${index}_group`))!;
+      expect(group.depends_on).toContain(`aws_eip_association.${id}`);
+    }
     const [, worker] = workerTemplates(synth)[0];
     expect(worker.user_data).toMatch(/aws_lb\.[^.]*internal[^.]*\.dns_name/);
     // The public balancer admits only apiAccessCidrs.

@@ -3,7 +3,7 @@ import { DataAwsSubnet } from '@cdktf/provider-aws/lib/data-aws-subnet';
 import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { NetworkInterface } from '@cdktf/provider-aws/lib/network-interface';
-import { Fn, ITerraformDependable } from 'cdktf';
+import { Fn, ITerraformDependable, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { launchTemplateRootBlockDevice, NODE_METADATA_OPTIONS, RootVolumeOptions } from '../network/instance-hardening';
 import { controlPlaneNodeTagKey, nodeRoleTagKey, ownedResourceTags } from '../network/tags';
@@ -161,5 +161,11 @@ export class SelfHealingNode extends Construct {
       tag: Object.entries(nodeTags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
       dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
     });
+  }
+
+  /** Makes the group (and so every instance it launches) wait for `resource` as well. */
+  public waitFor(resource: TerraformResource): void {
+    // depends_on takes bare addresses; a resource's fqn renders as an interpolation.
+    this.group.dependsOn = [...(this.group.dependsOn ?? []), `${resource.terraformResourceType}.${resource.friendlyUniqueId}`];
   }
 }

@@ -152,16 +152,34 @@ export class ControlPlane extends Construct {
       // The targets are the fixed addresses, which every replacement instance takes over.
       props.nodes.forEach((node) => this.loadBalancers?.addTarget(node.privateIp));
       const groups = this.selfHealingNodes.map((n) => n.group);
-      if (this.elasticIp) {
-        // Associated with the network interface, the address follows it from instance to instance.
-        const association = new EipAssociation(this, 'endpoint-association', {
-          allocationId: this.elasticIp.allocationId,
-          networkInterfaceId: this.selfHealingNodes[0].networkInterface.id,
+      // Control-plane nodes sit in public subnets, whose only way out is the internet gateway, and
+      // EC2 gives a public IPv4 address only to an interface it creates at launch, never to one made
+      // beforehand (AssociatePublicIpAddress, EC2 API reference). So every node's interface gets an
+      // Elastic IP, and its group waits for it: without one the first boot cannot reach the package
+      // repositories. A single node's is the endpoint's own address. An association needs the
+      // VPC's internet gateway attached (EC2 refuses it before), hence the network's routes first.
+      const dependsOn = props.dependsOn ? [...props.dependsOn] : undefined;
+      const associations = this.selfHealingNodes.map((selfHealingNode, i) => {
+        if (i === 0 && this.elasticIp) {
+          return new EipAssociation(this, 'endpoint-association', {
+            allocationId: this.elasticIp.allocationId,
+            networkInterfaceId: selfHealingNode.networkInterface.id,
+            dependsOn,
+          });
+        }
+        const index = props.nodes[i].index;
+        const address = new Eip(this, `node-${index}-address`, {
+          domain: 'vpc',
+          tags: ownedResourceTags(props.clusterName, `${props.clusterName}-control-plane-${index}`),
         });
-        this.ready = [...groups, association];
-      } else {
-        this.ready = [...groups, ...this.loadBalancers!.listeners];
-      }
+        return new EipAssociation(this, `node-${index}-address-association`, {
+          allocationId: address.allocationId,
+          networkInterfaceId: selfHealingNode.networkInterface.id,
+          dependsOn,
+        });
+      });
+      this.selfHealingNodes.forEach((selfHealingNode, i) => selfHealingNode.waitFor(associations[i]));
+      this.ready = this.elasticIp ? [...groups, ...associations] : [...groups, ...this.loadBalancers!.listeners];
       return;
     }
     this.selfHealingNodes = [];
@@ -202,6 +220,7 @@ export class ControlPlane extends Construct {
       const association = new EipAssociation(this, 'endpoint-association', {
         allocationId: this.elasticIp.allocationId,
         instanceId: this.instances[0].id,
+        dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
       });
       this.ready = [...this.instances, association];
     } else {
