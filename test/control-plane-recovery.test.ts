@@ -266,6 +266,90 @@ esac`);
     expect(kubeadmVerbs(s)).toEqual(['kubeadm join']);
   });
 
+  describe('its Node object, registered by the instance it replaces', () => {
+    const OLD = 'aws:///eu-west-1a/i-0aaaaaaaaaaaaaaaa';
+    const NEW = 'aws:///eu-west-1a/i-0fedcba9876543210';
+    /**
+     * The API's Node object in $STATE/node (its provider ID; absent = no Node): `delete node` removes
+     * it, and a kubelet restart registers it again with this instance's ID unless $STATE/kubelet-stuck.
+     */
+    function withNodeObject(providerId: string) {
+      state(s, 'node', providerId);
+      s.standIn('kubectl', `
+case "$*" in
+  *' get node ip-10-0-0-4 -o jsonpath={.spec.providerID}'*) [ -f "$STATE/node" ] || exit 1; cat "$STATE/node" ;;
+  *' delete node ip-10-0-0-4 '*) rm -f "$STATE/node" ;;
+  *) [ -f "$STATE/api-serving" ] ;;
+esac`);
+      s.standIn('systemctl', `[ "$*" = 'restart kubelet' ] && [ ! -f "$STATE/kubelet-stuck" ] && printf '%s' '${NEW}' > "$STATE/node"; exit 0`);
+    }
+    const mark = (calls: string[]) => calls.filter((l) => l.includes('mark-control-plane'));
+
+    test('single control plane taken back from its volume: the stale Node goes, the kubelet registers it again, kubeadm marks it', () => {
+      state(s, 'generation', GENERATION);
+      state(s, 'volume-formatted');
+      state(s, 'volume-data');
+      withNodeObject(OLD);
+      const result = run(s, bootstrapProps(BootstrapAction.INIT, { recovery: recovery({ etcdVolumeId: VOLUME }), etcdRestore: RESTORE }));
+      expect(result.status).toBe(0);
+      expect(result.output).toContain(`the Node ip-10-0-0-4 still names the instance this one replaces (${OLD}): registering it again as ${NEW}`);
+      const lines = s.callLines();
+      const deleted = lines.findIndex((l) => l.startsWith('kubectl') && l.includes('delete node ip-10-0-0-4'));
+      const restarted = lines.indexOf('systemctl restart kubelet');
+      const marked = lines.findIndex((l) => l.includes('mark-control-plane'));
+      expect(lines.findIndex((l) => l.startsWith('kubeadm init --config'))).toBeLessThan(deleted);
+      expect([deleted < restarted, restarted < marked]).toEqual([true, true]);
+      expect(mark(s.callLines('kubeadm'))).toEqual([`kubeadm init phase mark-control-plane --config ${s.path('/etc/kubeadm-bootstrap/kubeadm.yaml')}`]);
+      expect(readState(s, 'node')).toBe(NEW);
+      expect(result.output).toContain(`the Node ip-10-0-0-4 is registered again with provider ID ${NEW}`);
+    });
+
+    test('restored from a snapshot: the same', () => {
+      state(s, 'generation', GENERATION);
+      s.standIn('kubeadm-etcd-restore', 'mkdir -p "$ROOT/var/lib/etcd/member"; exit 0');
+      withNodeObject(OLD);
+      const result = run(s, bootstrapProps(BootstrapAction.INIT, { recovery: recovery(), etcdRestore: RESTORE }));
+      expect(result.status).toBe(0);
+      expect(readState(s, 'node')).toBe(NEW);
+      expect(mark(s.callLines('kubeadm'))).toHaveLength(1);
+    });
+
+    test('a control-plane node that joins after a replacement: marked again by the join phase, with the join configuration', () => {
+      withNodeObject(OLD);
+      const result = run(s, bootstrapProps(BootstrapAction.JOIN_CONTROL_PLANE, { recovery: recovery({ selfAddress: PEERS[1], peerAddresses: [SELF, PEERS[0]] }) }));
+      expect(result.status).toBe(0);
+      expect(mark(s.callLines('kubeadm'))).toEqual([`kubeadm join phase control-plane-join mark-control-plane --config ${s.path('/etc/kubeadm-bootstrap/kubeadm.yaml')}`]);
+      expect(readState(s, 'node')).toBe(NEW);
+    });
+
+    test('a Node that names this instance already, and a new cluster, are left alone', () => {
+      withNodeObject(NEW);
+      const joined = run(s, bootstrapProps(BootstrapAction.JOIN_CONTROL_PLANE, { recovery: recovery({ selfAddress: PEERS[1], peerAddresses: [SELF, PEERS[0]] }) }));
+      expect(joined.status).toBe(0);
+      expect(s.callLines('kubectl').filter((l) => l.includes('delete'))).toEqual([]);
+      s.cleanup();
+      s = controlPlaneNode();
+      withNodeObject(OLD);
+      const genesis = run(s, bootstrapProps(BootstrapAction.INIT, { recovery: recovery() }));
+      expect(genesis.status).toBe(0);
+      // Genesis made the Node itself: not even read.
+      expect(s.callLines('kubectl').filter((l) => l.includes('providerID') || l.includes('delete'))).toEqual([]);
+    });
+
+    test('a kubelet that does not register again fails the phase, saying where to look; the next run tries again', () => {
+      state(s, 'generation', GENERATION);
+      state(s, 'volume-formatted');
+      state(s, 'volume-data');
+      state(s, 'kubelet-stuck');
+      withNodeObject(OLD);
+      const result = run(s, bootstrapProps(BootstrapAction.INIT, { recovery: recovery({ etcdVolumeId: VOLUME }), etcdRestore: RESTORE }));
+      expect(result.status).not.toBe(0);
+      expect(result.output).toContain('ERROR: the kubelet did not register the Node ip-10-0-0-4 again within 300 s; check its log (journalctl -u kubelet)');
+      expect(mark(s.callLines('kubeadm'))).toEqual([]);
+      expect(s.exists('/var/lib/kubeadm-bootstrap/phases/complete')).toBe(false);
+    });
+  });
+
   test('is shellcheck-clean with every recovery setting', () => {
     if (!hasTool('shellcheck', 'shellcheck')) {
       return;

@@ -200,6 +200,11 @@ export const PEER_CHECKS = { checks: 6, delaySeconds: 10 } as const;
 export const VOLUME_ATTACH = { attempts: 30, delaySeconds: 10 } as const;
 /** How many times, 10 s apart, a restore checks that fenced old members stopped answering. */
 export const FENCE_CHECKS = 30;
+/**
+ * How a control-plane node found again reads its Node object, and waits for the kubelet to register
+ * it afresh (see `reclaim_node_object`): 30 checks 10 s apart.
+ */
+export const NODE_OBJECT = { attempts: 30, delaySeconds: 10 } as const;
 /** The device name the etcd volume is attached as (on Nitro instances it shows as NVMe all the same). */
 export const ETCD_VOLUME_DEVICE = '/dev/sdf';
 
@@ -241,6 +246,9 @@ main() {
     phase etcd-volume attach_etcd_volume
   fi
   phase kubeadm "run_$\{ACTION//-/_}"
+  if [ "$ACTION" != join ]; then
+    phase node-object reclaim_node
+  fi
   if [ -n "$POD_NETWORK_PROGRAM" ]; then
     phase pod-network channel_install "$POD_NETWORK_DOCUMENT" "$POD_NETWORK_PROGRAM"
   fi

@@ -1,4 +1,4 @@
-import { BOOTSTRAP_UNIT, ETCD_VOLUME_DEVICE, FENCE_CHECKS, PEER_CHECKS, VOLUME_ATTACH } from '../bootstrap-program';
+import { BOOTSTRAP_UNIT, ETCD_VOLUME_DEVICE, FENCE_CHECKS, NODE_OBJECT, PEER_CHECKS, VOLUME_ATTACH } from '../bootstrap-program';
 import { NEW_CLUSTER_REQUEST } from '../cluster-generation';
 
 /**
@@ -135,6 +135,48 @@ remove_stale_member() {
   rm -rf "$dir"
 }
 
+
+# A cluster found again (restored from a snapshot, taken back from this node's volume, or joined
+# after a replacement) may still hold this node's Node object, registered by the instance this one
+# replaces. Its provider ID names that instance, and the API server never lets a set provider ID
+# change, so the kubelet keeps it: the routed network, the load balancers and the autoscaler would
+# all look for the old instance. The object is deleted and registered afresh by this kubelet;
+# kubeadm's control-plane label and taint go with it, so its mark-control-plane step runs again.
+reclaim_node_object() {
+  local start=$1 name zone instance want have i
+  name=$(hostname | tr '[:upper:]' '[:lower:]')
+  zone=$(retry "$IMDS_ATTEMPTS" 2 imds meta-data/placement/availability-zone) || fail 'could not read the availability zone from instance metadata'
+  instance=$(retry "$IMDS_ATTEMPTS" 2 imds meta-data/instance-id) || fail 'could not read the instance id from instance metadata'
+  want="aws:///$zone/$instance"
+  have=$(retry ${NODE_OBJECT.attempts} ${NODE_OBJECT.delaySeconds} node_provider_id "$name") \
+    || { log "ERROR: could not read the Node $name; check the API server on this node (kubectl --kubeconfig $ADMIN_CONF get --raw /readyz)"; return 1; }
+  if [ -z "$have" ] || [ "$have" = "$want" ]; then
+    return 0
+  fi
+  log "the Node $name still names the instance this one replaces ($have): registering it again as $want"
+  retry 3 10 kubectl --kubeconfig "$ADMIN_CONF" --request-timeout=30s delete node "$name" --wait=true > /dev/null \
+    || { log "ERROR: could not delete the Node $name; check the API server on this node (kubectl --kubeconfig $ADMIN_CONF get --raw /readyz)"; return 1; }
+  systemctl restart kubelet
+  for ((i = 1; i <= ${NODE_OBJECT.attempts}; i++)); do
+    have=$(node_provider_id "$name") || have=''
+    [ "$have" = "$want" ] && break
+    sleep ${NODE_OBJECT.delaySeconds}
+  done
+  if [ "$have" != "$want" ]; then
+    log "ERROR: the kubelet did not register the Node $name again within ${NODE_OBJECT.attempts * NODE_OBJECT.delaySeconds} s; check its log (journalctl -u kubelet)"
+    return 1
+  fi
+  if [ "$start" = join ]; then
+    retry 3 10 kubeadm join phase control-plane-join mark-control-plane --config "$JOIN_CONFIG"
+  else
+    retry 3 10 kubeadm init phase mark-control-plane --config "$KUBEADM_CONFIG"
+  fi || { log "ERROR: could not label and taint the Node $name as a control-plane node again; run kubeadm's mark-control-plane phase by hand"; return 1; }
+  log "the Node $name is registered again with provider ID $want"
+}
+
+node_provider_id() {
+  kubectl --kubeconfig "$ADMIN_CONF" --request-timeout=10s get node "$1" -o 'jsonpath={.spec.providerID}' 2> /dev/null
+}
 
 # The node that started the cluster (or took back one without a generation) records it, unless a
 # generation is there already (a node that joined, or the snapshot program that named it).

@@ -65,6 +65,14 @@ decide_start() {
   printf '%s %s %s\\n' "$START" "\${GENERATION:-$NO_RESTORE}" "$request" > "$MARKERS/start"
 }
 
+# After kubeadm, a node that did not start the cluster may find its Node object as the instance it
+# replaces left it (reclaim_node_object, in the library, says why); genesis made it afresh.
+reclaim_node() {
+  local start=join
+  [ ! -f "$MARKERS/start" ] || read -r start _ < "$MARKERS/start"
+  [ "$start" = genesis ] || [ -z "$RECOVERY_LIBRARY" ] || { recovery_library && reclaim_node_object "$start"; }
+}
+
 # The kubeadm phase of another control-plane node (main calls run_<action>).
 run_join_control_plane() { run_join; }
 `;
