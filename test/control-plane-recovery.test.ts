@@ -266,6 +266,13 @@ esac`);
     expect(kubeadmVerbs(s)).toEqual(['kubeadm join']);
   });
 
+  test('a control-plane join that cannot get through says that etcd may have lost its quorum, and what to do', () => {
+    state(s, 'join-fails');
+    const result = run(s, bootstrapProps(BootstrapAction.JOIN_CONTROL_PLANE, { joinTimeoutMinutes: 0.05, recovery: recovery({ selfAddress: PEERS[1], peerAddresses: [SELF, PEERS[0]] }) }));
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain("etcd may have lost its quorum (two of three control-plane nodes lost at once): restore a snapshot, see 'Recovering the control plane' in the README");
+  });
+
   describe('its Node object, registered by the instance it replaces', () => {
     const OLD = 'aws:///eu-west-1a/i-0aaaaaaaaaaaaaaaa';
     const NEW = 'aws:///eu-west-1a/i-0fedcba9876543210';

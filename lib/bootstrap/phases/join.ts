@@ -82,6 +82,9 @@ run_join() {
     fi
     if [ "$SECONDS" -ge "$DEADLINE" ]; then
       log "not joined within $JOIN_TIMEOUT_SECONDS s in this run; systemd starts the next one"
+      # A control-plane join needs a serving API, which needs etcd's quorum: when two of three
+      # control-plane nodes went at once, no join can succeed until a snapshot is restored.
+      [ "$ACTION" = join ] || log "if the API stays down while other control-plane nodes run, etcd may have lost its quorum (two of three control-plane nodes lost at once): restore a snapshot, see 'Recovering the control plane' in the README"
       return 1
     fi
     # Usually the control plane is not up yet. The random part spreads nodes that booted together.
