@@ -77,6 +77,17 @@ describe('new VPC', () => {
     }]);
   });
 
+  test("the VPC's default security group is emptied: no ingress, no egress", () => {
+    const { json } = synth();
+    // Without ingress or egress blocks the provider removes every rule AWS gave the group.
+    expect(resources(json, 'aws_default_security_group')).toEqual([{
+      vpc_id: refByName(json, 'aws_vpc', 'demo-vpc'),
+      tags: { Name: 'demo-default-sg', 'kubernetes.io/cluster/demo': 'owned' },
+    }]);
+    // And nothing of the cluster is placed in it.
+    expect(JSON.stringify(json)).not.toMatch(/aws_default_security_group\.[\w-]+\.id/);
+  });
+
   test('a public and a private subnet per zone with the plan\'s CIDRs, zones looked up at deploy time', () => {
     const { json, network } = synth({ zoneCount: 3 });
     const plan = network.plan;

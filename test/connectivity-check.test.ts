@@ -46,6 +46,14 @@ describe('connectivity check', () => {
     expect(objects.find((o) => o.metadata.name === 'nginx-pods')!.spec.clusterIP).toBe('None');
   });
 
+  test('the nginx pods gain no privileges, open no raw sockets, and have probes, requests and a memory limit', () => {
+    const [nginx] = objects.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers;
+    expect(nginx.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['NET_RAW'] } });
+    expect(nginx.resources).toEqual({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '256Mi' } });
+    expect(nginx.readinessProbe.httpGet).toEqual({ path: '/', port: 80 });
+    expect(nginx.livenessProbe.httpGet).toEqual({ path: '/', port: 80 });
+  });
+
   test('the Job may list and read nodes, nothing else', () => {
     const role = objects.find((o) => o.kind === 'ClusterRole')!;
     expect(role.rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] }]);

@@ -54,6 +54,8 @@ describe('the default backup bucket (kept on destroy)', () => {
     expect(backupResources(defaultSynth, 'aws_s3_bucket')).toEqual([]);
     expect(bucket.Type).toBe('AWS::S3::Bucket');
     expect([bucket.DeletionPolicy, bucket.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+    // Its TLS-only policy stays with it, whether the stack is deleted or the policy replaced.
+    expect([template.Resources.BucketPolicy.DeletionPolicy, template.Resources.BucketPolicy.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
     expect(stack.name).toBe('demo-etcd-backups');
     expect(template.Outputs.BucketName.Value).toEqual({ Ref: 'Bucket' });
   });

@@ -237,7 +237,12 @@ describe('node termination handler in the default example', () => {
     expect(container.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(pod.securityContext.fsGroup).toBe(1000);
     expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 8080 });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 8080 });
     expect(env('ENABLE_PROBES_SERVER').value).toBe('true');
+  });
+
+  test('requests CPU and memory, and may not use more than twice the memory it requests', () => {
+    expect(container.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } });
   });
 
   test('calls AWS with a projected service-account token for STS, not the node\'s role', () => {

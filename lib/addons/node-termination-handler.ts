@@ -167,7 +167,11 @@ export class NodeTerminationHandler extends Construct {
                 ],
                 port: [{ name: 'liveness-probe', containerPort: NTH_PROBE_PORT, protocol: 'TCP' }],
                 livenessProbe: { httpGet: { path: NTH_PROBE_PATH, port: String(NTH_PROBE_PORT) }, initialDelaySeconds: 5, periodSeconds: 5 },
-                resources: { requests: { cpu: '50m', memory: '64Mi' } },
+                // A rollout replaces a replica only once the new one answers its probe server.
+                readinessProbe: { httpGet: { path: NTH_PROBE_PATH, port: String(NTH_PROBE_PORT) }, periodSeconds: 5 },
+                // It runs on control-plane nodes, beside etcd: a memory limit keeps a leak from
+                // taking their memory. No CPU limit (see "What the defaults leave out" in the README).
+                resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
                 volumeMount: podSpec.volumeMounts.map((mount) => ({ ...mount })),
               },
             ],

@@ -155,6 +155,14 @@ export class ConnectivityCheck extends Construct {
                 image: props.serverImage ?? 'nginx:1.29-alpine',
                 port: [{ containerPort: 80, name: 'http' }],
                 readinessProbe: { httpGet: { path: '/', port: '80' }, periodSeconds: 2 },
+                livenessProbe: { httpGet: { path: '/', port: '80' }, periodSeconds: 10 },
+                // nginx's master starts as root, binds port 80 and switches its workers to the
+                // nginx user, so it keeps those capabilities; it never needs raw sockets, nor to
+                // gain privileges through a setuid program.
+                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['NET_RAW'] } },
+                // A memory limit, no CPU limit (see "What the defaults leave out" in the README).
+                // nginx starts a worker per CPU of the node, of about a megabyte each.
+                resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '256Mi' } },
                 volumeMount: [{ name: 'config', mountPath: '/etc/nginx/conf.d/default.conf', subPath: 'default.conf', readOnly: true }],
               },
             ],

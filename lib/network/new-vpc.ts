@@ -1,4 +1,5 @@
 import { DataAwsAvailabilityZones } from '@cdktf/provider-aws/lib/data-aws-availability-zones';
+import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
 import { Eip } from '@cdktf/provider-aws/lib/eip';
 import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';
 import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway';
@@ -35,6 +36,10 @@ export function provisionNewVpc(scope: Construct, context: NetworkContext, natGa
     enableDnsHostnames: true,
     tags: tags('vpc'),
   });
+  // Nothing of the cluster uses the VPC's default group. Taking it over without rules removes the
+  // rules AWS gives it (all traffic among its members, all egress), so that an interface or
+  // endpoint placed in the VPC without a group of its own is closed rather than open.
+  new DefaultSecurityGroup(scope, 'default-security-group', { vpcId: vpc.id, tags: tags('default-sg') });
 
   const zoneOf = zoneNamer(scope, plan.subnets, plan.zoneCount);
   const subnets = new Map<string, Subnet>();

@@ -70,7 +70,9 @@ export function retainedBucketTemplate(settings: BucketSettings): object {
       },
       BucketPolicy: {
         Type: 'AWS::S3::BucketPolicy',
+        // Kept with the bucket: a deleted or replaced stack must not leave it open to plain HTTP.
         DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
         Properties: {
           Bucket: { Ref: 'Bucket' },
           PolicyDocument: tlsOnlyPolicy({ 'Fn::GetAtt': ['Bucket', 'Arn'] }),
@@ -85,6 +87,7 @@ export function retainedBucketTemplate(settings: BucketSettings): object {
 
 /** Refuses every request that does not use TLS. */
 function tlsOnlyPolicy(bucketArn: unknown): object {
+  // Fn::Join, not Fn::Sub: a `${...}` in the template body would be read by Terraform as its own.
   const objects = typeof bucketArn === 'string' ? `${bucketArn}/*` : { 'Fn::Join': ['', [bucketArn, '/*']] };
   return {
     Version: '2012-10-17',
