@@ -27,7 +27,7 @@ const named = (path: string) => new RegExp(`(^|[._])${path}_[0-9A-F]{8}$`);
 const VPC = named('network_vpc');
 const PUBLIC_SUBNETS = named('network_subnet-public-\\d+');
 const ZONES = named('network_availability-zones');
-const ENDPOINT_ADDRESS = named('control-plane_endpoint');
+const CONTROL_PLANE_ADDRESSES = named('control-plane_(endpoint|node-\\d+-address)');
 const ETCD_VOLUMES = named('control-plane_node-\\d+_etcd-volume');
 const API_LOAD_BALANCERS = named('control-plane_api_(internal|public)_load-balancer');
 const SECRETS_KEY = named('secrets_key');
@@ -48,7 +48,7 @@ export const CHECKOV_SKIPS: readonly CheckovSkip[] = [
   { id: 'CKV2_AWS_11', resources: VPC, reason: `VPC flow logs need a log destination that outlives the cluster and cost per GB; left to the account (${LEAVE_OUT})` },
   { id: 'CKV_AWS_130', resources: PUBLIC_SUBNETS, reason: 'nodes in public subnets have no NAT and need a public IPv4 address to reach packages and images at boot (README "The network")' },
   { id: 'CKV_AWS_394', resources: ZONES, reason: 'subnets take the first zoneCount zones by index; a zone AWS adds sorts after them, and availabilityZones pins names (README "The network")' },
-  { id: 'CKV2_AWS_19', resources: ENDPOINT_ADDRESS, reason: "does not apply: the API address is attached by aws_eip_association to the self-healing node's network interface, which every replacement instance takes; the check follows only instance_id" },
+  { id: 'CKV2_AWS_19', resources: CONTROL_PLANE_ADDRESSES, reason: "does not apply: the control-plane nodes' addresses (the API endpoint's, or each node's with three) are attached by aws_eip_association to the self-healing nodes' network interfaces, which every replacement instance takes; the check follows only instance_id" },
   { id: 'CKV_AWS_150', resources: API_LOAD_BALANCERS, reason: `cdktf destroy must delete the API load balancers; what must outlive a destroy is in the retained backup bucket (${LEAVE_OUT})` },
   { id: 'CKV_AWS_91', resources: API_LOAD_BALANCERS, reason: `does not apply: the API listeners are TCP, and a network load balancer writes access logs only for TLS listeners (${LEAVE_OUT})` },
   // Keys and parameters
