@@ -13,6 +13,7 @@ const REAL_TIER = [
   'dpkg-conffile.test.ts',
   'etcd-snapshot.test.ts',
   'node-aws-cli.test.ts',
+  'apiserver-dry-run.test.ts',
   // node programs in sandboxes, with stand-ins and injected faults
   'bootstrap-program.test.ts',
   'bootstrap-faults.test.ts',
