@@ -14,6 +14,7 @@ const REAL_TIER = [
   'etcd-snapshot.test.ts',
   'node-aws-cli.test.ts',
   'checkov.test.ts',
+  'apiserver-dry-run.test.ts',
   // node programs in sandboxes, with stand-ins and injected faults
   'bootstrap-program.test.ts',
   'bootstrap-faults.test.ts',

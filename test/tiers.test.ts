@@ -13,7 +13,7 @@ const testFiles = readdirSync(testDir).filter((f) => f.endsWith('.test.ts')).sor
 const fast = testFiles.filter((f) => !REAL_TIER.includes(f) && f !== 'tiers.test.ts');
 
 /** Support modules that run node programs, namespaces or real tools. */
-const PROGRAM_RUNNERS = ['node-sandbox', 'bootstrap-node', 'rehearsal-machine', 'preloaded-python'];
+const PROGRAM_RUNNERS = ['node-sandbox', 'bootstrap-node', 'rehearsal-machine', 'preloaded-python', 'kube-apiserver'];
 /** Programs a fast-tier file may start itself: node, and sh for the README's own synth command. */
 const FAST_PROGRAMS = new Set(['sh']);
 

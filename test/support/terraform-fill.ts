@@ -83,5 +83,13 @@ function realisticValue(reference: string): string {
     // CloudFront names a distribution d + 13 lower-case letters and digits (d111111abcdef8.cloudfront.net in its docs).
     return 'd111111abcdef8.cloudfront.net';
   }
+  if (type === 'aws_sqs_queue' && attr === 'url') {
+    // A queue name is at most 80 characters.
+    return `https://sqs.ap-southeast-5.amazonaws.com/123456789012/${name.slice(0, 80)}`;
+  }
+  if (type === 'aws_iam_role' && attr === 'arn') {
+    // A role name is at most 64 characters.
+    return `arn:aws:iam::123456789012:role/${name.slice(0, 64)}`;
+  }
   throw new Error(`no realistic value for ${reference}`);
 }
