@@ -16,7 +16,11 @@ const GRACE_MS = 90_000;
 export class ProcessRunner implements CommandRunner {
   private readonly active = new Set<number>();
 
-  constructor(private readonly cwd: string) {}
+  /** `graceMs`: how long a program that ran out of time gets to stop after the interrupt. */
+  constructor(
+    private readonly cwd: string,
+    private readonly graceMs = GRACE_MS,
+  ) {}
 
   public run(command: Command): Promise<CommandResult> {
     return new Promise((resolve) => {
@@ -43,7 +47,7 @@ export class ProcessRunner implements CommandRunner {
         setTimeout(() => {
           timedOut = true;
           stop('SIGINT');
-          timers.push(setTimeout(() => stop('SIGTERM'), GRACE_MS), setTimeout(() => stop('SIGKILL'), GRACE_MS + 30_000));
+          timers.push(setTimeout(() => stop('SIGTERM'), this.graceMs), setTimeout(() => stop('SIGKILL'), this.graceMs * 2));
         }, command.timeoutMs),
       );
       child.stdout.on('data', (chunk: Buffer) => {
