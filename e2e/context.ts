@@ -119,3 +119,18 @@ function parseJson<T>(result: CommandResult, what: string, check: string): T {
 export function isNotFound(result: CommandResult): boolean {
   return result.exitCode !== 0 && /notfound|not found|does not exist|ParameterNotFound|NoSuchBucket/i.test(`${result.stderr}\n${result.stdout}`);
 }
+
+/**
+ * How many resources the stack's state holds, and where that was read: `terraform state list`
+ * reads any backend (the S3 one of ha-cilium too) once the stack folder is initialised; before
+ * that, the local state file beside the repository.
+ */
+export async function stateResources(ctx: E2eContext): Promise<{ readonly count: number; readonly where: string }> {
+  const listed = await ctx.runner.run({ program: ctx.state.terraform, args: [`-chdir=${stackDir(ctx)}`, 'state', 'list'], timeoutMs: API_CALL_TIMEOUT_MS });
+  if (listed.exitCode === 0) {
+    return { count: listed.stdout.split('\n').filter((line) => line.trim() !== '').length, where: `${ctx.state.terraform} -chdir=${stackDir(ctx)} state list` };
+  }
+  const file = `terraform.${ctx.state.stack}.tfstate`;
+  const text = ctx.files.readText(file);
+  return { count: text ? ((JSON.parse(text) as { resources?: unknown[] }).resources ?? []).length : 0, where: file };
+}

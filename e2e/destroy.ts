@@ -1,4 +1,4 @@
-import { aws, awsJson, ClusterState, E2eContext, isNotFound } from './context';
+import { aws, awsJson, ClusterState, E2eContext, isNotFound, stackDir, stateResources } from './context';
 import { cdktfCommand, readOutputs, runCdktf } from './deploy';
 import { failureLine, formatDuration, StepError } from './retry';
 
@@ -18,11 +18,9 @@ export async function destroy(ctx: E2eContext): Promise<string> {
     await readOutputs(ctx).catch((e: Error) => ctx.log(`  no outputs to read before the destroy (${e.message})`));
   }
   await runCdktf(ctx, cdktfCommand(ctx, 'destroy', DESTROY_TIMEOUT_MS), { attempts: 3, delayMs: 120_000, retryable: () => true }, 'cdktf destroy');
-  const stateFile = `terraform.${ctx.state.stack}.tfstate`;
-  const state = ctx.files.readText(stateFile);
-  const remaining = state ? ((JSON.parse(state) as { resources?: unknown[] }).resources ?? []).length : 0;
-  if (remaining > 0) {
-    throw new StepError(`the destroy finished but ${stateFile} still holds ${remaining} resources`, `${ctx.state.terraform} -chdir=cdktf.out/stacks/${ctx.state.stack} state list`);
+  const remaining = await stateResources(ctx);
+  if (remaining.count > 0) {
+    throw new StepError(`the destroy finished but the state still holds ${remaining.count} resources (${remaining.where})`, `${ctx.state.terraform} -chdir=${stackDir(ctx)} state list`);
   }
   const done: string[] = [`destroyed in ${formatDuration(ctx.clock.now() - started)}`];
   for (const cluster of ctx.state.clusters) {

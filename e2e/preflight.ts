@@ -1,6 +1,6 @@
 import { KubernetesVersion } from '../lib/bootstrap/kubernetes-version';
 import { NOT_FOUND_EXIT } from './command';
-import { appCommand, awsCommand, awsJson, ClusterState, E2eContext, exampleEnv } from './context';
+import { appCommand, awsCommand, awsJson, ClusterState, E2eContext, exampleEnv, stateResources } from './context';
 import { clusterNames } from './names';
 import { API_CALL, failureLine, isTransient, runWithRetry, StepError } from './retry';
 
@@ -15,7 +15,7 @@ export async function preflight(ctx: E2eContext): Promise<string> {
     ctx,
     ['sts', 'get-caller-identity'],
     'reading the AWS identity',
-    'give the AWS CLI credentials: AWS_PROFILE (aws configure / aws sso login), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+    'give the AWS CLI credentials: AWS_PROFILE (aws configure / aws sso login), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; an opt-in region not enabled for the account refuses them too',
   );
   ctx.state.account = identity.Account;
   const optIn = (
@@ -24,7 +24,7 @@ export async function preflight(ctx: E2eContext): Promise<string> {
       awsCommand(ctx, ['ec2', 'describe-regions', '--all-regions', '--region-names', ctx.options.region, '--query', 'Regions[0].OptInStatus', '--output', 'text']),
       API_CALL,
       `looking up region ${ctx.options.region}`,
-      'the region name (aws ec2 describe-regions --all-regions), and that these credentials may call ec2:DescribeRegions',
+      'the region name and whether it is enabled (aws ec2 describe-regions --all-regions, from another region), and that these credentials may call ec2:DescribeRegions',
     )
   ).stdout.trim();
   if (optIn === 'not-opted-in') {
@@ -32,7 +32,7 @@ export async function preflight(ctx: E2eContext): Promise<string> {
   }
   await synthesise(ctx);
   if (!ctx.options.destroyOnly) {
-    checkNoState(ctx);
+    await checkNoState(ctx);
     for (const cluster of ctx.state.clusters) {
       await checkClusterIsNew(ctx, cluster);
     }
@@ -144,14 +144,12 @@ export function clustersOf(outputs: Record<string, { value?: unknown }>): Cluste
   return clusters;
 }
 
-/** A state file with resources in it is a cluster an earlier run did not destroy. */
-function checkNoState(ctx: E2eContext): void {
-  const file = `terraform.${ctx.state.stack}.tfstate`;
-  const text = ctx.files.readText(file);
-  const resources = text ? ((JSON.parse(text) as { resources?: unknown[] }).resources ?? []).length : 0;
-  if (resources > 0) {
+/** A state with resources in it is a cluster an earlier run did not destroy. */
+async function checkNoState(ctx: E2eContext): Promise<void> {
+  const { count, where } = await stateResources(ctx);
+  if (count > 0) {
     throw new StepError(
-      `${file} holds ${resources} resources: an earlier deploy of this stack is still there`,
+      `the state of stack ${ctx.state.stack} holds ${count} resources (${where}): an earlier deploy of it is still there`,
       `destroy it first: npm run e2e -- --region ${ctx.options.region} --example ${ctx.options.example} --destroy-only (or npx cdktf destroy ${ctx.state.stack})`,
     );
   }

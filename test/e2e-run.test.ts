@@ -219,6 +219,14 @@ describe('the destroy', () => {
     expect(destroy.whatToCheck[0]).toContain('README "Destroy"');
   });
 
+  test('fails when the state still holds resources after it', async () => {
+    const world = new FakeWorld();
+    world.faults.destroyLeaves = 2;
+    const report = await run(world, '--skip-cloud-check');
+    expect(phase(report, 'destroy').error).toBe('the destroy finished but the state still holds 2 resources (terraform -chdir=cdktf.out/stacks/kubeadm-cluster state list)');
+    expect(report.left).toEqual(['what the destroy did not remove: npm run e2e -- --region eu-west-1 --example default --destroy-only']);
+  });
+
   test('never deletes a backup bucket that is not the cluster\'s own', async () => {
     const world = new FakeWorld();
     world.bucketName = 'my-team-etcd-backups';
@@ -236,6 +244,16 @@ describe('--keep and --destroy-only', () => {
     expect(world.deployed).toBe(true);
     expect(report.left).toEqual([expect.stringContaining('npm run e2e -- --region eu-west-1 --example default --destroy-only')]);
     expect(world.files.get('e2e-report.txt')).toContain('Left in the account:');
+  });
+
+  test('a run after a kept one refuses to start until it is destroyed', async () => {
+    const world = new FakeWorld();
+    await run(world, '--keep', '--skip-cloud-check');
+    world.calls.length = 0;
+    const report = await run(world);
+    expect(phase(report, 'preflight').error).toBe('the state of stack kubeadm-cluster holds 180 resources (terraform -chdir=cdktf.out/stacks/kubeadm-cluster state list): an earlier deploy of it is still there');
+    expect(world.lines().some((l) => /^cdktf (deploy|destroy)/.test(l))).toBe(false);
+    expect(phase(report, 'destroy').detail).toBe('not run: nothing was created');
   });
 
   test('--destroy-only destroys what a run left, and deploys nothing', async () => {

@@ -27,6 +27,8 @@ export interface Faults {
   ignoreRestoreRequest?: boolean;
   /** A cluster of this name is already there. */
   existingCluster?: boolean;
+  /** A destroy that ends well but leaves this many resources in the state. */
+  destroyLeaves?: number;
 }
 
 const ok = (stdout = ''): CommandResult => ({ exitCode: 0, stdout, stderr: '' });
@@ -168,6 +170,7 @@ export class FakeWorld implements CommandRunner, Clock, Workspace {
     }
     if (command.args[0] === 'destroy') {
       this.deployed = false;
+      this.stateResources = this.faults.destroyLeaves ?? 0;
       this.apiUp = false;
       this.nodes = [];
       this.group = [];
@@ -180,6 +183,10 @@ export class FakeWorld implements CommandRunner, Clock, Workspace {
 
   private terraform(args: readonly string[]): CommandResult {
     if (args[0] === 'version') return ok('{"terraform_version":"1.9.8","platform":"linux_amd64"}');
+    if (args[1] === 'state' && args[2] === 'list') {
+      if (this.stateResources === 0) return fail('No state file was found!\n\nState management commands require a state file.');
+      return ok(Array.from({ length: this.stateResources }, (_, i) => `aws_thing.resource_${i}`).join('\n') + '\n');
+    }
     if (args[1] === 'output') {
       return ok(JSON.stringify(this.outputs()));
     }
