@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { parseArguments, USAGE, UsageError } from './options';
-import { DiskWorkspace, ProcessRunner, systemClock } from './process-runner';
+import { DiskWorkspace, ProcessRunner, SystemClock } from './process-runner';
 import { renderReport } from './report';
 import { runE2e } from './run';
 
@@ -26,10 +26,12 @@ async function main(): Promise<number> {
   }
   const root = join(__dirname, '..');
   const runner = new ProcessRunner(root);
+  const clock = new SystemClock();
   let interrupts = 0;
   process.on('SIGINT', () => {
     interrupts++;
     runner.interruptCurrent();
+    clock.wake();
     console.error(
       interrupts === 1
         ? '\nInterrupted: stopping the current step, then destroying what was created (Ctrl-C again stops the destroy, and leaves what it has not removed).'
@@ -39,7 +41,7 @@ async function main(): Promise<number> {
   const runId = `e2e-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
   const report = await runE2e(options, {
     runner,
-    clock: systemClock,
+    clock,
     files: new DiskWorkspace(root),
     log: (line) => console.log(line),
     env: process.env,

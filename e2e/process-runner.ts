@@ -100,10 +100,30 @@ class Tail {
   }
 }
 
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
+/** The real clock; `wake()` ends every sleep at once, so that an interrupt is seen without delay. */
+export class SystemClock implements Clock {
+  private readonly sleepers = new Set<() => void>();
+
+  public now(): number {
+    return Date.now();
+  }
+
+  public sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
+    });
+  }
+
+  public wake(): void {
+    for (const done of [...this.sleepers]) done();
+  }
+}
 
 /** Files relative to the repository; secrets readable by their owner only. */
 export class DiskWorkspace implements Workspace {

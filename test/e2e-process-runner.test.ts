@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NOT_FOUND_EXIT, TIMED_OUT_EXIT } from '../e2e/command';
-import { DiskWorkspace, ProcessRunner } from '../e2e/process-runner';
+import { DiskWorkspace, ProcessRunner, SystemClock } from '../e2e/process-runner';
 
 // The end-to-end runner's real command runner and workspace, with node programs as the commands:
 // what they get (arguments, environment, input), what comes back, and how a program that runs too
@@ -65,6 +65,19 @@ describe('ProcessRunner', () => {
     await ready.wait();
     runner.interruptCurrent();
     expect(await running).toMatchObject({ exitCode: 130, stdout: 'ready\ninterrupted\n' });
+  });
+});
+
+describe('SystemClock', () => {
+  test('sleeps, and wakes at once when the run is interrupted', async () => {
+    const clock = new SystemClock();
+    const started = clock.now();
+    await clock.sleep(50);
+    expect(clock.now() - started).toBeGreaterThanOrEqual(45);
+    const long = clock.sleep(60_000);
+    setTimeout(() => clock.wake(), 20);
+    await long;
+    expect(clock.now() - started).toBeLessThan(10_000);
   });
 });
 
