@@ -54,7 +54,7 @@ async function toolOutput(ctx: E2eContext, program: string, args: readonly strin
   return `${result.stdout}\n${result.stderr}`;
 }
 
-/** cdktf, terraform (or tofu), aws v2 and kubectl, each at a version that works here. */
+/** cdktf, terraform (or tofu), aws and kubectl, each at a version that works here. */
 async function checkTools(ctx: E2eContext): Promise<string> {
   const cdktf = firstVersion(await toolOutput(ctx, 'cdktf', ['--version'], 'run npm ci in the repository: it installs cdktf-cli, and npm run puts it on the PATH'));
   const terraform = await findTerraform(ctx);

@@ -160,6 +160,26 @@ describe('failures', () => {
     }
   });
 
+  test('tool versions: Terraform older than 1.6, OpenTofu in its place, a kubectl too far from the cluster', async () => {
+    const old = new FakeWorld();
+    old.faults.failFirst.set('terraform version', [{ exitCode: 0, stdout: '{"terraform_version":"1.5.7"}', stderr: '' }]);
+    expect(phase(await run(old), 'preflight').error).toBe('terraform is version 1.5.7, the stack needs 1.6 or later');
+
+    const tofu = new FakeWorld();
+    tofu.faults.missing.add('terraform');
+    tofu.faults.failFirst.set('tofu version', [{ exitCode: 0, stdout: '{"terraform_version":"1.10.10"}', stderr: '' }]);
+    const withTofu = await run(tofu, '--skip-cloud-check');
+    expect(phase(withTofu, 'preflight').error).toBeUndefined();
+    expect(phase(withTofu, 'preflight').detail).toContain('tofu 1.10.10');
+    expect(withTofu.result).toBe('passed');
+    expect(tofu.calls.filter((c) => c.program === 'cdktf' && c.args[0] !== '--version').every((c) => c.env?.TERRAFORM_BINARY_NAME === 'tofu')).toBe(true);
+    expect(tofu.lines()).toContain('tofu -chdir=cdktf.out/stacks/kubeadm-cluster output -json');
+
+    const skew = new FakeWorld();
+    const error = phase(await run(skew, '--kubernetes-version', '1.34.2'), 'preflight');
+    expect(error.error).toBe('kubectl 1.36.0 is more than one minor away from Kubernetes 1.34.2');
+  });
+
   test('a wait that reaches its deadline fails with what it waited for, what it last saw and what to check; the destroy still runs', async () => {
     const world = new FakeWorld();
     world.faults.stuckNode = 'ip-10-0-176-33';

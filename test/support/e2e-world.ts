@@ -122,6 +122,7 @@ export class FakeWorld implements CommandRunner, Clock, Workspace {
       case 'cdktf':
         return this.cdktf(command);
       case 'terraform':
+      case 'tofu':
         return this.terraform(command.args);
       case 'node':
         return this.synth(command);
