@@ -32,6 +32,7 @@ const REAL_TIER = [
   'etcd-tools.test.ts',
   'cluster-cleanup.test.ts',
   'readiness-program.test.ts',
+  'e2e-process-runner.test.ts',
   'issuer-served.test.ts',
   // the network rehearsals (Linux network namespaces)
   'rehearsal.test.ts',

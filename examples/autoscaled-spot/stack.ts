@@ -2,6 +2,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { ClusterAutoscaler, KubeadmCluster, TaintEffect } from '../../lib';
+import { clusterRunProps, exampleRegion } from '../run-settings';
 
 /**
  * A small on-demand pool that is always there, and a Spot pool the cluster autoscaler sizes from
@@ -15,7 +16,7 @@ export class AutoscaledSpotExampleStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    new AwsProvider(this, 'aws', { region: 'eu-west-1' });
+    new AwsProvider(this, 'aws', { region: exampleRegion('eu-west-1') });
     this.cluster = new KubeadmCluster(this, 'cluster', {
       clusterName: 'autoscaled-spot',
       workerPools: [
@@ -33,6 +34,7 @@ export class AutoscaledSpotExampleStack extends TerraformStack {
       ],
       clusterAutoscaler: ClusterAutoscaler.enabled({ scaleDownUnneededMinutes: 5 }),
       scaleUpCheck: true,
+      ...clusterRunProps(),
     });
   }
 }

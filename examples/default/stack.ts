@@ -2,6 +2,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { Cni, KubeadmCluster } from '../../lib';
+import { clusterRunProps, exampleRegion } from '../run-settings';
 
 /** The default example: Weave Net, one control-plane node and two workers in a new VPC. */
 export class DefaultExampleStack extends TerraformStack {
@@ -9,11 +10,12 @@ export class DefaultExampleStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    new AwsProvider(this, 'aws', { region: 'eu-west-1' });
+    new AwsProvider(this, 'aws', { region: exampleRegion('eu-west-1') });
     this.cluster = new KubeadmCluster(this, 'cluster', {
       clusterName: 'demo',
       cni: Cni.weave(),
       workerPools: [{ name: 'workers', desiredSize: 2 }],
+      ...clusterRunProps(),
     });
   }
 }

@@ -2,6 +2,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { ClusterNetworkSource, Cni, DeclaredSubnet, KubeadmCluster } from '../../lib';
+import { clusterRunProps, RUN_SETTING_VARIABLES, runSettings } from '../run-settings';
 
 // CHANGE BEFORE DEPLOYING: this example needs your VPC's ids. The values below are placeholders of
 // the right shape, so the example synthesises; a deploy with them fails when Terraform looks the
@@ -27,6 +28,11 @@ export class ExistingVpcExampleStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
+    const settings = runSettings();
+    if (settings.region !== undefined && settings.region !== REGION) {
+      // The VPC and its subnets are in REGION: another region would look for them where they are not.
+      throw new Error(`existing-vpc deploys into its VPC in ${REGION}, not ${settings.region} (${RUN_SETTING_VARIABLES.region}); change REGION and the ids in examples/existing-vpc/stack.ts`);
+    }
     new AwsProvider(this, 'aws', { region: REGION });
     this.cluster = new KubeadmCluster(this, 'cluster', {
       clusterName: 'shared-vpc',
@@ -34,6 +40,7 @@ export class ExistingVpcExampleStack extends TerraformStack {
       vpcCidr: VPC_CIDR,
       existingSubnets: SUBNETS,
       cni: Cni.weave(),
+      ...clusterRunProps(settings),
     });
   }
 }

@@ -2,6 +2,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Backend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { Cni, CiliumIpam, KubeadmCluster } from '../../lib';
+import { clusterRunProps, exampleRegion } from '../run-settings';
 
 /**
  * A highly available control plane (three nodes behind load balancers) with Cilium and WireGuard.
@@ -21,10 +22,12 @@ export class HaCiliumExampleStack extends TerraformStack {
       // A lock file beside the state: no DynamoDB table to keep.
       backend.addOverride('use_lockfile', true);
     }
-    new AwsProvider(this, 'aws', { region: 'eu-west-1' });
+    const region = exampleRegion('eu-west-1');
+    new AwsProvider(this, 'aws', { region });
     this.cluster = new KubeadmCluster(this, 'cluster', {
       clusterName: 'ha-cilium',
-      availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+      // The zones are named for eu-west-1; in another region the cluster takes three of its zones.
+      ...(region === 'eu-west-1' ? { availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] } : { zoneCount: 3 }),
       controlPlane: { count: 3, instanceType: 'm7g.large' },
       workerPools: [
         { name: 'general', desiredSize: 3, maxSize: 6, instanceTypes: ['m7g.large', 'm6g.large'] },
@@ -32,6 +35,7 @@ export class HaCiliumExampleStack extends TerraformStack {
       ],
       cni: Cni.cilium({ ipam: CiliumIpam.clusterPool(), wireguard: true }),
       podCidr: '10.200.0.0/16',
+      ...clusterRunProps(),
     });
   }
 }

@@ -2,6 +2,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { Cni, KubeadmCluster } from '../../lib';
+import { clusterRunProps, exampleRegion } from '../run-settings';
 
 /**
  * The pod network without an overlay, over three zones: every node's pod range is routed to it in
@@ -13,11 +14,12 @@ export class RoutedExampleStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    new AwsProvider(this, 'aws', { region: 'eu-central-1' });
+    new AwsProvider(this, 'aws', { region: exampleRegion('eu-central-1') });
     this.cluster = new KubeadmCluster(this, 'cluster', {
       clusterName: 'routed',
       zoneCount: 3,
       cni: Cni.vpcRoutes(),
+      ...clusterRunProps(),
     });
   }
 }
