@@ -17,6 +17,7 @@ import '@cdktf/provider-aws/lib/data-aws-region';
 import '@cdktf/provider-aws/lib/data-aws-s3-account-public-access-block';
 import '@cdktf/provider-aws/lib/data-aws-ssm-parameter';
 import '@cdktf/provider-aws/lib/data-aws-subnet';
+import '@cdktf/provider-aws/lib/default-security-group';
 import '@cdktf/provider-aws/lib/ebs-volume';
 import '@cdktf/provider-aws/lib/eip';
 import '@cdktf/provider-aws/lib/eip-association';
