@@ -52,3 +52,18 @@ describe('provider bindings load on use', () => {
     }
   });
 });
+
+// bench/bindings.ts is the baseline the synth benchmark divides by: the bare stack plus every binding
+// module the default example loads. A feature that loads a new binding must add it there too, or the
+// benchmark refuses to run; this catches it in the fast tier instead.
+describe('the synth benchmark baseline', () => {
+  test('imports exactly the binding modules a cluster with defaults loads', () => {
+    // The six providers' own modules are the bare stack's, which the baseline builds on.
+    const notProvider = (m: string) => !m.endsWith('/lib/provider');
+    const bindingModules = (files: string[]) =>
+      [...new Set(files.map((f) => /node_modules\/(@cdktf\/provider-[a-z]+\/lib\/[a-z0-9-]+)\//.exec(f)?.[1]).filter((m): m is string => Boolean(m)))].filter(notProvider).sort();
+    const baseline = [...require('node:fs').readFileSync(join(root, 'bench/bindings.ts'), 'utf8').matchAll(/^import '(@cdktf\/provider-[a-z]+\/lib\/[a-z0-9-]+)';$/gm)].map((m) => m[1]).filter(notProvider).sort();
+    expect(baseline.length).toBeGreaterThan(40);
+    expect(baseline).toEqual(bindingModules(afterDefaults));
+  });
+});
