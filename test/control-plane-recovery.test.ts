@@ -306,7 +306,11 @@ esac`);
       const marked = lines.findIndex((l) => l.includes('mark-control-plane'));
       expect(lines.findIndex((l) => l.startsWith('kubeadm init --config'))).toBeLessThan(deleted);
       expect([deleted < restarted, restarted < marked]).toEqual([true, true]);
-      expect(mark(s.callLines('kubeadm'))).toEqual([`kubeadm init phase mark-control-plane --config ${s.path('/etc/kubeadm-bootstrap/kubeadm.yaml')}`]);
+      expect(mark(s.callLines('kubeadm'))).toEqual([expect.stringMatching(/^kubeadm init phase mark-control-plane --config \S+$/)]);
+      // A configuration of its own: kubeadm's default registration (host name, control-plane taint).
+      expect(readState(s, 'phase-mark-control-plane-config')).toBe(
+        `apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\nlocalAPIEndpoint:\n  advertiseAddress: "${SELF}"\n  bindPort: 6443\nnodeRegistration:\n  criSocket: "unix:///var/run/containerd/containerd.sock"\n---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nkubernetesVersion: "v1.36.4"\n`,
+      );
       expect(readState(s, 'node')).toBe(NEW);
       expect(result.output).toContain(`the Node ip-10-0-0-4 is registered again with provider ID ${NEW}`);
     });
@@ -321,11 +325,12 @@ esac`);
       expect(mark(s.callLines('kubeadm'))).toHaveLength(1);
     });
 
-    test('a control-plane node that joins after a replacement: marked again by the join phase, with the join configuration', () => {
+    test('a control-plane node that joins after a replacement: the same, without its join configuration (whose discovery needs a token)', () => {
       withNodeObject(OLD);
       const result = run(s, bootstrapProps(BootstrapAction.JOIN_CONTROL_PLANE, { recovery: recovery({ selfAddress: PEERS[1], peerAddresses: [SELF, PEERS[0]] }) }));
       expect(result.status).toBe(0);
-      expect(mark(s.callLines('kubeadm'))).toEqual([`kubeadm join phase control-plane-join mark-control-plane --config ${s.path('/etc/kubeadm-bootstrap/kubeadm.yaml')}`]);
+      expect(mark(s.callLines('kubeadm'))).toEqual([expect.stringMatching(/^kubeadm init phase mark-control-plane --config \S+$/)]);
+      expect(readState(s, 'phase-mark-control-plane-config')).toContain(`advertiseAddress: "${PEERS[1]}"`);
       expect(readState(s, 'node')).toBe(NEW);
     });
 

@@ -15,6 +15,7 @@ const REAL_TIER = [
   'node-aws-cli.test.ts',
   'checkov.test.ts',
   'apiserver-dry-run.test.ts',
+  'mark-control-plane.test.ts',
   // node programs in sandboxes, with stand-ins and injected faults
   'bootstrap-program.test.ts',
   'bootstrap-faults.test.ts',

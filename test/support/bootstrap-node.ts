@@ -93,6 +93,11 @@ esac`,
   s.standIn(
     'kubeadm',
     `
+# A single phase of init (mark-control-plane) keeps the configuration it was given.
+if [ "$1 $2" = 'init phase' ]; then
+  [ "$4" = --config ] && cp "$5" "$STATE/phase-$3-config"
+  exit 0
+fi
 case "$1" in
   init)
     n=$(cat "$STATE/init-count" 2> /dev/null || echo 0); n=$((n + 1)); echo "$n" > "$STATE/init-count"

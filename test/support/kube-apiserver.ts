@@ -266,6 +266,23 @@ export class LocalApiServer {
     });
   }
 
+  /** A kubeconfig for the system:masters client, with its certificates inline (for kubeadm and kubectl). */
+  public kubeconfig(): string {
+    const b64 = (data: Buffer) => data.toString('base64');
+    return [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      `- name: local\n  cluster:\n    server: https://127.0.0.1:${this.port}\n    certificate-authority-data: ${b64(this.ca)}`,
+      'users:',
+      `- name: admin\n  user:\n    client-certificate-data: ${b64(this.cert)}\n    client-key-data: ${b64(this.key)}`,
+      'contexts:',
+      '- name: admin@local\n  context:\n    cluster: local\n    user: admin',
+      'current-context: admin@local',
+      '',
+    ].join('\n');
+  }
+
   /** The API server's last log lines, for failure messages. */
   public log(lines = 30): string {
     return this.child.tail(lines);

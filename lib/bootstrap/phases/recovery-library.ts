@@ -143,7 +143,7 @@ remove_stale_member() {
 # all look for the old instance. The object is deleted and registered afresh by this kubelet;
 # kubeadm's control-plane label and taint go with it, so its mark-control-plane step runs again.
 reclaim_node_object() {
-  local start=$1 name zone instance want have i
+  local name zone instance want have i
   name=$(hostname | tr '[:upper:]' '[:lower:]')
   zone=$(retry "$IMDS_ATTEMPTS" 2 imds meta-data/placement/availability-zone) || fail 'could not read the availability zone from instance metadata'
   instance=$(retry "$IMDS_ATTEMPTS" 2 imds meta-data/instance-id) || fail 'could not read the instance id from instance metadata'
@@ -166,12 +166,23 @@ reclaim_node_object() {
     log "ERROR: the kubelet did not register the Node $name again within ${NODE_OBJECT.attempts * NODE_OBJECT.delaySeconds} s; check its log (journalctl -u kubelet)"
     return 1
   fi
-  if [ "$start" = join ]; then
-    retry 3 10 kubeadm join phase control-plane-join mark-control-plane --config "$JOIN_CONFIG"
-  else
-    retry 3 10 kubeadm init phase mark-control-plane --config "$KUBEADM_CONFIG"
-  fi || { log "ERROR: could not label and taint the Node $name as a control-plane node again; run kubeadm's mark-control-plane phase by hand"; return 1; }
+  mark_control_plane || { log "ERROR: could not label and taint the Node $name as a control-plane node again; run kubeadm's mark-control-plane phase by hand"; return 1; }
   log "the Node $name is registered again with provider ID $want"
+}
+
+# kubeadm's mark-control-plane step, for this node whichever way it started: from a configuration
+# of its own rather than the node's join configuration, whose discovery would need the bootstrap
+# token. Its node registration is kubeadm's default (the node's host name, the control-plane
+# taint), as the nodes' own configurations have it. kubeadm talks to the API server on this node
+# (its local endpoint), with the node's admin.conf.
+mark_control_plane() {
+  local config rc=0
+  config=$(mktemp)
+  printf 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\nlocalAPIEndpoint:\n  advertiseAddress: "%s"\n  bindPort: 6443\nnodeRegistration:\n  criSocket: "%s"\n---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nkubernetesVersion: "%s"\n' \
+    "$SELF_IP" "$CRI_SOCKET" "$KUBERNETES_VERSION" > "$config"
+  retry 3 10 kubeadm init phase mark-control-plane --config "$config" || rc=$?
+  rm -f "$config"
+  return "$rc"
 }
 
 node_provider_id() {

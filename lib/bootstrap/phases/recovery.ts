@@ -70,7 +70,7 @@ decide_start() {
 reclaim_node() {
   local start=join
   [ ! -f "$MARKERS/start" ] || read -r start _ < "$MARKERS/start"
-  [ "$start" = genesis ] || [ -z "$RECOVERY_LIBRARY" ] || { recovery_library && reclaim_node_object "$start"; }
+  [ "$start" = genesis ] || [ -z "$RECOVERY_LIBRARY" ] || { recovery_library && reclaim_node_object; }
 }
 
 # The kubeadm phase of another control-plane node (main calls run_<action>).
