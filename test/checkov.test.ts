@@ -1,6 +1,6 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
@@ -9,6 +9,7 @@ import { retainedBucketTemplate } from '../lib/operations/backup-bucket';
 import { CFN_LINT_SKIPS, CHECKOV_SKIPS } from './support/checkov-skips';
 import { synthesisedExample } from './support/example-synth';
 import { synthStack } from './support/synth';
+import { executable, toolCache as cacheFolder } from './support/tool-cache';
 
 // checkov (`--framework terraform_json`) on every example's synthesised stack, and cfn-lint on the
 // CloudFormation template of each example's backup bucket. Every failed check must be covered by
@@ -22,16 +23,7 @@ import { synthStack } from './support/synth';
 const root = join(__dirname, '..');
 const versions = readFileSync(join(root, '.ci/tools.versions'), 'utf8');
 const pinned = (name: string) => new RegExp(`^${name}=(\\S+)$`, 'm').exec(versions)?.[1] ?? 'unpinned';
-const toolCache = process.env.CDKTF_KUBEADM_TOOLS ?? join(homedir(), '.cache/cdktf-kubeadm-cluster/tools');
-
-function executable(path: string | undefined): path is string {
-  try {
-    accessSync(path ?? '', constants.X_OK);
-    return path !== undefined && path !== '';
-  } catch {
-    return false;
-  }
-}
+const toolCache = cacheFolder();
 
 /** The tool from its exported variable, else where .ci/tools puts it; undefined if neither. */
 function toolOf(variable: string, tool: string, version: string): string | undefined {

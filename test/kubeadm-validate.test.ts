@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
@@ -23,6 +23,7 @@ import { PACKAGES_BY_MINOR } from '../lib/bootstrap/node-packages';
 import { AddressPlan } from '../lib/plan';
 import { synthesisedExample } from './support/example-synth';
 import { TerraformFiller } from './support/terraform-fill';
+import { executable, toolCache as cacheFolder } from './support/tool-cache';
 
 // kubeadm's own validation (`kubeadm config validate --config FILE`, strict decoding: an unknown
 // field is an error, in the kubelet and kube-proxy documents too) of every kubeadm document the
@@ -44,20 +45,8 @@ function pinnedKubeadmVersions(): Map<number, string> {
   return new Map(list.split(/\s+/).filter(Boolean).map((v) => [Number(v.split('.')[1]), v]));
 }
 
-function executable(path: string | undefined): path is string {
-  if (!path) {
-    return false;
-  }
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const pinned = pinnedKubeadmVersions();
-const toolCache = process.env.CDKTF_KUBEADM_TOOLS ?? join(homedir(), '.cache/cdktf-kubeadm-cluster/tools');
+const toolCache = cacheFolder();
 
 /** The kubeadm of a minor: KUBEADM_BIN_1_<minor>, else where .ci/tools puts it; undefined if neither. */
 function kubeadmOf(minor: number): string | undefined {

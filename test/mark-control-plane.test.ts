@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, hostname, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RECOVERY_LIBRARY } from '../lib/bootstrap/phases/recovery-library';
 import { controlPlaneBinaries, LocalApiServer } from './support/kube-apiserver';
+import { cachedTool, toolCache } from './support/tool-cache';
 
 // What a control-plane node found again relies on (reclaim_node_object in the recovery library),
 // held against the real software: kube-apiserver refuses to change a Node's provider ID once set,
@@ -12,15 +13,8 @@ import { controlPlaneBinaries, LocalApiServer } from './support/kube-apiserver';
 // registers again, as `kubeadm init` did (kubeadm's own dry run shows what it would send).
 
 const KUBEADM_VERSION = 'v1.36.3';
-const cache = process.env.CDKTF_KUBEADM_TOOLS ?? join(homedir(), '.cache/cdktf-kubeadm-cluster/tools');
-const kubeadm = [process.env.KUBEADM_BIN_1_36, join(cache, 'kubernetes', KUBEADM_VERSION, 'kubeadm')].find((p) => {
-  try {
-    accessSync(p!, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-});
+const cache = toolCache();
+const kubeadm = cachedTool('KUBEADM_BIN_1_36', 'kubernetes', KUBEADM_VERSION, 'kubeadm');
 
 function prerequisites(): boolean {
   const why: string[] = [];

@@ -1,9 +1,10 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cachedTool, executable, toolCache } from './tool-cache';
 
 // A real kube-apiserver over a real etcd on the loopback address, for tests that hold objects
 // against the API server's own decoding, defaulting, validation and admission. Both run in a
@@ -17,18 +18,6 @@ const root = join(__dirname, '../..');
 /** The kube-apiserver version .ci/tools builds (.ci/tools.versions). */
 export const KUBE_APISERVER_VERSION = /^KUBE_APISERVER_VERSION=(\S+)/m.exec(readFileSync(join(root, '.ci/tools.versions'), 'utf8'))![1];
 
-function executable(path: string | undefined): path is string {
-  if (!path) {
-    return false;
-  }
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export interface ControlPlaneBinaries {
   readonly kubeApiserver: string;
   readonly etcd: string;
@@ -39,8 +28,8 @@ export interface ControlPlaneBinaries {
  * one is missing: in CI this throws with the reason; locally it warns that `what` is skipped.
  */
 export function controlPlaneBinaries(what: string): ControlPlaneBinaries | undefined {
-  const cache = process.env.CDKTF_KUBEADM_TOOLS ?? join(homedir(), '.cache/cdktf-kubeadm-cluster/tools');
-  const kubeApiserver = [process.env.KUBE_APISERVER_BIN, join(cache, 'kubernetes', KUBE_APISERVER_VERSION, 'kube-apiserver')].find(executable);
+  const cache = toolCache();
+  const kubeApiserver = cachedTool('KUBE_APISERVER_BIN', 'kubernetes', KUBE_APISERVER_VERSION, 'kube-apiserver');
   const etcd = process.env.ETCD_BIN_DIR ? join(process.env.ETCD_BIN_DIR, 'etcd') : undefined;
   const why: string[] = [];
   if (kubeApiserver === undefined) {
