@@ -102,6 +102,8 @@ describe('new VPC', () => {
       const subnet = subnetByName(json, `demo-${planned.name}`);
       expect(subnet.cidr_block).toBe(planned.cidr);
       expect(subnet.availability_zone).toBe(`\${element(data.aws_availability_zones.${zones[0]}.names, ${planned.zoneIndex})}`);
+      // Chosen once: a zone that leaves the available list (impaired) must not move, so replace, the subnet.
+      expect(subnet.lifecycle).toEqual({ ignore_changes: ['availability_zone'] });
       expect(subnet.vpc_id).toMatch(/^\$\{aws_vpc\.net_vpc_[0-9A-F]+\.id\}$/);
       expect(subnet.map_public_ip_on_launch).toBe(planned.role === 'public');
       expect(subnet.tags['kubernetes.io/cluster/demo']).toBe('owned');

@@ -50,6 +50,10 @@ export function provisionNewVpc(scope: Construct, context: NetworkContext, natGa
       availabilityZone: zoneOf(planned),
       mapPublicIpOnLaunch: planned.role === 'public',
       tags: tags(planned.name, planned.role === 'public' ? PUBLIC_ELB_SUBNET_TAG : INTERNAL_ELB_SUBNET_TAG),
+      // The zone is chosen once, at creation. A later plan must never move a subnet, which would
+      // replace it and every node and interface in it: the list of available zones shrinks while a
+      // zone is impaired, and element() then names another zone for the same index.
+      lifecycle: { ignoreChanges: ['availability_zone'] },
     }));
   }
 
