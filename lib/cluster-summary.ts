@@ -17,6 +17,8 @@ export interface ClusterSummaryInput {
   readonly createsVpc: boolean;
   readonly apiAccessFromDeployer: boolean;
   readonly connectivityCheck: boolean;
+  /** Whether each of several control-plane nodes has an Elastic IP of its own (self-healing nodes). */
+  readonly controlPlaneNodeAddresses: boolean;
 }
 
 /** The synth summary: plan table, plugin, ports opened and what the deploy creates. */
@@ -29,7 +31,7 @@ export function describeCluster(input: ClusterSummaryInput): string {
   const pools = input.pools.map((p) => `${p.name}: ${p.minSize}-${p.maxSize} x ${p.instanceTypes.join('/')}${p.spot ? ' (spot)' : ''}, desired ${p.desiredSize}`);
   const creates = [
     input.createsVpc ? `a VPC with ${plan.subnets.length} subnets, an internet gateway and ${input.natGateways} NAT gateway(s)` : 'nothing in the existing VPC but security groups and nodes',
-    `${plan.controlPlaneCount === 1 ? '1 control-plane node with an Elastic IP' : `${plan.controlPlaneCount} control-plane nodes behind an internal and an internet-facing load balancer`}; ${pools.join('; ')}`,
+    `${plan.controlPlaneCount === 1 ? '1 control-plane node with an Elastic IP' : `${plan.controlPlaneCount} control-plane nodes behind an internal and an internet-facing load balancer${input.controlPlaneNodeAddresses ? ', each with an Elastic IP for its way out' : ''}`}; ${pools.join('; ')}`,
     `PKI in Terraform state and in Parameter Store (SecureStrings under the cluster's KMS key), join tokens rotated on the cluster; the ${cni.name} network plugin${input.connectivityCheck ? '; a pod network check (2 nginx pods, a Service, a Job)' : ''}`,
   ];
   return [

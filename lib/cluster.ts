@@ -380,6 +380,7 @@ export class KubeadmCluster extends Construct {
       createsVpc: this.network.createsVpc,
       apiAccessFromDeployer: this.apiAccessFromDeployer,
       connectivityCheck: this.connectivityCheck !== undefined,
+      controlPlaneNodeAddresses: this.controlPlane.selfHealingNodes.length > 1,
     });
   }
 

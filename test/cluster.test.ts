@@ -286,6 +286,17 @@ describe('KubeadmCluster with defaults', () => {
 });
 
 describe('KubeadmCluster variants', () => {
+  test("the synth summary names each self-healing node's Elastic IP with three control-plane nodes, not with plain instances", () => {
+    let selfHealing = '';
+    let instances = '';
+    synthStack((stack) => {
+      selfHealing = new KubeadmCluster(stack, 'a', { ...base, clusterName: 'a', controlPlane: { count: 3 }, zoneCount: 3 }).describe();
+      instances = new KubeadmCluster(stack, 'b', { ...base, clusterName: 'b', controlPlane: { count: 3, nodes: ControlPlaneNodes.instances() }, zoneCount: 3 }).describe();
+    });
+    expect(selfHealing).toContain('3 control-plane nodes behind an internal and an internet-facing load balancer, each with an Elastic IP for its way out;');
+    expect(instances).toContain('3 control-plane nodes behind an internal and an internet-facing load balancer;');
+  });
+
   test('three control-plane nodes sit behind an internal and a public load balancer', () => {
     const synth = synthStack((stack) => new KubeadmCluster(stack, 'cluster', { ...base, controlPlane: { count: 3 }, zoneCount: 3 }));
     expect(synth.resources('aws_network_interface').map(([, i]) => i.private_ips[0])).toEqual(['10.0.96.10', '10.0.128.10', '10.0.160.10']);
