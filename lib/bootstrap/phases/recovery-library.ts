@@ -150,13 +150,18 @@ reclaim_node_object() {
   want="aws:///$zone/$instance"
   have=$(retry ${NODE_OBJECT.attempts} ${NODE_OBJECT.delaySeconds} node_provider_id "$name") \
     || { log "ERROR: could not read the Node $name; check the API server on this node (kubectl --kubeconfig $ADMIN_CONF get --raw /readyz)"; return 1; }
-  if [ -z "$have" ] || [ "$have" = "$want" ]; then
-    return 0
+  # A run that deleted the Node and then stopped (a kubelet slow to register, a reboot) leaves its
+  # marker: the run after it finds the Node with the right ID, but still has to finish the job.
+  if [ ! -f "$MARKERS/node-reregistering" ]; then
+    if [ -z "$have" ] || [ "$have" = "$want" ]; then
+      return 0
+    fi
+    log "the Node $name still names the instance this one replaces ($have): registering it again as $want"
+    touch "$MARKERS/node-reregistering"
+    retry 3 10 kubectl --kubeconfig "$ADMIN_CONF" --request-timeout=30s delete node "$name" --wait=true > /dev/null \
+      || { log "ERROR: could not delete the Node $name; check the API server on this node (kubectl --kubeconfig $ADMIN_CONF get --raw /readyz)"; return 1; }
+    systemctl restart kubelet
   fi
-  log "the Node $name still names the instance this one replaces ($have): registering it again as $want"
-  retry 3 10 kubectl --kubeconfig "$ADMIN_CONF" --request-timeout=30s delete node "$name" --wait=true > /dev/null \
-    || { log "ERROR: could not delete the Node $name; check the API server on this node (kubectl --kubeconfig $ADMIN_CONF get --raw /readyz)"; return 1; }
-  systemctl restart kubelet
   for ((i = 1; i <= ${NODE_OBJECT.attempts}; i++)); do
     have=$(node_provider_id "$name") || have=''
     [ "$have" = "$want" ] && break
@@ -167,6 +172,12 @@ reclaim_node_object() {
     return 1
   fi
   mark_control_plane || { log "ERROR: could not label and taint the Node $name as a control-plane node again; run kubeadm's mark-control-plane phase by hand"; return 1; }
+  # The pods still bound to this node name came with the old Node (the network plugin's agent among
+  # them, whose per-node state went with it): deleted, their controllers make them afresh for the
+  # new Node, and the kubelet its static pods' mirrors.
+  retry 3 10 kubectl --kubeconfig "$ADMIN_CONF" --request-timeout=30s delete pods --all-namespaces --field-selector "spec.nodeName=$name" --wait=false > /dev/null \
+    || { log "ERROR: could not delete the pods bound to the old Node $name; check the API server on this node"; return 1; }
+  rm -f "$MARKERS/node-reregistering"
   log "the Node $name is registered again with provider ID $want"
 }
 
