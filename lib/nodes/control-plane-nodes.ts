@@ -3,7 +3,7 @@ import { DataAwsSubnet } from '@cdktf/provider-aws/lib/data-aws-subnet';
 import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { NetworkInterface } from '@cdktf/provider-aws/lib/network-interface';
-import { Fn, ITerraformDependable, TerraformResource } from 'cdktf';
+import { dependable, Fn, ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { launchTemplateRootBlockDevice, NODE_METADATA_OPTIONS, RootVolumeOptions } from '../network/instance-hardening';
 import { controlPlaneNodeTagKey, nodeRoleTagKey, ownedResourceTags } from '../network/tags';
@@ -163,9 +163,9 @@ export class SelfHealingNode extends Construct {
     });
   }
 
-  /** Makes the group (and so every instance it launches) wait for `resource` as well. */
-  public waitFor(resource: TerraformResource): void {
-    // depends_on takes bare addresses; a resource's fqn renders as an interpolation.
-    this.group.dependsOn = [...(this.group.dependsOn ?? []), `${resource.terraformResourceType}.${resource.friendlyUniqueId}`];
+  /** Makes the group (and so every instance it launches) wait for `dependency` as well. */
+  public waitFor(dependency: ITerraformDependable): void {
+    // dependable() is how cdktf renders a constructor's dependsOn: a bare address.
+    this.group.dependsOn = [...(this.group.dependsOn ?? []), dependable(dependency)];
   }
 }

@@ -106,6 +106,7 @@ export class ControlPlane extends Construct {
     const image = props.machineImage ?? MachineImage.ubuntu2404();
 
     const selfHealing = (props.nodeKind ?? ControlPlaneNodes.selfHealing()).kind === 'self-healing';
+    const dependsOn = props.dependsOn ? [...props.dependsOn] : undefined;
     const highlyAvailable = props.nodes.length > 1;
     const balancing = props.loadBalancing;
     if (highlyAvailable && !balancing) {
@@ -158,7 +159,6 @@ export class ControlPlane extends Construct {
       // Elastic IP, and its group waits for it: without one the first boot cannot reach the package
       // repositories. A single node's is the endpoint's own address. An association needs the
       // VPC's internet gateway attached (EC2 refuses it before), hence the network's routes first.
-      const dependsOn = props.dependsOn ? [...props.dependsOn] : undefined;
       const associations = this.selfHealingNodes.map((selfHealingNode, i) => {
         if (i === 0 && this.elasticIp) {
           return new EipAssociation(this, 'endpoint-association', {
@@ -208,7 +208,7 @@ export class ControlPlane extends Construct {
             [controlPlaneNodeTagKey(props.clusterName)]: String(node.index),
           },
           volumeTags: ownedResourceTags(props.clusterName, `${props.clusterName}-control-plane-${node.index}`),
-          dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
+          dependsOn,
           // A newer Ubuntu image must not replace the node that holds etcd. User-data runs once, at
           // the first boot; a change would only stop and start the node, so changes reach a running
           // control plane through the SSM channel, never through user-data.
@@ -220,7 +220,7 @@ export class ControlPlane extends Construct {
       const association = new EipAssociation(this, 'endpoint-association', {
         allocationId: this.elasticIp.allocationId,
         instanceId: this.instances[0].id,
-        dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
+        dependsOn,
       });
       this.ready = [...this.instances, association];
     } else {
