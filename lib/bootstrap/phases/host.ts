@@ -41,18 +41,23 @@ configure_containerd() {
 
 # The kubelet's provider ID, aws:///<zone>/<instance-id>, from instance metadata, put in place of its
 # placeholder in the kubeadm configuration this node runs (init) or its template (joins).
-set_provider_id() {
-  local zone instance provider_id file text
+provider_id() {
+  local zone instance
   zone=$(retry "$IMDS_ATTEMPTS" 2 imds meta-data/placement/availability-zone) || fail 'could not read the availability zone from instance metadata'
   instance=$(retry "$IMDS_ATTEMPTS" 2 imds meta-data/instance-id) || fail 'could not read the instance id from instance metadata'
   [[ "$zone" =~ ^[a-z0-9-]+$ && "$instance" =~ ^i-[0-9a-f]+$ ]] || fail "instance metadata gave an unexpected zone ($zone) or instance id ($instance)"
-  provider_id="aws:///$zone/$instance"
+  printf 'aws:///%s/%s' "$zone" "$instance"
+}
+
+set_provider_id() {
+  local id file text
+  id=$(provider_id) || return 1
   for file in "$KUBEADM_CONFIG" "$KUBEADM_CONFIG.template"; do
     [ -f "$file" ] || continue
     text=$(< "$file")
-    (umask 077 && printf '%s\\n' "\${text//$PROVIDER_ID_PLACEHOLDER/$provider_id}" > "$file.new")
+    (umask 077 && printf '%s\\n' "\${text//$PROVIDER_ID_PLACEHOLDER/$id}" > "$file.new")
     mv "$file.new" "$file"
   done
-  log "provider ID $provider_id"
+  log "provider ID $id"
 }
 `;

@@ -1,5 +1,6 @@
 import { BOOTSTRAP_UNIT, ETCD_VOLUME_DEVICE, FENCE_CHECKS, NODE_OBJECT, PEER_CHECKS, VOLUME_ATTACH } from '../bootstrap-program';
 import { NEW_CLUSTER_REQUEST } from '../cluster-generation';
+import { SHARED_FUNCTIONS } from '../node-program';
 
 /**
  * The control-plane bootstrap's rarer recovery steps, as a bash library the bootstrap reads in
@@ -143,11 +144,10 @@ remove_stale_member() {
 # all look for the old instance. The object is deleted and registered afresh by this kubelet;
 # kubeadm's control-plane label and taint go with it, so its mark-control-plane step runs again.
 reclaim_node_object() {
-  local name zone instance want have i
-  name=$(hostname | tr '[:upper:]' '[:lower:]')
-  zone=$(retry "$IMDS_ATTEMPTS" 2 imds meta-data/placement/availability-zone) || fail 'could not read the availability zone from instance metadata'
-  instance=$(retry "$IMDS_ATTEMPTS" 2 imds meta-data/instance-id) || fail 'could not read the instance id from instance metadata'
-  want="aws:///$zone/$instance"
+  local name want have i
+  name=$(node_name)
+  # The bootstrap's own provider_id, as set_provider_id gave it to the kubelet.
+  want=$(provider_id) || return 1
   have=$(retry ${NODE_OBJECT.attempts} ${NODE_OBJECT.delaySeconds} node_provider_id "$name") \
     || { log "ERROR: could not read the Node $name; check the API server on this node (kubectl --kubeconfig $ADMIN_CONF get --raw /readyz)"; return 1; }
   # A run that deleted the Node and then stopped (a kubelet slow to register, a reboot) leaves its
@@ -195,6 +195,8 @@ mark_control_plane() {
   rm -f "$config"
   return "$rc"
 }
+
+${SHARED_FUNCTIONS.nodeName}
 
 node_provider_id() {
   kubectl --kubeconfig "$ADMIN_CONF" --request-timeout=10s get node "$1" -o 'jsonpath={.spec.providerID}' 2> /dev/null
