@@ -1,5 +1,7 @@
 import { LOAD_BALANCER_SERVICE_NAME, VOLUME_CLAIM_NAME } from '../lib/kubernetes/cloud-check-objects';
+import { NEW_CLUSTER_REQUEST } from '../lib/bootstrap/cluster-generation';
 import { clusterTagKey, nodeRoleTagKey } from '../lib/network/tags';
+import { controlPlaneGroupName } from '../lib/nodes/control-plane-nodes';
 
 /**
  * The names the runner looks for in a deployed cluster, as the library gives them.
@@ -18,7 +20,7 @@ export { LOAD_BALANCER_SERVICE_NAME, VOLUME_CLAIM_NAME };
 /** Parameter values Terraform creates and nodes write. */
 export const NO_RESTORE_REQUEST = 'none';
 export const NO_CLUSTER_GENERATION = 'none';
-export const NEW_CLUSTER_REQUEST = 'new-cluster';
+export { NEW_CLUSTER_REQUEST };
 
 /** The systemd unit that takes an etcd snapshot on the leading control-plane node. */
 export const SNAPSHOT_SERVICE = 'kubeadm-etcd-snapshot.service';
@@ -45,7 +47,7 @@ export function clusterNames(clusterName: string, parameterPath: string): Cluste
     generationParameter: `${parameterPath}/cluster-generation`,
     restoreRequestParameter: `${parameterPath}/etcd-restore`,
     versionParameter: `${parameterPath}/kubernetes-version`,
-    firstControlPlaneGroup: `${clusterName}-control-plane-0`,
+    firstControlPlaneGroup: controlPlaneGroupName(clusterName, 0),
     controlPlaneTargets: `Key=tag:${nodeRoleTagKey(clusterName)},Values=control-plane`,
     ownedTagKey: clusterTagKey(clusterName),
   };
